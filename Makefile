@@ -1,0 +1,70 @@
+# ticketd — the two front doors are `make run` and `make test`; everything they need is installed by `make deps`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PORT ?= 3049
+REDIS_PORT ?= 6379
+REDIS_DIR := .redis
+SWIFT_BUILD_FLAGS ?=
+
+# Debian packages the build, the tests and the benchmarks use, each checked by one file it installs.
+APT_PACKAGES := redis-server:/usr/bin/redis-server redis-tools:/usr/bin/redis-benchmark pkg-config:/usr/bin/pkg-config
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help deps build test test-unit test-integration run redis-up redis-down fuzz bench-redis-client lint clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
+
+deps: ## Install the missing Debian packages (apt-get update first, only if something is missing)
+	@missing=""; for entry in $(APT_PACKAGES); do \
+		package=$${entry%%:*}; file=$${entry#*:}; \
+		[ -e "$$file" ] || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@command -v swift >/dev/null || { echo "swift is not on PATH: install Swift 6.2 or later (swift.org)"; exit 1; }
+
+build: deps ## Build everything (debug)
+	swift build $(SWIFT_BUILD_FLAGS)
+
+test: deps ## Run every test: unit, and integration against real redis-server processes the tests start themselves
+	swift test $(SWIFT_BUILD_FLAGS)
+
+test-unit: deps ## Run only the tests that need no Redis
+	swift test $(SWIFT_BUILD_FLAGS) --filter RESPClientTests
+
+test-integration: deps ## Run only the tests against real redis-server processes
+	swift test $(SWIFT_BUILD_FLAGS) --filter RESPClientIntegrationTests
+
+redis-up: deps ## Start a local Redis on REDIS_PORT (AOF, appendfsync always) unless one answers there already
+	@if redis-cli -p $(REDIS_PORT) ping >/dev/null 2>&1; then \
+		echo "Redis already answers on port $(REDIS_PORT)"; \
+	else \
+		mkdir -p $(REDIS_DIR); \
+		redis-server --port $(REDIS_PORT) --bind 127.0.0.1 --dir $(CURDIR)/$(REDIS_DIR) --appendonly yes --appendfsync always \
+			--save "" --daemonize yes --pidfile $(CURDIR)/$(REDIS_DIR)/redis.pid --logfile $(CURDIR)/$(REDIS_DIR)/redis.log; \
+		for i in $$(seq 1 100); do redis-cli -p $(REDIS_PORT) ping >/dev/null 2>&1 && break; sleep 0.05; done; \
+		redis-cli -p $(REDIS_PORT) ping >/dev/null && echo "started Redis on port $(REDIS_PORT) (data in $(REDIS_DIR)/)"; \
+	fi
+
+redis-down: ## Stop the Redis that `make redis-up` started
+	@if [ -f $(REDIS_DIR)/redis.pid ]; then redis-cli -p $(REDIS_PORT) shutdown nosave >/dev/null 2>&1 || true; rm -f $(REDIS_DIR)/redis.pid; echo "stopped"; fi
+
+run: deps redis-up build ## Install what is missing, start a local Redis if none answers, build (the HTTP service arrives with the ticketd issue)
+	@echo "Redis is up on port $(REDIS_PORT) and the package is built. The HTTP service (port $(PORT)) is not written yet: see the README's status."
+
+fuzz: ## Fuzz the RESP decoder with libFuzzer (RUNS=10000000 by default)
+	bash Fuzz/run-fuzzer.sh $(RUNS)
+
+bench-redis-client: deps ## Benchmark the Redis client against redis-benchmark (release build)
+	bash bench/redis-client/run.sh
+
+lint: ## Check formatting with swift-format
+	swift format lint --strict --recursive Sources Tests bench Fuzz
+
+clean: ## Remove build products
+	rm -rf .build .build-* fuzz-artifacts

@@ -1,0 +1,97 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Settings shared by every target: Swift 6 language mode with strict concurrency,
+/// explicit existentials and imports that must be visible where they are used.
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "ticketd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "RESPClient", targets: ["RESPClient"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        .target(
+            name: "RESPClient",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "RedisTestSupport",
+            dependencies: [],
+            path: "Tests/RedisTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RESPClientTests",
+            dependencies: [
+                "RESPClient",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RESPClientIntegrationTests",
+            dependencies: [
+                "RESPClient",
+                "RedisTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)
+
+// The decoder fuzzer and the client benchmark are executables that only build
+// on purpose (`make fuzz`, `bench/redis-client/run`): the fuzzer links libFuzzer's
+// own `main`, and neither belongs in the everyday build.
+let environment = Context.environment
+if environment["TICKETD_FUZZ"] == "1" {
+    package.targets.append(
+        .executableTarget(
+            name: "RESPDecoderFuzzer",
+            dependencies: ["RESPClient", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Fuzz/RESPDecoderFuzzer",
+            swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]
+        )
+    )
+}
+if environment["TICKETD_BENCH"] == "1" {
+    package.targets.append(
+        .executableTarget(
+            name: "RedisClientBench",
+            dependencies: [
+                "RESPClient",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "bench/redis-client/Sources",
+            swiftSettings: swiftSettings
+        )
+    )
+}

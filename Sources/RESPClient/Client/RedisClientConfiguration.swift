@@ -1,0 +1,53 @@
+import NIOCore
+import NIOPosix
+
+/// Everything a ``RedisClient`` needs to know; every value but the endpoint has a default.
+public struct RedisClientConfiguration: Sendable {
+    /// How each connection is opened and behaves.
+    public var connection: RedisConnectionConfiguration
+    /// How many multiplexed connections the client keeps open. Defaults to one per event loop of the group.
+    public var connectionCount: Int
+    /// How long a command may take by default, from the call to the reply (``RedisCommandOptions/timeout``).
+    public var commandTimeout: Duration
+    /// The delay between reconnect attempts.
+    public var backoff: Backoff
+    /// Consecutive failed connect attempts, with no connection up, after which commands fail fast.
+    public var circuitFailureThreshold: Int
+    /// How long a graceful shutdown waits for commands in flight before closing the connections anyway.
+    public var shutdownTimeout: Duration
+    /// The event loops the connections run on.
+    public var eventLoopGroup: any EventLoopGroup
+
+    /// Creates a configuration.
+    public init(
+        connection: RedisConnectionConfiguration,
+        connectionCount: Int? = nil,
+        commandTimeout: Duration = .seconds(1),
+        backoff: Backoff = Backoff(),
+        circuitFailureThreshold: Int = 1,
+        shutdownTimeout: Duration = .seconds(5),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
+        precondition(circuitFailureThreshold > 0, "circuitFailureThreshold must be positive")
+        self.connection = connection
+        self.connectionCount = max(1, connectionCount ?? Self.eventLoopCount(eventLoopGroup))
+        self.commandTimeout = commandTimeout
+        self.backoff = backoff
+        self.circuitFailureThreshold = circuitFailureThreshold
+        self.shutdownTimeout = shutdownTimeout
+        self.eventLoopGroup = eventLoopGroup
+    }
+
+    /// A configuration for the server at `url` (`redis://[[user]:password@]host[:port][/db]`), with defaults
+    /// for everything else.
+    /// - Throws: ``RedisURLError`` when the URL cannot be read.
+    public init(url: String) throws(RedisURLError) {
+        self.init(connection: RedisConnectionConfiguration(endpoint: try RedisEndpoint(url: url)))
+    }
+
+    private static func eventLoopCount(_ group: any EventLoopGroup) -> Int {
+        var count = 0
+        for _ in group.makeIterator() { count += 1 }
+        return count
+    }
+}

@@ -1,0 +1,169 @@
+import Logging
+import RESPClient
+import RedisTestSupport
+import ServiceLifecycle
+import Testing
+
+/// The client while its server dies, hangs, comes back, or while callers give up.
+///
+/// Commands are put "in flight" by suspending the server (SIGSTOP) and waiting until the client reports them
+/// outstanding; the kernel still accepts the bytes, so they are written and unanswered.
+@Suite struct RedisClientFailureTests {
+    static func echoes(_ client: RedisClient, count: Int) -> [Task<RESPValue, any Error>] {
+        (0..<count).map { index in
+            Task { try await client.execute(RESPCommand("ECHO", .string("caller-\(index)"))) }
+        }
+    }
+
+    static func waitUntilOutstanding(_ client: RedisClient, _ count: Int) async throws {
+        try await waitUntil(timeout: .seconds(5), "\(count) commands in flight") { client.outstandingCommandCount == count }
+    }
+
+    @Test func aKilledServerFailsPendingCallersAsUnknownThenFailsFastThenRecovers() async throws {
+        let redis = try await RedisServerFixture.start()
+        defer { redis.stop() }
+        try await withClient(redis, configure: { $0.commandTimeout = .seconds(3) }) { client throws in
+            var health = client.healthUpdates().makeAsyncIterator()
+            while await health.next() != .up {}
+
+            redis.suspend()
+            let callers = Self.echoes(client, count: 200)
+            try await Self.waitUntilOutstanding(client, 200)
+            let (errors, elapsed) = await measure {
+                redis.kill()
+                var errors: [RedisError] = []
+                for caller in callers {
+                    if case .failure(let error as RedisError) = await caller.result { errors.append(error) }
+                }
+                return errors
+            }
+            #expect(errors.count == 200)
+            #expect(errors.allSatisfy { $0.kind == .outcomeUnknown && $0.reason == .connectionClosed })
+            #expect(elapsed < .seconds(3))
+
+            // Down: once a reconnect has failed, the breaker answers at once instead of waiting for a timeout.
+            while await health.next() != .down {}
+            try await waitUntil(timeout: .seconds(2), "the breaker opens") {
+                await redisError { _ = try await client.execute(RESPCommand("PING")) }?.reason == .circuitOpen
+            }
+            let (error, failTime) = await measure { await redisError { _ = try await client.execute(RESPCommand("PING")) } }
+            #expect(error?.kind == .notSent)
+            #expect(error?.reason == .circuitOpen)
+            // Far below the 3 s command timeout: nothing waited for it.
+            #expect(failTime < .seconds(1))
+
+            // Back: the client finds the restarted server by itself, without a storm of connects.
+            try await redis.restart()
+            while await health.next() != .up {}
+            #expect(try await client.execute(RESPCommand("PING")) == .simpleString("PONG"))
+            let connects = Int(try await redis.info("stats")["total_connections_received"] ?? "0") ?? 0
+            #expect(connects <= 10)
+        }
+    }
+
+    @Test func aHungServerGivesTimeoutsAndTheClientRecoversWhenItResumes() async throws {
+        let redis = try await RedisServerFixture.start()
+        defer { redis.stop() }
+        try await withClient(
+            redis,
+            configure: {
+                $0.commandTimeout = .milliseconds(500)
+                $0.connection.connectTimeout = .milliseconds(500)
+            }
+        ) { client throws in
+            #expect(try await client.execute(RESPCommand("PING")) == .simpleString("PONG"))
+            redis.suspend()
+            let (results, elapsed) = await measure {
+                var results: [Result<RESPValue, any Error>] = []
+                for caller in Self.echoes(client, count: 50) { results.append(await caller.result) }
+                return results
+            }
+            for result in results {
+                guard case .failure(let error as RedisError) = result else {
+                    Issue.record("expected a timeout, got \(result)")
+                    continue
+                }
+                #expect(error.kind == .outcomeUnknown)
+                #expect(error.reason == .timeout)
+            }
+            // Each caller is answered by its deadline (500 ms), not by some later, longer wait; the bound leaves
+            // room for a busy machine.
+            #expect(elapsed >= .milliseconds(500))
+            #expect(elapsed < .seconds(5))
+            redis.resume()
+            try await waitUntil(timeout: .seconds(10), "the client works again") {
+                (try? await client.execute(RESPCommand("PING"))) == .simpleString("PONG")
+            }
+        }
+    }
+
+    @Test func cancelledCallersLeaveTheOthersUntouched() async throws {
+        let redis = try await RedisServerFixture.start()
+        defer { redis.stop() }
+        try await withClient(redis, configure: { $0.commandTimeout = .seconds(10) }) { client throws in
+            #expect(try await client.execute(RESPCommand("PING")) == .simpleString("PONG"))
+            redis.suspend()
+            let callers = Self.echoes(client, count: 100)
+            try await Self.waitUntilOutstanding(client, 100)
+            let cancelled = Set((0..<100).shuffled().prefix(50))
+            for index in cancelled { callers[index].cancel() }
+            for index in cancelled {
+                guard case .failure(let error as RedisError) = await callers[index].result else {
+                    Issue.record("caller \(index) was cancelled but did not fail")
+                    continue
+                }
+                #expect(error.kind == .outcomeUnknown)
+                #expect(error.reason == .cancelled)
+            }
+            redis.resume()
+            for index in 0..<100 where !cancelled.contains(index) {
+                #expect(try await callers[index].value.string == "caller-\(index)")
+            }
+        }
+    }
+
+    @Test func gracefulShutdownDrainsInFlightCommandsAndRefusesNewOnes() async throws {
+        let redis = try await RedisServerFixture.start()
+        defer { redis.stop() }
+        var configuration = try RedisClientConfiguration(url: redis.url)
+        configuration.commandTimeout = .seconds(20)
+        let client = RedisClient(configuration: configuration, logger: Logger(label: "test"))
+        let group = ServiceGroup(services: [client], logger: Logger(label: "test"))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            await waitUntilUp(client)
+            #expect(try await client.execute(RESPCommand("PING")) == .simpleString("PONG"))
+            redis.suspend()
+            let inFlight = Self.echoes(client, count: 1)[0]
+            try await Self.waitUntilOutstanding(client, 1)
+            let health = client.healthUpdates()
+            await group.triggerGracefulShutdown()
+            // The health stream ends when shutdown begins.
+            for await _ in health {}
+            let refused = await redisError { _ = try await client.execute(RESPCommand("PING")) }
+            #expect(refused?.kind == .notSent)
+            #expect(refused?.reason == .shuttingDown)
+            redis.resume()
+            #expect(try await inFlight.value.string == "caller-0")
+            try await tasks.waitForAll()
+        }
+        try await waitUntil(timeout: .seconds(5), "the server sees our connections close") {
+            try await redis.command("CLIENT", "LIST").split(separator: "\n").allSatisfy { !$0.contains("name=ticketd ") }
+        }
+        let error = await redisError { _ = try await client.execute(RESPCommand("PING")) }
+        #expect(error?.reason == .clientNotRunning)
+    }
+
+    @Test func aFullServerFailsTheConnectWithItsOwnMessage() async throws {
+        let redis = try await RedisServerFixture.start(arguments: ["--maxclients", "1"])
+        defer { redis.stop() }
+        // The first client holds the only slot; the second is told so by the server.
+        try await withClient(redis, configure: { $0.connectionCount = 1 }) { first throws in
+            try await withClient(redis, waitUntilUp: false, configure: { $0.connectionCount = 1 }) { second throws in
+                let error = await redisError { _ = try await second.execute(RESPCommand("PING")) }
+                #expect(error?.kind == .notSent)
+                #expect(error?.message.contains("max number of clients") == true)
+            }
+        }
+    }
+}
