@@ -159,6 +159,25 @@ import Testing
         #expect(!harness.channel.isActive)
     }
 
+    @Test func anOverdueHeadOfASlowButAnsweringServerFailsOnlyItsCaller() throws {
+        var harness = try Harness()
+        let slow = harness.submit(RESPCommand("GET", "a"), timeout: .seconds(2)).1
+        let later = harness.submit(RESPCommand("GET", "b"), timeout: .seconds(5)).1
+        _ = try harness.written()
+        // Bytes keep arriving (a reply still in transit), so the server is alive, only slow.
+        harness.loop.advanceTime(by: .milliseconds(1500))
+        try harness.channel.writeInbound(ByteBuffer(string: ""))
+        harness.loop.advanceTime(by: .milliseconds(500))
+        guard case .failure(let error) = Self.result(slow) else {
+            Issue.record("expected the overdue caller to time out")
+            return
+        }
+        #expect(error.kind == .outcomeUnknown && error.reason == .timeout)
+        #expect(harness.channel.isActive)
+        try harness.reply("$1\r\nA\r\n$1\r\nB\r\n")
+        #expect(try Self.result(later)?.get().string == "B")
+    }
+
     @Test func aLaterCallersShorterDeadlineFailsOnlyThatCaller() throws {
         var harness = try Harness()
         let slow = harness.submit(RESPCommand("GET", "a"), timeout: .seconds(5)).1

@@ -188,7 +188,8 @@ final class RedisChannelHandler: ChannelInboundHandler {
     private func timerFired() {
         self.timer = nil
         self.timerDeadline = nil
-        let result = self.stateMachine.timeout(now: self.eventLoop.now)
+        let now = self.eventLoop.now
+        let result = self.stateMachine.timeout(now: now, repliesFlowing: now - self.lastActivity < self.keepAliveTimeout)
         for (promise, error) in result.failed { promise.fail(error) }
         if result.closeConnection, let context = self.context {
             self.logger.warning("closing the connection: Redis sent no reply before the deadline")

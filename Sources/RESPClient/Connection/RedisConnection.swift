@@ -52,6 +52,9 @@ final class RedisConnection: Sendable {
                 .connectTimeout(TimeAmount(configuration.connectTimeout))
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelOption(.socketOption(.so_keepalive), value: 1)
+                // Thousands of multiplexed callers write in bursts; NIO's default 64 KiB mark would hold most of
+                // a burst back as "not writable" while Redis reads it in microseconds.
+                .channelOption(.writeBufferWaterMark, value: ChannelOptions.Types.WriteBufferWaterMark(low: 1 << 20, high: 4 << 20))
                 .channelInitializer { [logger] channel in
                     channel.eventLoop.makeCompletedFuture {
                         let handler = RedisChannelHandler(

@@ -170,11 +170,12 @@ struct RedisConnectionStateMachine<Promise> {
     /// The timer fired at `now`: answers every overdue caller.
     ///
     /// An overdue waiting command was never sent (`notSent`). An overdue in-flight command may have run
-    /// (`outcomeUnknown`); if it is the oldest one, Redis has answered nothing for that long, so the whole
-    /// connection is declared dead.
-    mutating func timeout(now: NIODeadline) -> TimeoutResult {
+    /// (`outcomeUnknown`). If the oldest one is overdue and `repliesFlowing` is `false` (nothing was read for a
+    /// while), Redis is not answering at all, so the whole connection is declared dead; while replies still
+    /// arrive, the connection is merely slow and only the overdue callers are answered.
+    mutating func timeout(now: NIODeadline, repliesFlowing: Bool) -> TimeoutResult {
         var result = TimeoutResult()
-        if let head = self.inFlight.first, head.deadline <= now {
+        if let head = self.inFlight.first, head.deadline <= now, !repliesFlowing {
             result.closeConnection = true
             return result
         }
