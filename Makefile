@@ -4,6 +4,9 @@ SHELL := /bin/bash
 
 PORT ?= 3049
 REDIS_PORT ?= 6379
+SEED_EVENTS ?= 5
+SEED_TICKETS ?= 10000
+RELEASE_BIN = $(shell swift build -c release --show-bin-path 2>/dev/null)
 REDIS_DIR := .redis
 SWIFT_BUILD_FLAGS ?=
 
@@ -31,14 +34,18 @@ deps: ## Install the missing Debian packages (apt-get update first, only if some
 build: deps ## Build everything (debug)
 	swift build $(SWIFT_BUILD_FLAGS)
 
-test: deps ## Run every test: unit, and integration against real redis-server processes the tests start themselves
-	swift test $(SWIFT_BUILD_FLAGS)
+test: deps ## Run every test: unit, then integration against real redis-server processes (each group alone)
+	swift build --build-tests $(SWIFT_BUILD_FLAGS)
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests'
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter RESPClientIntegrationTests
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketRedisTests
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketdIntegrationTests
 
 test-unit: deps ## Run only the tests that need no Redis
-	swift test $(SWIFT_BUILD_FLAGS) --filter RESPClientTests
+	swift test $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests'
 
 test-integration: deps ## Run only the tests against real redis-server processes
-	swift test $(SWIFT_BUILD_FLAGS) --filter RESPClientIntegrationTests
+	swift test $(SWIFT_BUILD_FLAGS) --filter 'RESPClientIntegrationTests|TicketRedisTests|TicketdIntegrationTests'
 
 redis-up: deps ## Start a local Redis on REDIS_PORT (AOF, appendfsync always) unless one answers there already
 	@if redis-cli -p $(REDIS_PORT) ping >/dev/null 2>&1; then \
@@ -54,8 +61,11 @@ redis-up: deps ## Start a local Redis on REDIS_PORT (AOF, appendfsync always) un
 redis-down: ## Stop the Redis that `make redis-up` started
 	@if [ -f $(REDIS_DIR)/redis.pid ]; then redis-cli -p $(REDIS_PORT) shutdown nosave >/dev/null 2>&1 || true; rm -f $(REDIS_DIR)/redis.pid; echo "stopped"; fi
 
-run: deps redis-up build ## Install what is missing, start a local Redis if none answers, build (the HTTP service arrives with the ticketd issue)
-	@echo "Redis is up on port $(REDIS_PORT) and the package is built. The HTTP service (port $(PORT)) is not written yet: see the README's status."
+run: deps ## Install what is missing, start a local Redis unless REDIS_URL is set, build, seed, serve on PORT (3049)
+	@if [ -z "$$REDIS_URL" ]; then $(MAKE) --no-print-directory redis-up; else echo "using REDIS_URL=$$REDIS_URL"; fi
+	swift build -c release --product ticketd
+	$(RELEASE_BIN)/ticketd seed $(SEED_EVENTS) $(SEED_TICKETS)
+	PORT=$(PORT) $(RELEASE_BIN)/ticketd serve
 
 fuzz: ## Fuzz the RESP decoder with libFuzzer (RUNS=10000000 by default)
 	bash Fuzz/run-fuzzer.sh $(RUNS)

@@ -14,6 +14,9 @@ func withClient<T: Sendable>(
     _ body: @Sendable (RedisClient) async throws -> T
 ) async throws -> T {
     var configuration = try RedisClientConfiguration(url: redis.url)
+    // Generous by default: tests run in parallel on a small machine. Tests about deadlines set their own.
+    configuration.commandTimeout = .seconds(10)
+    configuration.connection.connectTimeout = .seconds(10)
     configure(&configuration)
     let client = RedisClient(configuration: configuration, logger: Logger(label: "test.redis"))
     return try await withThrowingTaskGroup(of: Void.self) { group in

@@ -22,7 +22,7 @@ import Testing
     @Test func aKilledServerFailsPendingCallersAsUnknownThenFailsFastThenRecovers() async throws {
         let redis = try await RedisServerFixture.start()
         defer { redis.stop() }
-        try await withClient(redis, configure: { $0.commandTimeout = .seconds(3) }) { client throws in
+        try await withClient(redis, configure: { $0.commandTimeout = .seconds(20) }) { client throws in
             var health = client.healthUpdates().makeAsyncIterator()
             while await health.next() != .up {}
 
@@ -39,7 +39,7 @@ import Testing
             }
             #expect(errors.count == 200)
             #expect(errors.allSatisfy { $0.kind == .outcomeUnknown && $0.reason == .connectionClosed })
-            #expect(elapsed < .seconds(3))
+            #expect(elapsed < .seconds(20), "answered by the closed connection, not by their deadline")
 
             // Down: once a reconnect has failed, the breaker answers at once instead of waiting for a timeout.
             while await health.next() != .down {}
@@ -49,7 +49,7 @@ import Testing
             let (error, failTime) = await measure { await redisError { _ = try await client.execute(RESPCommand("PING")) } }
             #expect(error?.kind == .notSent)
             #expect(error?.reason == .circuitOpen)
-            // Far below the 3 s command timeout: nothing waited for it.
+            // Far below the 20 s command timeout: nothing waited for it.
             #expect(failTime < .seconds(1))
 
             // Back: the client finds the restarted server by itself, without a storm of connects.
@@ -100,7 +100,7 @@ import Testing
     @Test func cancelledCallersLeaveTheOthersUntouched() async throws {
         let redis = try await RedisServerFixture.start()
         defer { redis.stop() }
-        try await withClient(redis, configure: { $0.commandTimeout = .seconds(10) }) { client throws in
+        try await withClient(redis, configure: { $0.commandTimeout = .seconds(30) }) { client throws in
             #expect(try await client.execute(RESPCommand("PING")) == .simpleString("PONG"))
             redis.suspend()
             let callers = Self.echoes(client, count: 100)

@@ -13,15 +13,15 @@ import Synchronization
 /// what is left when the test process exits normally (for example a fixture leaked by a
 /// retain cycle). Foundation's `Process` offers no `PR_SET_PDEATHSIG`, so a test process that
 /// is itself SIGKILLed or crashes can still leave children behind.
-final class ChildProcess: Sendable {
+public final class ChildProcess: Sendable {
     /// How a child ended.
-    struct Termination: Sendable, CustomStringConvertible {
+    public struct Termination: Sendable, CustomStringConvertible {
         /// The exit status, or the signal number when ``signalled`` is `true`.
-        var status: Int32
+        public var status: Int32
         /// Whether the child was ended by a signal.
-        var signalled: Bool
+        public var signalled: Bool
 
-        var description: String { self.signalled ? "killed by signal \(self.status)" : "exit status \(self.status)" }
+        public var description: String { self.signalled ? "killed by signal \(self.status)" : "exit status \(self.status)" }
     }
 
     /// Records the termination and wakes waiters; shared with Foundation's termination handler.
@@ -50,7 +50,7 @@ final class ChildProcess: Sendable {
     }
 
     /// The child's pid.
-    let pid: Int32
+    public let pid: Int32
     private let process: Process
     private let tracker: Tracker
 
@@ -70,7 +70,7 @@ final class ChildProcess: Sendable {
     /// and stdout/stderr appended to the given files (or discarded when `nil`).
     ///
     /// - Throws: ``RedisFixtureError`` with code `.launchFailed`.
-    init(
+    public init(
         executable: String,
         arguments: [String],
         environment: [String: String]? = nil,
@@ -116,13 +116,13 @@ final class ChildProcess: Sendable {
     }
 
     /// The termination, once the child has exited and been reaped.
-    var termination: Termination? { self.tracker.state.withLock { $0.termination } }
+    public var termination: Termination? { self.tracker.state.withLock { $0.termination } }
 
     /// Whether the child has exited and been reaped.
-    var hasExited: Bool { self.termination != nil }
+    public var hasExited: Bool { self.termination != nil }
 
     /// Sends `signal` unless the child has already been reaped.
-    func send(_ signal: Int32) {
+    public func send(_ signal: Int32) {
         if !self.hasExited {
             Glibc.kill(self.pid, signal)
         }
@@ -131,7 +131,7 @@ final class ChildProcess: Sendable {
     /// Blocks the calling thread until the child has exited or `timeout` passed.
     ///
     /// - Returns: The termination, or `nil` on timeout.
-    func waitForExit(timeout: Duration) -> Termination? {
+    public func waitForExit(timeout: Duration) -> Termination? {
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         let deadline = Date(timeIntervalSinceNow: seconds)
         self.tracker.condition.lock()
@@ -147,7 +147,7 @@ final class ChildProcess: Sendable {
     }
 
     /// Suspends the calling task (not a thread) until the child has exited.
-    func exit() async -> Termination {
+    public func exit() async -> Termination {
         await withCheckedContinuation { continuation in
             let done: Termination? = self.tracker.state.withLock { state in
                 if let termination = state.termination {
@@ -167,7 +167,7 @@ final class ChildProcess: Sendable {
     ///
     /// - Returns: The termination, or `nil` if even SIGKILL did not end the child in time.
     @discardableResult
-    func terminate(gracePeriod: Duration) -> Termination? {
+    public func terminate(gracePeriod: Duration) -> Termination? {
         self.send(SIGTERM)
         self.send(SIGCONT)
         if let termination = self.waitForExit(timeout: gracePeriod) {
@@ -178,7 +178,7 @@ final class ChildProcess: Sendable {
 
     /// Sends SIGKILL and blocks until the child has been reaped (at most 10 s).
     @discardableResult
-    func killAndWait() -> Termination? {
+    public func killAndWait() -> Termination? {
         self.send(SIGKILL)
         return self.waitForExit(timeout: .seconds(10))
     }

@@ -1,0 +1,42 @@
+/// The id of an event: 1 to 64 ASCII letters, digits, `_` or `-`.
+///
+/// The alphabet keeps every id safe inside a Redis key and its hash tag (`event:{ID}:…`): no input can
+/// smuggle a brace, a colon or a space into a key.
+public struct EventID: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
+    /// The id as text.
+    public let rawValue: String
+
+    /// The longest id accepted.
+    public static let maxLength = 64
+
+    /// Creates an id, or `nil` when `rawValue` is empty, too long, or has a character outside `[A-Za-z0-9_-]`.
+    public init?(_ rawValue: String) {
+        guard Identifier.isValid(rawValue, maxLength: Self.maxLength, allowed: Identifier.isPlain) else { return nil }
+        self.rawValue = rawValue
+    }
+
+    public var description: String { self.rawValue }
+
+    /// Orders numeric ids by number (`2` before `10`), then others by text.
+    public static func < (lhs: EventID, rhs: EventID) -> Bool {
+        switch (Int(lhs.rawValue), Int(rhs.rawValue)) {
+        case (let left?, let right?): return left < right
+        case (.some, nil): return true
+        case (nil, .some): return false
+        case (nil, nil): return lhs.rawValue < rhs.rawValue
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let id = EventID(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "invalid event id"))
+        }
+        self = id
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(self.rawValue)
+    }
+}

@@ -1,0 +1,44 @@
+/// Why a purchase sold nothing.
+///
+/// Refusals (``Code-swift.struct/soldOut``, ``Code-swift.struct/unknownEvent``, ``Code-swift.struct/userLimitReached``)
+/// changed nothing; ``Code-swift.struct/unavailable`` means no store could answer, and nothing was sold.
+public struct PurchaseError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The kind of failure; a struct with static members so that new kinds do not break callers.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private enum Base: String { case soldOut, unknownEvent, userLimitReached, unavailable }
+        private let base: Base
+        /// Every ticket of the event is sold.
+        public static let soldOut = Code(base: .soldOut)
+        /// No event has this id.
+        public static let unknownEvent = Code(base: .unknownEvent)
+        /// The buyer already holds as many tickets of this event as one buyer may.
+        public static let userLimitReached = Code(base: .userLimitReached)
+        /// The ticket store cannot be reached now; nothing was sold. Try again later.
+        public static let unavailable = Code(base: .unavailable)
+        public var description: String { self.base.rawValue }
+    }
+
+    /// The kind of failure.
+    public let code: Code
+    /// Details for logs and for the buyer.
+    public let message: String
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(self.code): \(self.message)" }
+}
+
+/// A failure to read from the ticket store (event listings, audits), as opposed to a refused purchase.
+public struct TicketStoreError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong.
+    public let message: String
+
+    /// Creates an error.
+    public init(_ message: String) { self.message = message }
+
+    public var description: String { self.message }
+}

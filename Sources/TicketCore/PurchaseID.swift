@@ -1,0 +1,73 @@
+import Crypto
+
+/// The id of one purchase: 26 characters of lowercase Crockford base32 (130 bits, 128 of them random or hashed).
+///
+/// A purchase id is chosen *before* the sale is attempted, so that the purchase script can be idempotent by it:
+/// a retry after an unknown outcome, or a repeated `Idempotency-Key`, sends the same id and gets the original
+/// purchase back instead of a second ticket.
+public struct PurchaseID: Hashable, Sendable, CustomStringConvertible, Codable {
+    /// The id as text.
+    public let rawValue: String
+
+    static let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)
+    static let length = 26
+
+    /// Creates an id from text, or `nil` unless it is 26 characters of the alphabet.
+    public init?(_ rawValue: String) {
+        guard rawValue.utf8.count == Self.length, rawValue.utf8.allSatisfy({ Self.alphabet.contains($0) }) else { return nil }
+        self.rawValue = rawValue
+    }
+
+    private init(bytes: some Sequence<UInt8>) {
+        // 16 bytes → 26 base32 digits, most significant first; the last digit carries 3 bits of padding.
+        var bits: UInt32 = 0
+        var bitCount = 0
+        var text: [UInt8] = []
+        text.reserveCapacity(Self.length)
+        for byte in bytes.prefix(16) {
+            bits = bits << 8 | UInt32(byte)
+            bitCount += 8
+            while bitCount >= 5 {
+                bitCount -= 5
+                text.append(Self.alphabet[Int((bits >> UInt32(bitCount)) & 31)])
+            }
+        }
+        text.append(Self.alphabet[Int((bits << UInt32(5 - bitCount)) & 31)])
+        self.rawValue = String(decoding: text, as: UTF8.self)
+    }
+
+    /// A fresh random id.
+    public static func random() -> PurchaseID {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return PurchaseID(bytes: bytes)
+    }
+
+    /// The id a repeated request must get: a hash of the event, the buyer and their idempotency key.
+    ///
+    /// The same key from another buyer, or for another event, gives another id, so keys never collide across
+    /// buyers.
+    public static func derived(event: EventID, user: UserID?, key: IdempotencyKey) -> PurchaseID {
+        var hasher = SHA256()
+        for part in [event.rawValue, user?.rawValue ?? "", key.rawValue] {
+            hasher.update(data: Array(part.utf8))
+            hasher.update(data: [0])
+        }
+        return PurchaseID(bytes: hasher.finalize())
+    }
+
+    public var description: String { self.rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let id = PurchaseID(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "invalid purchase id"))
+        }
+        self = id
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(self.rawValue)
+    }
+}

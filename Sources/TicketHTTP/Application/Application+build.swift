@@ -1,0 +1,108 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import Prometheus
+import ServiceLifecycle
+import TicketCore
+
+/// The application `buildApplication` returns: Hummingbird's `Application` over ticketd's router.
+public typealias TicketApplication = Application<RouterResponder<AppRequestContext>>
+
+/// Builds the ticketd HTTP application: the router of ``buildRouter(configuration:store:auditor:prometheus:)``
+/// served on `configuration.host:port` with `configuration.backlog`.
+///
+/// Run it with `runService()` (SIGTERM/SIGINT shut it down gracefully). The returned value is the concrete
+/// `Application`, so more services can still be added with `addServices(_:)` and setup with
+/// `beforeServerStarts(perform:)`.
+///
+/// - Parameters:
+///   - configuration: Address, backlog, admin token, version.
+///   - store: Where tickets are sold from.
+///   - auditor: Checks the books for `GET /admin/audit`; `nil` leaves that route out.
+///   - prometheus: The registry `/metrics` emits; this instance's metrics are recorded into it. Bootstrap the
+///     process's `MetricsSystem` with a `PrometheusMetricsFactory` over the same registry so that library metrics
+///     (the Redis client's) appear too.
+///   - logger: The application's logger; each request gets a copy tagged with `request_id`.
+///   - services: Services run alongside the server (the Redis client), started before it and stopped after it.
+///   - onServerStarting: Runs once those services are running and before the socket is bound (script loading,
+///     seed checks); a throw stops the application.
+public func buildApplication(
+    configuration: AppConfiguration,
+    store: any TicketStore,
+    auditor: (any TicketAuditor)?,
+    prometheus: PrometheusCollectorRegistry,
+    logger: Logger,
+    services: [any Service] = [],
+    onServerStarting: (@Sendable () async throws -> Void)? = nil
+) -> TicketApplication {
+    let router = buildRouter(configuration: configuration, store: store, auditor: auditor, prometheus: prometheus)
+    var app = Application(
+        router: router,
+        configuration: ApplicationConfiguration(
+            address: .hostname(configuration.host, port: configuration.port),
+            serverName: configuration.serverName,
+            backlog: configuration.backlog
+        ),
+        services: services,
+        logger: logger
+    )
+    if let onServerStarting { app.beforeServerStarts(perform: onServerStarting) }
+    return app
+}
+
+/// Builds the router: every route, behind the request id, metrics, access log and problem middleware.
+///
+/// | route | |
+/// | --- | --- |
+/// | `POST /buy/:eventId` | sells a ticket (``PurchaseResponse``) |
+/// | `GET /events`, `GET /events/:eventId` | events with their counts |
+/// | `GET /health` | ``HealthResponse``; 503 when the store is down |
+/// | `GET /livez` | `ok`, touches nothing |
+/// | `GET /metrics` | Prometheus text, or ``MetricsSummary`` with `Accept: application/json` |
+/// | `GET /admin/audit` | the store's audit; only with an admin token and an auditor, behind ``AdminAuthMiddleware`` |
+///
+/// Every error, including an unknown path (404) and a known path with another method (405 with `Allow`), is an
+/// `application/problem+json` body (see ``ProblemType``).
+///
+/// - Parameters: as for ``buildApplication(configuration:store:auditor:prometheus:logger:services:onServerStarting:)``.
+public func buildRouter(
+    configuration: AppConfiguration,
+    store: any TicketStore,
+    auditor: (any TicketAuditor)?,
+    prometheus: PrometheusCollectorRegistry
+) -> Router<AppRequestContext> {
+    let info = ServiceInfo(version: configuration.version)
+    let metrics = AppMetrics(registry: prometheus)
+    let router = Router(context: AppRequestContext.self, options: [.autoGenerateHeadEndpoints])
+    // Outermost first: the request id must be set before anything logs; metrics see the final status, which
+    // ProblemMiddleware (innermost) produces for every error.
+    router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+    router.add(middleware: AccessLogMiddleware())
+    router.add(middleware: ProblemMiddleware())
+
+    var routes = RouteTable(router: router)
+    let health = HealthController(store: store, info: info)
+    routes.add(.get, "/livez", use: health.livez)
+    routes.add(.get, "/health", use: health.health)
+    let events = EventController(store: store)
+    routes.add(.get, "/events", use: events.list)
+    routes.add(.get, "/events/:eventId", use: events.show)
+    let purchases = PurchaseController(store: store, metrics: metrics)
+    routes.add(.post, "/buy/:eventId", use: purchases.buy)
+    let metricsController = MetricsController(store: store, registry: prometheus, metrics: metrics, info: info)
+    routes.add(.get, "/metrics", use: metricsController.metrics)
+    routes.addMethodNotAllowedResponders()
+
+    if let token = configuration.effectiveAdminToken {
+        let group = router.group("/admin").add(middleware: AdminAuthMiddleware(token: token))
+        var adminRoutes = RouteTable(router: group)
+        if let auditor {
+            adminRoutes.add(.get, "/audit", use: AdminController(auditor: auditor).audit)
+        }
+        adminRoutes.addMethodNotAllowedResponders()
+        // Any other path under /admin/ is a 404, but only once authenticated: unauthenticated callers learn nothing.
+        adminRoutes.addNotFound("/**")
+    }
+    return router
+}

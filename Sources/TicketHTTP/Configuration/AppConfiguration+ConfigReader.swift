@@ -1,0 +1,31 @@
+import Configuration
+
+extension AppConfiguration {
+    /// Reads the configuration from `reader`, using the defaults of ``init(host:port:backlog:serverName:adminToken:environment:version:)``
+    /// for missing keys.
+    ///
+    /// Configuration keys (environment variable names as `EnvironmentVariablesProvider` maps them: components joined
+    /// by `_`, upper-cased, camelCase split):
+    /// - `host` (`HOST`, string, default `"0.0.0.0"`): the address to bind to.
+    /// - `port` (`PORT`, int, default `3049`): the port to listen on.
+    /// - `http.backlog` (`HTTP_BACKLOG`, int, default `4096`): the listen backlog.
+    /// - `http.serverName` (`HTTP_SERVER_NAME`, string, default `"ticketd"`): the `Server` header.
+    /// - `admin.token` (`ADMIN_TOKEN`, string, secret, default none): the bearer token of the `/admin/` routes;
+    ///   without it (or when empty) those routes are not registered.
+    /// - `app.env` (`APP_ENV`, string, default `"development"`): the environment name.
+    /// - `app.version` (`APP_VERSION`, string, default `"dev"`): the version reported by `/health` and `/metrics`.
+    ///
+    /// - Parameter reader: The reader to read from, not scoped (keys are read as listed).
+    public init(reader: ConfigReader) {
+        let defaults = AppConfiguration()
+        self.init(
+            host: reader.string(forKey: "host", default: defaults.host),
+            port: reader.int(forKey: "port", default: defaults.port),
+            backlog: reader.int(forKey: "http.backlog", default: defaults.backlog),
+            serverName: reader.string(forKey: "http.serverName", default: defaults.serverName),
+            adminToken: reader.string(forKey: "admin.token", isSecret: true),
+            environment: reader.string(forKey: "app.env", default: defaults.environment),
+            version: reader.string(forKey: "app.version", default: defaults.version)
+        )
+    }
+}

@@ -1,0 +1,49 @@
+/// Everything the HTTP layer needs to know to serve; every value has a default.
+///
+/// ```swift
+/// let configuration = AppConfiguration(port: 8080, adminToken: "s3cret")
+/// ```
+///
+/// Read it from a `ConfigReader` with ``init(reader:)``.
+public struct AppConfiguration: Sendable {
+    /// The address to bind to.
+    public var host: String
+    /// The port to listen on; 0 picks a free one.
+    public var port: Int
+    /// The listen backlog: connections the kernel queues before `accept`. High, because load tests open thousands
+    /// of connections at once.
+    public var backlog: Int
+    /// The `Server` response header.
+    public var serverName: String
+    /// The bearer token of the `/admin/` routes; `nil` (or empty) leaves those routes out entirely.
+    public var adminToken: String?
+    /// `development`, `production`, `test`…: reported, never branched on by this library.
+    public var environment: String
+    /// The version reported by `/health` and `/metrics`.
+    public var version: String
+
+    /// Creates a configuration.
+    public init(
+        host: String = "0.0.0.0",
+        port: Int = 3049,
+        backlog: Int = 4096,
+        serverName: String = "ticketd",
+        adminToken: String? = nil,
+        environment: String = "development",
+        version: String = "dev"
+    ) {
+        self.host = host
+        self.port = port
+        self.backlog = backlog
+        self.serverName = serverName
+        self.adminToken = adminToken
+        self.environment = environment
+        self.version = version
+    }
+
+    /// The admin token, when one is configured and not empty.
+    var effectiveAdminToken: String? {
+        guard let token = self.adminToken, !token.isEmpty else { return nil }
+        return token
+    }
+}

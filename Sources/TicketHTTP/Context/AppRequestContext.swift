@@ -1,0 +1,26 @@
+import Hummingbird
+import Logging
+
+/// The request context of every ticketd route: Hummingbird's core storage plus the request id.
+///
+/// ``RequestIDMiddleware`` fills ``requestID`` and puts it in `logger` metadata as `request_id` (replacing
+/// Hummingbird's own `hb.request.id`), so every line a handler logs through `context.logger` carries it.
+///
+/// > Important: Hummingbird's `RequestContext.id` reads `hb.request.id` and traps when it is missing; use
+/// > ``requestID`` instead.
+public struct AppRequestContext: RequestContext {
+    /// Hummingbird's per-request storage: logger, path parameters, matched route.
+    public var coreContext: CoreRequestContextStorage
+    /// The request's id: the caller's `X-Request-Id` when it is a valid short token, otherwise a generated one.
+    /// Empty until ``RequestIDMiddleware`` has run.
+    public var requestID: String
+
+    /// Creates a context for a new request.
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.requestID = ""
+    }
+
+    /// The largest body ticketd reads: purchases carry a few dozen bytes of JSON.
+    public var maxUploadSize: Int { 16 * 1024 }
+}

@@ -1,0 +1,58 @@
+import Configuration
+import Logging
+
+/// Bootstraps swift-log with ``JSONLogHandler``, once, from `main`.
+///
+/// ```swift
+/// let reader = ConfigReader(providers: [EnvironmentVariablesProvider()])
+/// let output = try LoggingSetup.bootstrap(reader: reader)     // LOG_LEVEL, LOG_FILE
+/// ```
+///
+/// Libraries and tests never call this: they take a `Logger`. Calling `LoggingSystem.bootstrap` twice traps.
+public enum LoggingSetup {
+    /// Routes every `Logger` of the process to JSON lines on standard output and, when `file` is given, to `file`
+    /// as well.
+    /// - Parameters:
+    ///   - level: The lowest level written.
+    ///   - file: A file to append lines to as well (its parent directories are created); `nil` for stdout only.
+    /// - Returns: The output every handler shares.
+    /// - Throws: ``LogFileError`` when the file cannot be opened; nothing is bootstrapped then.
+    @discardableResult
+    public static func bootstrap(level: Logger.Level, file: String?) throws(LogFileError) -> LogOutput {
+        let output = try LogOutput(alsoTo: file)
+        LoggingSystem.bootstrap(
+            { label, provider in
+                JSONLogHandler(label: label, output: output, level: level, metadataProvider: provider)
+            },
+            metadataProvider: nil
+        )
+        return output
+    }
+
+    /// Reads the level and file from `reader`, then bootstraps as ``bootstrap(level:file:)`` does.
+    ///
+    /// Configuration keys:
+    /// - `log.level` (`LOG_LEVEL`, string, default `"info"`): `trace`, `debug`, `info`, `notice`, `warn`/`warning`,
+    ///   `error` or `critical`, in any case; an unknown name means `info`.
+    /// - `log.file` (`LOG_FILE`, string, default none): a file to append lines to as well.
+    /// - Throws: ``LogFileError`` when the file cannot be opened.
+    @discardableResult
+    public static func bootstrap(reader: ConfigReader) throws(LogFileError) -> LogOutput {
+        let level = reader.string(forKey: "log.level").flatMap(Self.level(named:)) ?? .info
+        return try Self.bootstrap(level: level, file: reader.string(forKey: "log.file"))
+    }
+
+    /// The level for a `LOG_LEVEL` value (`warn` is `warning`, `err` is `error`, `fatal` is `critical`), or `nil`.
+    public static func level(named name: String) -> Logger.Level? {
+        switch name.lowercased() {
+        case "trace": .trace
+        case "debug": .debug
+        case "info": .info
+        case "notice": .notice
+        case "warn", "warning": .warning
+        case "err", "error": .error
+        case "critical", "fatal": .critical
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,27 @@
+/// The `# HELP` text of every metric ticketd exports, in one table.
+///
+/// Metrics recorded through swift-metrics reach the Prometheus registry without help text (the `MetricsFactory` API
+/// has no place for it), and `promtool check metrics` rejects a family without `# HELP`. ``PrometheusExposition``
+/// adds the line from this table, or a generic one for a name it does not know, so the whole scrape lints clean.
+enum MetricDescriptions {
+    /// Help text by metric family name.
+    static let byName: [String: String] = [
+        "ticketd_purchases_total": "Purchase attempts handled by this instance, by outcome.",
+        "ticketd_http_request_duration_seconds": "Time to answer an HTTP request, by route pattern, method and status.",
+        "ticketd_event_tickets_capacity": "Tickets seeded for the event (read from the store at scrape time).",
+        "ticketd_event_tickets_available": "Tickets of the event still for sale (read from the store at scrape time).",
+        "ticketd_event_tickets_sold": "Tickets of the event sold by all instances (read from the store at scrape time).",
+        "ticketd_event_stats_scrape_success": "1 if this scrape read the per-event counts from the store, 0 if the store did not answer.",
+        "redis_connections": "Redis connections currently open.",
+        "redis_circuit_open": "1 while the Redis client's circuit breaker is open (commands fail fast), else 0.",
+        "redis_reconnects_total": "Redis reconnect attempts.",
+        "redis_commands_total": "Redis commands sent, by command and result.",
+        "redis_command_duration_seconds": "Time from sending a Redis command to its reply, by command.",
+        "redis_script_noscript_total": "EVALSHA calls answered NOSCRIPT and retried with EVAL.",
+    ]
+
+    /// The help text for `name`: from the table, or a generic line.
+    static func help(for name: String) -> String {
+        Self.byName[name] ?? "\(name), recorded through swift-metrics."
+    }
+}

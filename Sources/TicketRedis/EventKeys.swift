@@ -1,0 +1,29 @@
+import TicketCore
+
+/// The Redis keys of one event, all under the hash tag `{ID}` so that one script can touch them all, alone or
+/// on a Redis Cluster. This is the only place that knows key names.
+struct EventKeys: Sendable {
+    /// `event:{ID}:tickets`: list of unsold ticket ids.
+    let tickets: String
+    /// `event:{ID}:purchases`: hash purchase id → `"ticket user millis"`, the purchase ledger.
+    let purchases: String
+    /// `event:{ID}:users`: hash user id → tickets held.
+    let users: String
+    /// `event:{ID}:meta`: hash with name, venue, startsAt, capacity, perUserLimit.
+    let meta: String
+    /// `event:{ID}:seeding`: a pool being built by the seeder, published atomically when complete.
+    let seeding: String
+
+    init(_ id: EventID) {
+        // EventID's alphabet has no braces or colons, so the tag is exactly the id.
+        let prefix = "event:{\(id.rawValue)}:"
+        self.tickets = prefix + "tickets"
+        self.purchases = prefix + "purchases"
+        self.users = prefix + "users"
+        self.meta = prefix + "meta"
+        self.seeding = prefix + "seeding"
+    }
+
+    /// The set of every event id (outside any event's hash tag).
+    static let eventIndex = "events"
+}

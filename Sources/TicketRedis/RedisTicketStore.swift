@@ -1,0 +1,199 @@
+import Logging
+import RESPClient
+import TicketCore
+
+/// The ticket store on Redis: one `EVALSHA` of `purchase.lua` per purchase.
+///
+/// Each event's pool, ledger, per-user counts and description live under its own hash tag (see ``EventKeys``),
+/// so the purchase script checks and pops atomically, alone or on a cluster. Call ``prepare()`` once at start-up
+/// (`SCRIPT LOAD`); the client's `NOSCRIPT` fallback covers a Redis that lost its script cache later.
+public struct RedisTicketStore: TicketStore, TicketAuditor {
+    private let client: RedisClient
+    private let logger: Logger
+
+    /// Creates a store on a running (or soon running) client.
+    public init(client: RedisClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Loads the scripts into Redis so the first purchase does not pay for `EVAL`.
+    /// - Throws: ``RedisError`` when Redis cannot be reached.
+    public func prepare() async throws(RedisError) {
+        for script in TicketScripts.servingScripts {
+            try await self.client.loadScript(script)
+        }
+    }
+
+    // MARK: Purchases
+
+    public func purchase(_ request: PurchaseRequest) async throws(PurchaseError) -> PurchaseResult {
+        let keys = EventKeys(request.eventID)
+        var attempt = 1
+        while true {
+            do {
+                let reply = try await self.client.evalScript(
+                    TicketScripts.purchase,
+                    keys: [.string(keys.tickets), .string(keys.purchases), .string(keys.users), .string(keys.meta)],
+                    arguments: [.string(request.purchaseID.rawValue), .string(request.userID?.rawValue ?? ""), .integer(Int(request.requestedAt))],
+                    options: RedisCommandOptions(idempotent: true)
+                )
+                return try Self.result(of: reply, for: request)
+            } catch let error as RedisError {
+                // An unknown outcome is settled by asking again with the same purchase id: the script answers
+                // with the purchase it made, or makes it now; it never sells a second ticket.
+                if error.kind == .outcomeUnknown, error.reason != .cancelled, attempt < Self.attemptsOnUnknownOutcome {
+                    attempt += 1
+                    self.logger.notice(
+                        "purchase outcome unknown; asking again with the same purchase id",
+                        metadata: ["purchase_id": "\(request.purchaseID)", "redis.error": "\(error.message)"]
+                    )
+                    continue
+                }
+                throw Self.unavailable(error, purchaseID: request.purchaseID)
+            } catch let error as PurchaseError {
+                throw error
+            } catch {
+                throw PurchaseError(.unavailable, "\(error)")
+            }
+        }
+    }
+
+    /// How often a purchase is sent when Redis leaves its outcome unknown (timeout, lost connection).
+    static let attemptsOnUnknownOutcome = 3
+
+    static func unavailable(_ error: RedisError, purchaseID: PurchaseID) -> PurchaseError {
+        switch error.kind {
+        case .notSent:
+            return PurchaseError(.unavailable, "the ticket store is unreachable; nothing was sold (\(error.message))")
+        case .outcomeUnknown:
+            return PurchaseError(
+                .unavailable,
+                "the ticket store did not answer in time; purchase \(purchaseID) may have been recorded: repeat the request with the same Idempotency-Key to learn its outcome"
+            )
+        default:
+            return PurchaseError(.unavailable, "the ticket store refused the purchase: \(error.message)")
+        }
+    }
+
+    static func result(of reply: RESPValue, for request: PurchaseRequest) throws(PurchaseError) -> PurchaseResult {
+        guard let values = reply.array, let status = values.first?.integer else {
+            throw PurchaseError(.unavailable, "unexpected reply from the purchase script: \(reply)")
+        }
+        switch status {
+        case 0:
+            guard let ticket = values.dropFirst().first?.string else { break }
+            let purchase = Purchase(
+                purchaseID: request.purchaseID,
+                eventID: request.eventID,
+                ticketID: ticket,
+                userID: request.userID,
+                purchasedAt: request.requestedAt
+            )
+            return PurchaseResult(purchase: purchase, isReplay: false)
+        case 1:
+            guard let record = values.dropFirst().first?.string, let purchase = LedgerRecord.purchase(record, id: request.purchaseID, event: request.eventID)
+            else { break }
+            // A record stamped with this request's own time was made by this request's earlier attempt (its
+            // outcome was unknown): that is this request's sale, not a replay of another request.
+            return PurchaseResult(purchase: purchase, isReplay: purchase.purchasedAt != request.requestedAt)
+        case -1:
+            throw PurchaseError(.soldOut, "every ticket of event \(request.eventID) is sold")
+        case -2:
+            let limit = values.dropFirst().first?.integer ?? 0
+            throw PurchaseError(.userLimitReached, "user \(request.userID?.rawValue ?? "") already holds \(limit) tickets of event \(request.eventID), the most one buyer may hold")
+        case -3:
+            throw PurchaseError(.unknownEvent, "there is no event \(request.eventID)")
+        default:
+            break
+        }
+        throw PurchaseError(.unavailable, "unexpected reply from the purchase script: \(reply)")
+    }
+
+    // MARK: Events
+
+    public func event(_ id: EventID) async throws(TicketStoreError) -> EventSnapshot? {
+        let keys = EventKeys(id)
+        let reply: RESPValue
+        do {
+            reply = try await self.client.evalScript(
+                TicketScripts.snapshot,
+                keys: [.string(keys.meta), .string(keys.tickets), .string(keys.purchases)],
+                options: RedisCommandOptions(idempotent: true)
+            )
+        } catch {
+            throw TicketStoreError("cannot read event \(id): \(error.message)")
+        }
+        guard let fields = reply.array else { throw TicketStoreError("unexpected snapshot of event \(id): \(reply)") }
+        guard fields.count == 7 else { return nil }
+        func text(_ index: Int) -> String? { fields[index].string.flatMap { $0.isEmpty ? nil : $0 } }
+        func number(_ index: Int) -> Int { fields[index].integer.map { Int($0) } ?? 0 }
+        return EventSnapshot(
+            id: id,
+            name: text(0) ?? id.rawValue,
+            venue: text(1),
+            startsAt: text(2),
+            capacity: number(3),
+            available: number(5),
+            sold: number(6),
+            perUserLimit: number(4)
+        )
+    }
+
+    public func events() async throws(TicketStoreError) -> [EventSnapshot] {
+        let ids = try await self.eventIDs()
+        let snapshots: [EventSnapshot?]
+        do {
+            snapshots = try await withThrowingTaskGroup(of: (Int, EventSnapshot?).self) { group in
+                for (index, id) in ids.enumerated() {
+                    group.addTask { (index, try await self.event(id)) }
+                }
+                var results = [EventSnapshot?](repeating: nil, count: ids.count)
+                for try await (index, snapshot) in group { results[index] = snapshot }
+                return results
+            }
+        } catch let error as TicketStoreError {
+            throw error
+        } catch {
+            throw TicketStoreError("\(error)")
+        }
+        return snapshots.compactMap { $0 }
+    }
+
+    /// Every event id in the index, ordered.
+    func eventIDs() async throws(TicketStoreError) -> [EventID] {
+        let reply: RESPValue
+        do {
+            reply = try await self.client.execute(RESPCommand("SMEMBERS", .string(EventKeys.eventIndex)), options: RedisCommandOptions(idempotent: true))
+        } catch {
+            throw TicketStoreError("cannot list events: \(error.message)")
+        }
+        return (reply.array ?? []).compactMap { $0.string.flatMap(EventID.init) }.sorted()
+    }
+
+    // MARK: Health
+
+    public func health() async -> StoreHealth {
+        let clock = ContinuousClock()
+        let start = clock.now
+        do {
+            _ = try await self.client.execute(RESPCommand("PING"), options: RedisCommandOptions(timeout: .milliseconds(500), idempotent: true))
+            let elapsed = clock.now - start
+            let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            let status = self.client.health == .up ? "up" : "degraded"
+            return StoreHealth(status: status, latencyMs: (milliseconds * 1000).rounded() / 1000)
+        } catch {
+            return StoreHealth(status: "down", detail: error.message)
+        }
+    }
+
+    // MARK: Audit
+
+    public func audit() async throws(TicketStoreError) -> AuditReport {
+        var events: [AuditReport.EventAudit] = []
+        for id in try await self.eventIDs() {
+            events.append(try await TicketAudit(client: self.client, event: id).run())
+        }
+        return AuditReport(events: events)
+    }
+}

@@ -1,0 +1,103 @@
+import RESPClient
+import TicketCore
+
+/// Checks one event's books against each other: the pool, the ledger, the per-user counts and the capacity.
+///
+/// Reads the pool with `LRANGE` and the ledger with `HSCAN` in chunks, so it is meant for a quiet moment
+/// (after a load test, before opening sales): purchases during the audit can show up as transient mismatches.
+struct TicketAudit {
+    let client: RedisClient
+    let event: EventID
+
+    private static let chunk = 10_000
+    /// Problems listed per kind before the rest are only counted.
+    private static let listed = 5
+
+    func run() async throws(TicketStoreError) -> AuditReport.EventAudit {
+        let keys = EventKeys(self.event)
+        var problems: [String] = []
+
+        let capacity = Int(try await self.command("HGET", .string(keys.meta), "capacity").integer ?? -1)
+        if capacity < 0 { problems.append("the event has no capacity in \(keys.meta)") }
+
+        // The pool: every ticket once.
+        var pool: Set<String> = []
+        var poolDuplicates: [String] = []
+        var start = 0
+        while true {
+            let page = try await self.command("LRANGE", .string(keys.tickets), .integer(start), .integer(start + Self.chunk - 1)).array ?? []
+            for ticket in page.compactMap(\.string) where !pool.insert(ticket).inserted { poolDuplicates.append(ticket) }
+            if page.count < Self.chunk { break }
+            start += Self.chunk
+        }
+        Self.report(poolDuplicates, "tickets appear more than once in the pool", into: &problems)
+
+        // The ledger: every record readable, every ticket sold once, none still in the pool.
+        var sold: [String: String] = [:]
+        var soldTwice: [String] = []
+        var soldAndAvailable: [String] = []
+        var unreadable: [String] = []
+        var perUser: [String: Int] = [:]
+        var cursor = "0"
+        repeat {
+            let reply = try await self.command("HSCAN", .string(keys.purchases), .string(cursor), "COUNT", .integer(1000)).array ?? []
+            guard reply.count == 2, let next = reply[0].string, let entries = reply[1].array else {
+                throw TicketStoreError("unexpected HSCAN reply while auditing event \(self.event)")
+            }
+            cursor = next
+            var index = 0
+            while index + 1 < entries.count {
+                let purchase = entries[index].string ?? "?"
+                let record = entries[index + 1].string ?? ""
+                index += 2
+                guard let (ticket, user, _) = LedgerRecord.parse(record) else {
+                    unreadable.append("\(purchase) = \(record)")
+                    continue
+                }
+                if let earlier = sold.updateValue(purchase, forKey: ticket) { soldTwice.append("\(ticket) (purchases \(earlier) and \(purchase))") }
+                if pool.contains(ticket) { soldAndAvailable.append(ticket) }
+                if let user { perUser[user.rawValue, default: 0] += 1 }
+            }
+        } while cursor != "0"
+        Self.report(soldTwice, "tickets sold more than once", into: &problems)
+        Self.report(soldAndAvailable, "tickets both sold and available", into: &problems)
+        Self.report(unreadable, "unreadable ledger records", into: &problems)
+
+        let soldCount = Int(try await self.command("HLEN", .string(keys.purchases)).integer ?? 0)
+        if capacity >= 0 {
+            if pool.count + poolDuplicates.count + soldCount != capacity {
+                problems.append("seeded \(capacity) ≠ available \(pool.count + poolDuplicates.count) + sold \(soldCount)")
+            }
+            let outside = pool.union(sold.keys).filter { Int($0).map { !(1...capacity).contains($0) } ?? true }
+            Self.report(outside.sorted(), "ticket ids outside 1…\(capacity)", into: &problems)
+        }
+
+        // Per-user counts agree with the ledger.
+        let counts = try await self.command("HGETALL", .string(keys.users)).array ?? []
+        var recorded: [String: Int] = [:]
+        var index = 0
+        while index + 1 < counts.count {
+            recorded[counts[index].string ?? "?"] = Int(counts[index + 1].integer ?? -1)
+            index += 2
+        }
+        let disagreeing = Set(recorded.keys).union(perUser.keys).filter { recorded[$0] != perUser[$0] }.sorted()
+        Self.report(disagreeing.map { "\($0) (count \(recorded[$0] ?? 0), ledger \(perUser[$0] ?? 0))" }, "per-user counts that disagree with the ledger", into: &problems)
+
+        return AuditReport.EventAudit(eventID: self.event, seeded: max(capacity, 0), available: pool.count + poolDuplicates.count, sold: soldCount, problems: problems)
+    }
+
+    private func command(_ name: String, _ arguments: RESPArgument...) async throws(TicketStoreError) -> RESPValue {
+        do {
+            return try await self.client.execute(RESPCommand(name, arguments), options: RedisCommandOptions(timeout: .seconds(30), idempotent: true))
+        } catch {
+            throw TicketStoreError("auditing event \(self.event): \(name) failed: \(error.message)")
+        }
+    }
+
+    private static func report(_ items: [String], _ what: String, into problems: inout [String]) {
+        guard !items.isEmpty else { return }
+        let shown = items.prefix(Self.listed).joined(separator: ", ")
+        let more = items.count > Self.listed ? " and \(items.count - Self.listed) more" : ""
+        problems.append("\(items.count) \(what): \(shown)\(more)")
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+import RESPClient
+
+/// The Lua scripts that ship with the target (`Scripts/*.lua`), read once.
+enum TicketScripts {
+    /// Sells one ticket: idempotency, per-user limit, pop, ledger (`purchase.lua`).
+    static let purchase = load("purchase")
+    /// One event's description and counts (`snapshot.lua`).
+    static let snapshot = load("snapshot")
+    /// Appends a range of ticket ids to a pool being seeded (`fill-pool.lua`).
+    static let fillPool = load("fill-pool")
+    /// Publishes a seeded pool with its description (`finish-seed.lua`).
+    static let finishSeed = load("finish-seed")
+
+    /// The scripts of the purchase path, for `SCRIPT LOAD` at start-up (the seeder's load on first use).
+    static let servingScripts = [purchase, snapshot]
+
+    private static func load(_ name: String) -> RedisScript {
+        guard let url = Bundle.module.url(forResource: name, withExtension: "lua", subdirectory: "Scripts"),
+            let source = try? String(contentsOf: url, encoding: .utf8)
+        else {
+            fatalError("the script \(name).lua is missing from the TicketRedis bundle")
+        }
+        return RedisScript(source)
+    }
+}

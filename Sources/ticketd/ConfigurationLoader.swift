@@ -1,0 +1,35 @@
+import Configuration
+import Logging
+import RESPClient
+import SystemPackage
+import TicketHTTP
+
+/// Reads the configuration once per process: the environment first, then an optional `.env` file.
+enum ConfigurationLoader {
+    /// The reader every command uses.
+    static func reader() async throws -> ConfigReader {
+        ConfigReader(providers: [
+            EnvironmentVariablesProvider(),
+            try await EnvironmentVariablesProvider(environmentFilePath: ".env", allowMissing: true),
+        ])
+    }
+
+    /// The Redis URL (`REDIS_URL`, default `redis://localhost:6379`).
+    static func redisURL(_ reader: ConfigReader) -> String {
+        reader.string(forKey: "redis.url", default: "redis://localhost:6379")
+    }
+
+    /// The Redis client's configuration: the URL, and `REDIS_COMMAND_TIMEOUT_MS` (int, default 2000), how long one
+    /// Redis call may take before its outcome counts as unknown (a purchase then asks again, up to three times).
+    static func redisClientConfiguration(_ reader: ConfigReader) throws -> RedisClientConfiguration {
+        var configuration = try RedisClientConfiguration(url: Self.redisURL(reader))
+        configuration.commandTimeout = .milliseconds(reader.int(forKey: "redis.commandTimeoutMs", default: 2000))
+        return configuration
+    }
+
+    /// Bootstraps logging from `LOG_LEVEL` and `LOG_FILE`; call once, first.
+    static func bootstrapLogging(_ reader: ConfigReader) throws -> Logger {
+        _ = try LoggingSetup.bootstrap(reader: reader)
+        return Logger(label: "ticketd")
+    }
+}

@@ -1,0 +1,45 @@
+import Logging
+import RESPClient
+
+/// Runs a Redis client for the length of a one-shot command (`seed`, `audit`).
+enum RedisSession {
+    /// Starts a client for `url`, waits until it is connected, runs `body`, then stops the client.
+    /// - Throws: a ``RedisError`` naming the URL when Redis cannot be reached within `timeout`, or what `body` throws.
+    static func with<T: Sendable>(
+        url: String,
+        logger: Logger,
+        timeout: Duration = .seconds(5),
+        _ body: @Sendable (RedisClient) async throws -> T
+    ) async throws -> T {
+        var configuration = try RedisClientConfiguration(url: url)
+        configuration.connectionCount = 1
+        configuration.commandTimeout = .seconds(30)
+        let client = RedisClient(configuration: configuration, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await client.run() }
+            defer { group.cancelAll() }
+            try await Self.waitUntilUp(client, url: url, timeout: timeout)
+            return try await body(client)
+        }
+    }
+
+    /// Waits until `client` has a connection, or throws after `timeout`.
+    static func waitUntilUp(_ client: RedisClient, url: String, timeout: Duration) async throws {
+        let up = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                for await health in client.healthUpdates() where health != .down { return true }
+                return false
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        guard up else {
+            throw RedisError.notSent(.circuitOpen, "cannot reach Redis at \(url) within \(timeout); is it running? (`make redis-up` starts one)")
+        }
+    }
+}

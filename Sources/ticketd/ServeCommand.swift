@@ -1,0 +1,51 @@
+import ArgumentParser
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+import RESPClient
+import TicketHTTP
+import TicketRedis
+
+/// `ticketd serve` (the default): the HTTP API on `PORT` (3049), selling from Redis at `REDIS_URL`.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Serve the HTTP API (the default command).")
+
+    func run() async throws {
+        let reader = try await ConfigurationLoader.reader()
+        let logger = try ConfigurationLoader.bootstrapLogging(reader)
+
+        // Every connection holds a file descriptor; 5000 buyers need far more than the usual soft limit of 1024.
+        if let (before, after) = FileDescriptorLimit.raiseToHardLimit() {
+            logger.info("open-files limit raised to the hard limit", metadata: ["nofile_before": "\(before)", "nofile_after": "\(after)"])
+        } else {
+            logger.warning("could not raise the open-files limit; connections beyond it are refused")
+        }
+
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+        let configuration = AppConfiguration(reader: reader)
+        let redisURL = ConfigurationLoader.redisURL(reader)
+        let client = RedisClient(configuration: try ConfigurationLoader.redisClientConfiguration(reader), logger: logger)
+        let store = RedisTicketStore(client: client, logger: logger)
+        let app = buildApplication(
+            configuration: configuration,
+            store: store,
+            auditor: store,
+            prometheus: registry,
+            logger: logger,
+            services: [client],
+            onServerStarting: {
+                // Serve even if Redis is late: purchases answer 503 until it is up, and scripts load on first use.
+                do {
+                    try await RedisSession.waitUntilUp(client, url: redisURL, timeout: .seconds(5))
+                    try await store.prepare()
+                } catch {
+                    logger.warning("Redis is not reachable yet; purchases fail with 503 until it is", metadata: ["error": "\(error)"])
+                }
+            }
+        )
+        try await app.runService()
+    }
+}

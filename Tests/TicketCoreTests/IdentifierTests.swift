@@ -1,0 +1,56 @@
+import Testing
+
+@testable import TicketCore
+
+@Suite struct IdentifierTests {
+    @Test(arguments: ["1", "summer-fest_2026", String(repeating: "a", count: 64)])
+    func validEventIDs(_ text: String) {
+        #expect(EventID(text)?.rawValue == text)
+    }
+
+    @Test(arguments: ["", "a{b}", "a:b", "a b", "ä", "%00", "a\u{0}", "../x", String(repeating: "a", count: 65)])
+    func invalidEventIDs(_ text: String) {
+        #expect(EventID(text) == nil)
+    }
+
+    @Test func eventIDsSortNumbersByValue() {
+        let ids = ["10", "2", "b", "1", "a"].compactMap(EventID.init).sorted().map(\.rawValue)
+        #expect(ids == ["1", "2", "10", "a", "b"])
+    }
+
+    @Test func userIDsAllowMailLikeNamesButNoSpaces() {
+        #expect(UserID("zoe.nunez+tickets@example.com") != nil)
+        #expect(UserID("user:42") != nil)
+        #expect(UserID("a b") == nil)
+        #expect(UserID("") == nil)
+        #expect(UserID(String(repeating: "u", count: 129)) == nil)
+    }
+
+    @Test func idempotencyKeysArePrintableASCII() {
+        #expect(IdempotencyKey("3f2b9c1e-0d7a-4e0b-9f00-6a1d2e3c4b5a") != nil)
+        #expect(IdempotencyKey("with space") == nil)
+        #expect(IdempotencyKey(String(repeating: "k", count: 256)) == nil)
+    }
+
+    @Test func purchaseIDsAreTwentySixBase32Characters() {
+        let ids = (0..<1000).map { _ in PurchaseID.random() }
+        #expect(Set(ids).count == 1000)
+        for id in ids { #expect(PurchaseID(id.rawValue) == id) }
+        #expect(PurchaseID("0123456789abcdefghjkmnpqrs") != nil)
+        #expect(PurchaseID("0123456789abcdefghjkmnpqri") == nil, "i is not in the alphabet")
+        #expect(PurchaseID("short") == nil)
+    }
+
+    @Test func derivedPurchaseIDsDependOnEventUserAndKey() throws {
+        let event = try #require(EventID("1"))
+        let other = try #require(EventID("2"))
+        let key = try #require(IdempotencyKey("k-1"))
+        let alice = UserID("alice")
+        let first = PurchaseID.derived(event: event, user: alice, key: key)
+        #expect(PurchaseID.derived(event: event, user: alice, key: key) == first)
+        #expect(PurchaseID.derived(event: event, user: UserID("bob"), key: key) != first)
+        #expect(PurchaseID.derived(event: event, user: nil, key: key) != first)
+        #expect(PurchaseID.derived(event: other, user: alice, key: key) != first)
+        #expect(PurchaseID(first.rawValue) == first)
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Logging
+import Testing
+
+@testable import TicketHTTP
+
+@Suite struct JSONLogHandlerTests {
+    private func line(_ handler: JSONLogHandler, _ event: LogEvent) throws -> (text: String, object: [String: Any]) {
+        let text = String(decoding: handler.line(for: event, timestampMillis: 1_700_000_000_123), as: UTF8.self)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        return (text, object)
+    }
+
+    @Test func writesOneFlatJSONObjectPerLine() throws {
+        var handler = JSONLogHandler(label: "ticketd", output: .standardOutput)
+        handler[metadataKey: "request_id"] = "r-1"
+        let event = LogEvent(
+            level: .info,
+            message: "purchase \"quoted\"\nnext",
+            metadata: ["event_id": "1", "count": .stringConvertible(3), "tags": ["a", "b"], "nested": ["k": "v"], "msg": "clash"],
+            source: "TicketHTTP",
+            file: #fileID,
+            function: #function,
+            line: #line
+        )
+        let (text, object) = try self.line(handler, event)
+        #expect(text.hasSuffix("}\n"))
+        #expect(text.filter { $0 == "\n" }.count == 1)
+        #expect(text.hasPrefix(#"{"ts":"2023-11-14T22:13:20.123Z","level":"info","label":"ticketd","msg":"#))
+        #expect(object["msg"] as? String == "purchase \"quoted\"\nnext")
+        #expect(object["request_id"] as? String == "r-1")
+        #expect(object["event_id"] as? String == "1")
+        #expect(object["count"] as? String == "3")
+        #expect(object["tags"] as? [String] == ["a", "b"])
+        #expect(object["nested"] as? [String: String] == ["k": "v"])
+        #expect(object["_msg"] as? String == "clash")
+    }
+
+    @Test func escapesControlCharacters() throws {
+        let handler = JSONLogHandler(label: "x", output: .standardOutput)
+        let event = LogEvent(level: .warning, message: "a\u{01}b\tc\\d", metadata: nil, source: "", file: "", function: "", line: 0)
+        let (text, object) = try self.line(handler, event)
+        #expect(text.contains(#"a\u0001b\tc\\d"#))
+        #expect(object["msg"] as? String == "a\u{01}b\tc\\d")
+        #expect(object["level"] as? String == "warning")
+    }
+
+    @Test func writesToAFileCreatingItsDirectory() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ticketd-log-\(UInt64.random(in: 0...UInt64.max))")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("nested/app.log").path
+        let output = try LogOutput(alsoTo: path)
+        var logger = Logger(label: "file-test") { label in JSONLogHandler(label: label, output: output, level: .debug) }
+        logger.logLevel = .debug
+        logger.debug("first", metadata: ["n": "1"])
+        logger.info("second")
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines[0].contains(#""msg":"first""#))
+        #expect(lines[1].contains(#""level":"info""#))
+    }
+
+    @Test(arguments: [
+        ("error", Logger.Level.error), ("WARN", .warning), ("warning", .warning), ("info", .info), ("debug", .debug), ("trace", .trace),
+        ("notice", .notice), ("critical", .critical),
+    ])
+    func levelNames(name: String, level: Logger.Level) {
+        #expect(LoggingSetup.level(named: name) == level)
+    }
+
+    @Test func unknownLevelName() {
+        #expect(LoggingSetup.level(named: "verbose") == nil)
+    }
+}

@@ -1,0 +1,263 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Testing
+import TicketCore
+
+@testable import TicketHTTP
+
+@Suite struct PurchaseRouteTests {
+    @Test func purchaseReturns201WithTicketAndLocation() async throws {
+        let app = TestApp()
+        try await app.test { client in
+            try await client.execute(
+                uri: "/buy/1",
+                method: .post,
+                headers: [.contentType: "application/json"],
+                body: .json(#"{"userId": "alice"}"#)
+            ) { response in
+                #expect(response.status == .created)
+                #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
+                let body = try response.json()
+                let purchaseID = try #require(body["purchaseId"] as? String)
+                #expect(PurchaseID(purchaseID) != nil)
+                #expect(body["eventId"] as? String == "1")
+                #expect(body["ticketId"] as? String == "1-1")
+                #expect(body["userId"] as? String == "alice")
+                #expect(body["ticketUrl"] as? String == "/tickets/\(purchaseID)")
+                #expect(response.headers[.location] == "/tickets/\(purchaseID)")
+                let purchasedAt = try #require(body["purchasedAt"] as? String)
+                #expect(purchasedAt.wholeMatch(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/) != nil)
+                #expect(response.headers[HTTPField.Name("Idempotent-Replayed")!] == nil)
+            }
+        }
+    }
+
+    @Test func anonymousPurchaseWithoutBodyHasNullUser() async throws {
+        let app = TestApp()
+        try await app.test { client in
+            try await client.execute(uri: "/buy/1", method: .post) { response in
+                #expect(response.status == .created)
+                let body = try response.json()
+                #expect(body.keys.contains("userId"))
+                #expect(body["userId"] is NSNull)
+            }
+        }
+    }
+
+    @Test func userFromHeaderIsUsed() async throws {
+        let app = TestApp()
+        try await app.test { client in
+            try await client.execute(uri: "/buy/1", method: .post, headers: [.xUserIDForTests: "bob"]) { response in
+                #expect(response.status == .created)
+                let body = try response.json()
+                #expect(body["userId"] as? String == "bob")
+            }
+            // The same buyer named both ways is fine.
+            try await client.execute(
+                uri: "/buy/1",
+                method: .post,
+                headers: [.xUserIDForTests: "bob", .contentType: "application/json; charset=utf-8"],
+                body: .json(#"{"userId":"bob"}"#)
+            ) { response in
+                #expect(response.status == .created)
+            }
+        }
+    }
+
+    @Test func replayWithSameIdempotencyKeyReturns200AndSameTicket() async throws {
+        let app = TestApp()
+        try await app.test { client in
+            let headers: HTTPFields = [.idempotencyKeyForTests: "order-42", .xUserIDForTests: "carol"]
+            let first = try await client.execute(uri: "/buy/1", method: .post, headers: headers)
+            #expect(first.status == .created)
+            let second = try await client.execute(uri: "/buy/1", method: .post, headers: headers)
+            #expect(second.status == .ok)
+            #expect(second.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            #expect(try first.json()["purchaseId"] as? String == second.json()["purchaseId"] as? String)
+            #expect(try first.json()["ticketId"] as? String == second.json()["ticketId"] as? String)
+            #expect(second.headers[.location] == first.headers[.location])
+        }
+        #expect(app.store.read { $0.purchases.count } == 1)
+    }
+
+    @Test func unknownEventIs404Problem() async throws {
+        let app = TestApp()
+        try await app.test { client in
+            try await client.execute(uri: "/buy/99", method: .post) { response in
+                try expectProblem(response, status: .notFound, type: "https://ticketd.dev/problems/unknown-event")
+                #expect(try response.json()["eventId"] as? String == "99")
+            }
+        }
+    }
+
+    @Test func soldOutIs409Problem() async throws {
+        let app = TestApp(store: FakeTicketStore(capacities: [1]))
+        try await app.test { client in
+            #expect(try await client.execute(uri: "/buy/1", method: .post).status == .created)
+            try await client.execute(uri: "/buy/1", method: .post) { response in
+                try expectProblem(response, status: .conflict, type: "https://ticketd.dev/problems/sold-out")
+            }
+        }
+    }
+
+    @Test func perUserLimitIs403Problem() async throws {
+        let app = TestApp(store: FakeTicketStore(capacities: [10], perUserLimit: 2))
+        try await app.test { client in
+            for _ in 0..<2 {
+                #expect(try await client.execute(uri: "/buy/1", method: .post, headers: [.xUserIDForTests: "dave"]).status == .created)
+            }
+            try await client.execute(uri: "/buy/1", method: .post, headers: [.xUserIDForTests: "dave"]) { response in
+                try expectProblem(response, status: .forbidden, type: "https://ticketd.dev/problems/user-limit-reached")
+            }
+            // Another buyer is not affected.
+            #expect(try await client.execute(uri: "/buy/1", method: .post, headers: [.xUserIDForTests: "erin"]).status == .created)
+        }
+    }
+
+    @Test func unavailableStoreIs503WithRetryAfter() async throws {
+        let store = FakeTicketStore()
+        store.configure { $0.purchaseFailure = PurchaseError(.unavailable, "redis down, fallback empty") }
+        let app = TestApp(store: store)
+        try await app.test { client in
+            try await client.execute(uri: "/buy/1", method: .post) { response in
+                try expectProblem(response, status: .serviceUnavailable, type: "https://ticketd.dev/problems/store-unavailable")
+                #expect(response.headers[.retryAfter] == "1")
+            }
+        }
+        #expect(app.logs.all.contains { $0.level == .warning && $0.metadata["outcome"] == "unavailable" })
+    }
+
+    @Test(arguments: ["a%7Bb%7D", "a{b}", String(repeating: "x", count: 65), "%00", "a%20b", "caf%C3%A9"])
+    func invalidEventIDIs400NamingTheField(eventID: String) async throws {
+        let app = TestApp()
+        try await app.test { client in
+            try await client.execute(uri: "/buy/\(eventID)", method: .post) { response in
+                try expectProblem(response, status: .badRequest, type: "https://ticketd.dev/problems/invalid-request")
+                #expect(try response.json()["field"] as? String == "eventId")
+            }
+        }
+        #expect(app.store.read { $0.purchaseCalls } == 0)
+    }
+
+    @Test(arguments: [#"{"userId": "has space"}"#, #"{"userId": ""}"#, #"{"userId": 42}"#, #"{"userId": "\#(String(repeating: "u", count: 129))"}"#])
+    func invalidUserIDInBodyIs400(body: String) async throws {
+        let app = TestApp()
+        try await app.test { client in
+            try await client.execute(uri: "/buy/1", method: .post, headers: [.contentType: "application/json"], body: .json(body)) { response in
+                try expectProblem(response, status: .badRequest, type: "https://ticketd.dev/problems/invalid-request")
+                #expect(try response.json()["field"] as? String == "userId")
+            }
+        }
+    }
+
+    @Test func invalidUserIDHeaderIs400() async throws {
+        let app = TestApp()
+        try await app.test { client in
+            try await client.execute(uri: "/buy/1", method: .post, headers: [.xUserIDForTests: "no/slashes"]) { response in
+                try expectProblem(response, status: .badRequest, type: "https://ticketd.dev/problems/invalid-request")
+                #expect(try response.json()["field"] as? String == "X-User-Id")
+            }
+        }
+    }
+
+    @Test func invalidIdempotencyKeyIs400() async throws {
+        let app = TestApp()
+        try await app.test { client in
+            try await client.execute(uri: "/buy/1", method: .post, headers: [.idempotencyKeyForTests: "has space"]) { response in
+                try expectProblem(response, status: .badRequest, type: "https://ticketd.dev/problems/invalid-request")
+                #expect(try response.json()["field"] as? String == "Idempotency-Key")
+            }
+        }
+    }
+
+    @Test(arguments: ["{", "not json", "[]", #""alice""#, #"{"userId": "a""#])
+    func malformedJSONIs400(body: String) async throws {
+        let app = TestApp()
+        try await app.test { client in
+            try await client.execute(uri: "/buy/1", method: .post, headers: [.contentType: "application/json"], body: .json(body)) { response in
+                try expectProblem(response, status: .badRequest, type: "https://ticketd.dev/problems/malformed-body")
+            }
+        }
+        #expect(app.store.read { $0.purchaseCalls } == 0)
+    }
+
+    @Test func nonJSONContentTypeIs415() async throws {
+        let app = TestApp()
+        try await app.test { client in
+            try await client.execute(uri: "/buy/1", method: .post, headers: [.contentType: "text/plain"], body: .json("userId=alice")) { response in
+                try expectProblem(response, status: .unsupportedMediaType, type: "https://ticketd.dev/problems/unsupported-media-type")
+            }
+        }
+    }
+
+    @Test func emptyBodyWithAnyContentTypeIsAnonymous() async throws {
+        let app = TestApp()
+        try await app.test { client in
+            try await client.execute(uri: "/buy/1", method: .post, headers: [.contentType: "text/plain"], body: .json("  \n")) { response in
+                #expect(response.status == .created)
+            }
+        }
+    }
+
+    @Test func oversizedBodyIs413Problem() async throws {
+        let app = TestApp()
+        try await app.test { client in
+            let body = #"{"userId": "a", "pad": ""# + String(repeating: "x", count: 20_000) + #""}"#
+            try await client.execute(uri: "/buy/1", method: .post, headers: [.contentType: "application/json"], body: .json(body)) { response in
+                try expectProblem(response, status: .contentTooLarge, type: "about:blank")
+            }
+        }
+    }
+
+    @Test func conflictingUserIDsAre400() async throws {
+        let app = TestApp()
+        try await app.test { client in
+            try await client.execute(
+                uri: "/buy/1",
+                method: .post,
+                headers: [.contentType: "application/json", .xUserIDForTests: "mallory"],
+                body: .json(#"{"userId": "alice"}"#)
+            ) { response in
+                try expectProblem(response, status: .badRequest, type: "https://ticketd.dev/problems/conflicting-user-id")
+            }
+        }
+        #expect(app.store.read { $0.purchaseCalls } == 0)
+    }
+
+    @Test func purchaseLogLineCarriesRequestIDAndIDs() async throws {
+        let app = TestApp()
+        let purchaseID = try await app.test { client in
+            try await client.execute(uri: "/buy/1", method: .post, headers: [.xRequestIDForTests: "trace-abc.123", .xUserIDForTests: "alice"]) {
+                response in
+                #expect(response.headers[.xRequestIDForTests] == "trace-abc.123")
+                return try response.json()["purchaseId"] as? String
+            }
+        }
+        let line = try #require(app.logs.all.first { $0.message == "purchase" })
+        #expect(line.level == .info)
+        #expect(line.metadata["request_id"] == "trace-abc.123")
+        #expect(line.metadata["event_id"] == "1")
+        #expect(line.metadata["purchase_id"]?.description == purchaseID)
+        #expect(line.metadata["ticket_id"] == "1-1")
+        #expect(line.metadata["user_id"] == "alice")
+        #expect(line.metadata["outcome"] == "purchased")
+        #expect(line.metadata["hb.request.id"] == nil)
+    }
+}
+
+/// Checks that `response` is an RFC 9457 problem with the given status and type, `status` member included.
+func expectProblem(_ response: TestResponse, status: HTTPResponse.Status, type: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    #expect(response.status == status, sourceLocation: sourceLocation)
+    #expect(response.headers[.contentType] == "application/problem+json", sourceLocation: sourceLocation)
+    let body = try response.json()
+    #expect(body["status"] as? Int == status.code, sourceLocation: sourceLocation)
+    #expect(body["type"] as? String == type, sourceLocation: sourceLocation)
+    #expect((body["title"] as? String)?.isEmpty == false, sourceLocation: sourceLocation)
+    #expect((body["detail"] as? String)?.isEmpty == false, sourceLocation: sourceLocation)
+    #expect(body["instance"] is String, sourceLocation: sourceLocation)
+    #expect(body["requestId"] as? String == response.headers[.xRequestIDForTests], sourceLocation: sourceLocation)
+}

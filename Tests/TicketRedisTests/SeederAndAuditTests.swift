@@ -1,0 +1,62 @@
+import RESPClient
+import RedisTestSupport
+import TicketCore
+import TicketRedis
+import Testing
+
+@Suite struct SeederAndAuditTests {
+    @Test func reseedingWithoutResetKeepsEveryEventAsItIs() async throws {
+        try await withStore { _, store, seeder throws in
+            _ = try await seeder.seed(events: 3, ticketsPerEvent: 100, perUserLimit: 4, reset: false)
+            _ = try await store.purchase(request("2"))
+            let again = try await seeder.seed(events: 3, ticketsPerEvent: 100, perUserLimit: 4, reset: false)
+            #expect(again.map(\.created) == [false, false, false])
+            let events = try await store.events()
+            #expect(events.map(\.id.rawValue) == ["1", "2", "3"])
+            #expect(events.map(\.available) == [100, 99, 100])
+            #expect(events.allSatisfy { $0.capacity == 100 && $0.perUserLimit == 4 && $0.name.hasPrefix("Event ") })
+            #expect(try await store.audit().isClean)
+        }
+    }
+
+    @Test func resetForgetsSalesAndSeedsAgain() async throws {
+        try await withStore { _, store, seeder throws in
+            _ = try await seeder.seed(events: 1, ticketsPerEvent: 10, perUserLimit: 0, reset: false)
+            _ = try await store.purchase(request("1", user: "alice"))
+            let outcome = try await seeder.seed(events: 1, ticketsPerEvent: 20, perUserLimit: 0, reset: true)
+            #expect(outcome.map(\.created) == [true])
+            let event = try #require(try await store.event(EventID("1")!))
+            #expect(event.capacity == 20 && event.available == 20 && event.sold == 0)
+        }
+    }
+
+    @Test func aLargePoolIsSeededCompletelyAndInOrder() async throws {
+        try await withStore { redis, _, seeder throws in
+            _ = try await seeder.seed(events: 1, ticketsPerEvent: 250_000, perUserLimit: 0, reset: false)
+            #expect(try await redis.command("LLEN", "event:{1}:tickets") == "250000")
+            #expect(try await redis.command("LINDEX", "event:{1}:tickets", "0") == "1")
+            #expect(try await redis.command("LINDEX", "event:{1}:tickets", "-1") == "250000")
+            #expect(try await redis.command("EXISTS", "event:{1}:seeding") == "0")
+        }
+    }
+
+    @Test func theAuditFindsADoubleSaleALostTicketAndABadCount() async throws {
+        try await withStore { redis, store, seeder throws in
+            _ = try await seeder.seed(events: 1, ticketsPerEvent: 10, perUserLimit: 0, reset: false)
+            let sold = try await store.purchase(request("1", user: "alice")).purchase
+            #expect(try await store.audit().isClean)
+            // A ticket back in the pool while sold, one ticket vanished, a per-user count off by one.
+            _ = try await redis.command("RPUSH", "event:{1}:tickets", sold.ticketID)
+            _ = try await redis.command("LREM", "event:{1}:tickets", "1", "7")
+            _ = try await redis.command("HINCRBY", "event:{1}:users", "alice", "1")
+            let report = try await store.audit()
+            #expect(!report.isClean)
+            let problems = report.events[0].problems.joined(separator: "\n")
+            #expect(problems.contains("both sold and available"))
+            #expect(problems.contains("per-user counts"))
+            // The same ticket in two purchases.
+            _ = try await redis.command("HSET", "event:{1}:purchases", PurchaseID.random().rawValue, "\(sold.ticketID)  1")
+            #expect(try await store.audit().events[0].problems.joined().contains("sold more than once"))
+        }
+    }
+}

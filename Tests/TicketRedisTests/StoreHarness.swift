@@ -1,0 +1,39 @@
+import Logging
+import RESPClient
+import RedisTestSupport
+import TicketCore
+import TicketRedis
+
+/// A private Redis, a running client, a store and a seeder on it, for the duration of `body`.
+func withStore<T: Sendable>(
+    _ body: @Sendable (RedisServerFixture, RedisTicketStore, TicketSeeder) async throws -> T
+) async throws -> T {
+    let redis = try await RedisServerFixture.start()
+    defer { redis.stop() }
+    var configuration = try RedisClientConfiguration(url: redis.url)
+    configuration.commandTimeout = .seconds(10)
+    let logger = Logger(label: "test.store")
+    let client = RedisClient(configuration: configuration, logger: logger)
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await client.run() }
+        defer { group.cancelAll() }
+        for await health in client.healthUpdates() where health == .up { break }
+        let store = RedisTicketStore(client: client, logger: logger)
+        try await store.prepare()
+        return try await body(redis, store, TicketSeeder(client: client, logger: logger))
+    }
+}
+
+func request(_ event: String, user: String? = nil, id: PurchaseID = .random()) -> PurchaseRequest {
+    PurchaseRequest(eventID: EventID(event)!, userID: user.flatMap(UserID.init), purchaseID: id, requestedAt: 1_790_000_000_000)
+}
+
+/// The code of the `PurchaseError` that `body` throws, or `nil` when it succeeds.
+func refusal(_ body: () async throws(PurchaseError) -> PurchaseResult) async -> PurchaseError.Code? {
+    do {
+        _ = try await body()
+        return nil
+    } catch {
+        return error.code
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import RedisTestSupport
+import TicketHTTP
+import Testing
+
+/// The real server on a real socket and a real Redis, raced by thousands of connections at once.
+@Suite(.serialized) struct ConcurrentPurchaseTests {
+    @Test func fiveThousandConnectionsRaceForTwoThousandTicketsWhileOthersBuyAnotherEvent() async throws {
+        // The client side of 6000 connections needs more than the usual 1024 descriptors too.
+        _ = FileDescriptorLimit.raiseToHardLimit()
+        let redis = try await RedisServerFixture.start()
+        defer { redis.stop() }
+        let seeded = try await TicketdProcess.run(["seed", "2", "2000"], redisURL: redis.url, directory: redis.directory)
+        #expect(seeded.status == 0, "\(seeded.output)")
+        let server = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory)
+        defer { server.stop() }
+        let client = RawHTTPClient(host: "127.0.0.1", port: server.port)
+
+        // 5000 buyers for event 1's 2000 tickets, 1000 buyers for event 2, all connected at the same time.
+        let responses = try await withThrowingTaskGroup(of: (String, RawHTTPClient.Response).self) { group in
+            for index in 0..<6000 {
+                let event = index < 5000 ? "1" : "2"
+                group.addTask {
+                    let body = #"{"userId":"buyer-\#(index)"}"#
+                    return (event, try await client.send("POST", "/buy/\(event)", headers: [("Content-Type", "application/json")], body: body))
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+
+        let first = responses.filter { $0.0 == "1" }.map(\.1)
+        let second = responses.filter { $0.0 == "2" }.map(\.1)
+        let sold = first.filter { $0.status == 201 }
+        let statuses = Dictionary(grouping: responses.map(\.1), by: \.status).mapValues(\.count)
+        let unexpected = responses.map(\.1).first { ![201, 409].contains($0.status) }
+        #expect(sold.count == 2000, "statuses: \(statuses); for example: \(unexpected?.body ?? "none")")
+        #expect(first.filter { $0.status == 409 }.count == 3000, "everyone else hears sold out; statuses: \(statuses); for example: \(unexpected?.body ?? "none")")
+        #expect(second.allSatisfy { $0.status == 201 })
+        let tickets = try (sold + second.filter { $0.status == 201 }).map { response in
+            let json = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any]
+            return "\(json?["eventId"] ?? "?")/\(json?["ticketId"] ?? "?")"
+        }
+        #expect(Set(tickets).count == 3000, "every ticket sold once")
+
+        let event = try await client.send("GET", "/events/1")
+        #expect(event.body.contains(#""sold":2000"#) && event.body.contains(#""available":0"#), "\(event.body)")
+        let audit = try await TicketdProcess.run(["audit"], redisURL: redis.url, directory: redis.directory)
+        #expect(audit.status == 0, "\(audit.output)")
+        #expect(audit.output.contains("audit passed"))
+    }
+}

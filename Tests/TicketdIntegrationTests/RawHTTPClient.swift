@@ -1,0 +1,47 @@
+import NIOCore
+import NIOPosix
+
+/// One HTTP/1.1 exchange per TCP connection, many connections at once: the buyers of the race tests.
+///
+/// Requests carry `Connection: close`, so a response ends where the server closes the socket; nothing here
+/// parses more HTTP than the status line, so what the tests see is what went over the wire.
+struct RawHTTPClient: Sendable {
+    struct Response: Sendable {
+        var status: Int
+        var head: String
+        var body: String
+    }
+
+    let host: String
+    let port: Int
+    let group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+
+    /// Sends one request on a new connection and reads the whole response.
+    func send(_ method: String, _ path: String, headers: [(String, String)] = [], body: String = "") async throws -> Response {
+        let channel = try await ClientBootstrap(group: self.group)
+            .connectTimeout(.seconds(30))
+            .connect(host: self.host, port: self.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        var request = "\(method) \(path) HTTP/1.1\r\nHost: \(self.host):\(self.port)\r\nConnection: close\r\n"
+        for (name, value) in headers { request += "\(name): \(value)\r\n" }
+        request += "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        return try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(string: request))
+            var received = ByteBuffer()
+            for try await var chunk in inbound { received.writeBuffer(&chunk) }
+            let text = String(buffer: received)
+            guard let headEnd = text.firstRange(of: "\r\n\r\n"), let status = Int(text.split(separator: " ").dropFirst().first ?? "") else {
+                throw ResponseError(text: text)
+            }
+            return Response(status: status, head: String(text[..<headEnd.lowerBound]), body: String(text[headEnd.upperBound...]))
+        }
+    }
+
+    struct ResponseError: Error, CustomStringConvertible {
+        let text: String
+        var description: String { "not an HTTP response: \(self.text.prefix(200))" }
+    }
+}
