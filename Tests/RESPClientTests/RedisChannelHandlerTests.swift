@@ -42,7 +42,7 @@ import Testing
         mutating func submit(_ command: RESPCommand, timeout: TimeAmount = .seconds(10)) -> (UInt64, EventLoopFuture<RESPValue>) {
             let promise = self.loop.makePromise(of: RESPValue.self)
             self.nextID += 1
-            self.handler.submit(id: self.nextID, command: command, promise: promise, deadline: self.loop.now + timeout)
+            self.handler.submit(id: self.nextID, command: command, promise: .promise(promise), deadline: self.loop.now + timeout)
             return (self.nextID, promise.futureResult)
         }
 

@@ -10,7 +10,7 @@ final class RedisChannelHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private var stateMachine: RedisConnectionStateMachine<EventLoopPromise<RESPValue>>
+    private var stateMachine: RedisConnectionStateMachine<RedisReplySink>
     private var decoder: NIOSingleStepByteToMessageProcessor<RESPDecoder>
     private var context: ChannelHandlerContext?
     private let eventLoop: any EventLoop
@@ -104,7 +104,7 @@ final class RedisChannelHandler: ChannelInboundHandler {
     // MARK: Commands
 
     /// Sends `command` for the caller identified by `id`, answering `promise` with its reply or a ``RedisError``.
-    func submit(id: UInt64, command: RESPCommand, promise: EventLoopPromise<RESPValue>, deadline: NIODeadline) {
+    func submit(id: UInt64, command: RESPCommand, promise: RedisReplySink, deadline: NIODeadline) {
         self.eventLoop.assertInEventLoop()
         switch self.stateMachine.submit(id: id, command: command, promise: promise, deadline: deadline) {
         case .write(let command):
@@ -231,7 +231,7 @@ final class RedisChannelHandler: ChannelInboundHandler {
         }
         // Keep-alive ids count down from the top so they never meet callers' ids, which count up from zero.
         self.nextKeepAliveID -= 1
-        self.submit(id: self.nextKeepAliveID, command: RESPCommand("PING"), promise: promise, deadline: self.eventLoop.now + self.keepAliveTimeout)
+        self.submit(id: self.nextKeepAliveID, command: RESPCommand("PING"), promise: .promise(promise), deadline: self.eventLoop.now + self.keepAliveTimeout)
     }
 
     // MARK: Failing

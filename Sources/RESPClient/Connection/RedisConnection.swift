@@ -16,6 +16,15 @@ final class RedisConnection: Sendable {
     private let handler: NIOLoopBound<RedisChannelHandler>
     private let nextCommandID = Atomic<UInt64>(0)
     private let outstanding = Atomic<Int>(0)
+    /// Commands handed over from other threads, waiting for one event-loop task to submit them all.
+    private let handover = Mutex<[Submission]>([])
+
+    private struct Submission: Sendable {
+        let id: UInt64
+        let command: RESPCommand
+        let sink: RedisReplySink
+        let deadline: NIODeadline
+    }
 
     private init(id: Int, channel: any Channel, handler: NIOLoopBound<RedisChannelHandler>) {
         self.id = id
@@ -120,20 +129,14 @@ final class RedisConnection: Sendable {
     func execute(_ command: RESPCommand, deadline: NIODeadline) async throws(RedisError) -> RESPValue {
         guard !Task.isCancelled else { throw .notSent(.cancelled, "cancelled before it was sent") }
         let id = self.nextCommandID.wrappingAdd(1, ordering: .relaxed).oldValue
-        let promise = self.channel.eventLoop.makePromise(of: RESPValue.self)
         let handler = self.handler
         self.outstanding.add(1, ordering: .relaxed)
         defer { self.outstanding.subtract(1, ordering: .relaxed) }
         do {
             return try await withTaskCancellationHandler {
-                if handler.eventLoop.inEventLoop {
-                    handler.value.submit(id: id, command: command, promise: promise, deadline: deadline)
-                } else {
-                    handler.eventLoop.execute {
-                        handler.value.submit(id: id, command: command, promise: promise, deadline: deadline)
-                    }
+                try await withUnsafeThrowingContinuation { continuation in
+                    self.submit([Submission(id: id, command: command, sink: .continuation(continuation), deadline: deadline)])
                 }
-                return try await promise.futureResult.get()
             } onCancel: {
                 handler.eventLoop.execute { handler.value.cancel(id: id) }
             }
@@ -141,6 +144,32 @@ final class RedisConnection: Sendable {
             throw error
         } catch {
             throw .outcomeUnknown(.connectionClosed, "\(error)")
+        }
+    }
+
+    /// Hands commands to the handler: at once on the event loop; from elsewhere through the handover list, which
+    /// one event-loop task empties, so that a burst of callers costs one task, not one each.
+    private func submit(_ submissions: [Submission]) {
+        let handler = self.handler
+        if handler.eventLoop.inEventLoop {
+            for submission in submissions {
+                handler.value.submit(id: submission.id, command: submission.command, promise: submission.sink, deadline: submission.deadline)
+            }
+            return
+        }
+        let first = self.handover.withLock { handover in
+            handover.append(contentsOf: submissions)
+            return handover.count == submissions.count
+        }
+        guard first else { return }
+        handler.eventLoop.execute {
+            let batch = self.handover.withLock { handover in
+                defer { handover.removeAll(keepingCapacity: true) }
+                return handover
+            }
+            for submission in batch {
+                handler.value.submit(id: submission.id, command: submission.command, promise: submission.sink, deadline: submission.deadline)
+            }
         }
     }
 
@@ -158,11 +187,11 @@ final class RedisConnection: Sendable {
         self.outstanding.add(commands.count, ordering: .relaxed)
         defer { self.outstanding.subtract(commands.count, ordering: .relaxed) }
         return await withTaskCancellationHandler {
-            handler.eventLoop.execute {
-                for (offset, command) in commands.enumerated() {
-                    handler.value.submit(id: firstID &+ UInt64(offset), command: command, promise: promises[offset], deadline: deadline)
+            self.submit(
+                commands.enumerated().map { offset, command in
+                    Submission(id: firstID &+ UInt64(offset), command: command, sink: .promise(promises[offset]), deadline: deadline)
                 }
-            }
+            )
             var results: [Result<RESPValue, RedisError>] = []
             results.reserveCapacity(commands.count)
             for promise in promises {
