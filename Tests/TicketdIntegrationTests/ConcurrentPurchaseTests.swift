@@ -49,3 +49,37 @@ import Testing
         #expect(audit.output.contains("audit passed"))
     }
 }
+
+/// The server out of file descriptors: it keeps serving the connections it has, refuses the rest, never crashes.
+@Suite(.serialized) struct FileDescriptorExhaustionTests {
+    @Test func aServerLimitedToAFewDescriptorsSurvivesThousandsOfConnections() async throws {
+        _ = FileDescriptorLimit.raiseToHardLimit()
+        let redis = try await RedisServerFixture.start()
+        defer { redis.stop() }
+        let seeded = try await TicketdProcess.run(["seed", "1", "100000"], redisURL: redis.url, directory: redis.directory)
+        #expect(seeded.status == 0, "\(seeded.output)")
+        // `prlimit` caps both limits, so the server cannot raise its own: 256 descriptors for 3000 connections.
+        let server = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, wrapper: ["prlimit", "--nofile=256:256"])
+        defer { server.stop() }
+        let client = RawHTTPClient(host: "127.0.0.1", port: server.port)
+
+        let outcomes = await withTaskGroup(of: Int?.self) { group in
+            for index in 0..<3000 {
+                group.addTask {
+                    try? await client.send("POST", "/buy/1", headers: [("X-User-Id", "buyer-\(index)")]).status
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        let served = outcomes.compactMap { $0 }
+        #expect(!server.process.hasExited, "the server survived: \(server.output.suffix(2000))")
+        #expect(served.count > 0, "some buyers were served")
+        #expect(served.allSatisfy { $0 == 201 }, "a buyer who got an answer got a ticket")
+        // Afterwards it serves as before.
+        try await waitUntil(timeout: .seconds(30), "the server answers again") {
+            (try? await client.send("GET", "/livez"))?.status == 200
+        }
+        let audit = try await TicketdProcess.run(["audit"], redisURL: redis.url, directory: redis.directory)
+        #expect(audit.status == 0, "\(audit.output)")
+    }
+}

@@ -19,14 +19,21 @@ struct TicketdProcess: Sendable {
     }
 
     /// Starts `ticketd serve` on a free port against `redisURL` and waits until it answers `/livez`.
-    static func serve(redisURL: String, directory: String, environment: [String: String] = [:]) async throws -> TicketdProcess {
+    /// - Parameter wrapper: A command to run the server under, such as `["prlimit", "--nofile=256:256"]`.
+    static func serve(
+        redisURL: String,
+        directory: String,
+        environment: [String: String] = [:],
+        wrapper: [String] = []
+    ) async throws -> TicketdProcess {
         let port = try FreePort.reserve()
         let logFile = directory + "/ticketd.out"
         var variables = ["PORT": "\(port)", "HOST": "127.0.0.1", "REDIS_URL": redisURL, "LOG_LEVEL": "warning", "LOG_FILE": ""]
         variables.merge(environment) { $1 }
+        let command = wrapper + [Self.executable, "serve"]
         let process = try ChildProcess(
-            executable: Self.executable,
-            arguments: ["serve"],
+            executable: wrapper.isEmpty ? Self.executable : "/usr/bin/env",
+            arguments: wrapper.isEmpty ? ["serve"] : command,
             environment: variables,
             standardOutput: logFile,
             standardError: logFile
