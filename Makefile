@@ -11,11 +11,13 @@ REDIS_DIR := .redis
 SWIFT_BUILD_FLAGS ?=
 
 # Debian packages the build, the tests and the benchmarks use, each checked by one file it installs.
-APT_PACKAGES := redis-server:/usr/bin/redis-server redis-tools:/usr/bin/redis-benchmark pkg-config:/usr/bin/pkg-config
+APT_PACKAGES := redis-server:/usr/bin/redis-server redis-tools:/usr/bin/redis-benchmark pkg-config:/usr/bin/pkg-config \
+	wrk:/usr/bin/wrk curl:/usr/bin/curl
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps build test test-unit test-integration run redis-up redis-down fuzz bench-redis-client lint clean
+.PHONY: help deps build test test-unit test-integration run redis-up redis-down fuzz bench-redis-client bench-purchase \
+	bench-purchase-script lint clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -72,6 +74,12 @@ fuzz: ## Fuzz the RESP decoder with libFuzzer (RUNS=10000000 by default)
 
 bench-redis-client: deps ## Benchmark the Redis client against redis-benchmark (release build)
 	bash bench/redis-client/run.sh
+
+bench-purchase: deps ## wrk at 5000 connections: POST /buy against the no-op route of the same server, logging on and off
+	bash bench/purchase/run.sh
+
+bench-purchase-script: deps ## Redis CPU and memory per purchase of purchase.lua, driven by redis-benchmark
+	bash bench/purchase-script/run.sh
 
 lint: ## Check formatting with swift-format
 	swift format lint --strict --recursive Sources Tests bench Fuzz

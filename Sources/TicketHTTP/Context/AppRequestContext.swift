@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 
@@ -23,4 +24,14 @@ public struct AppRequestContext: RequestContext {
 
     /// The largest body ticketd reads: purchases carry a few dozen bytes of JSON.
     public var maxUploadSize: Int { 16 * 1024 }
+
+    /// JSON responses write `/tickets/…`, not Foundation's default `\/tickets\/…`.
+    public var responseEncoder: JSONEncoder { Self.encoder }
+
+    /// The encoder of every JSON body, problems included.
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }()
 }

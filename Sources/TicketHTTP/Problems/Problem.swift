@@ -71,10 +71,11 @@ public struct Problem: HTTPResponseError, Sendable, CustomStringConvertible {
     /// The JSON body. Encoding cannot fail for the values ticketd puts in extensions; if one ever does, the body
     /// falls back to the standard members.
     func encodedBody() -> Data {
-        if let body = try? JSONEncoder().encode(Body(problem: self)) { return body }
+        let encoder = AppRequestContext.encoder
+        if let body = try? encoder.encode(Body(problem: self)) { return body }
         var plain = self
         plain.extensions = [:]
-        return (try? JSONEncoder().encode(Body(problem: plain))) ?? Data(#"{"status":\#(self.status.code)}"#.utf8)
+        return (try? encoder.encode(Body(problem: plain))) ?? Data(#"{"status":\#(self.status.code)}"#.utf8)
     }
 }
 

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# wrk against ticketd at many connections: POST /buy/1 on a pool that does not sell out, then the no-op route
+# GET /livez of the same server, in one run. Prints purchases/s, the ratio to the no-op route, latency, wrk's
+# timeouts and socket errors, the server's peak RSS, and the same purchase run with per-purchase logging on.
+#
+# Run from the repository root: bash bench/purchase/run.sh (make bench-purchase). Knobs: CONNECTIONS (5000),
+# DURATION (15s), THREADS (2), TICKETS (3000000). A benchmark, not a test: it prints figures and exits 0.
+set -euo pipefail
+
+CONNECTIONS=${CONNECTIONS:-5000}
+DURATION=${DURATION:-15s}
+THREADS=${THREADS:-2}
+TICKETS=${TICKETS:-3000000}
+[ -f Package.swift ] || { echo "run from the repository root" >&2; exit 64; }
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk (make deps-bench)" >&2; exit 69; }
+
+ulimit -n "$(ulimit -Hn)"
+swift build -c release --product ticketd >/dev/null
+bin="$(swift build -c release --show-bin-path)/ticketd"
+
+dir=$(mktemp -d)
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+redis_port=$(free_port)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" --daemonize yes \
+    --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
+server=""
+cleanup() {
+    [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
+    redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+for _ in $(seq 1 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.05; done
+export REDIS_URL="redis://127.0.0.1:$redis_port" LOG_FILE=""
+
+cat > "$dir/post.lua" <<'LUA'
+wrk.method = "POST"
+LUA
+
+# Starts the server with LOG_LEVEL=$1 on a fresh pool; sets $server and $port.
+start_server() {
+    "$bin" seed 1 "$TICKETS" --reset --per-user-limit 0 >/dev/null
+    port=$(free_port)
+    PORT=$port HOST=127.0.0.1 LOG_LEVEL=$1 "$bin" serve > "$dir/server-$1.log" 2>&1 &
+    server=$!
+    for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$port/livez" >/dev/null && return; sleep 0.05; done
+    echo "server did not start:"; tail "$dir/server-$1.log"; exit 1
+}
+stop_server() { kill "$server"; wait "$server" 2>/dev/null || true; server=""; }
+
+# Runs wrk; prints "rps p50 p99 timeouts errors" from its report.
+measure() {
+    local out="$dir/wrk.out"
+    wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency --timeout 10s "$@" > "$out" 2>&1 || true
+    python3 - "$out" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+def lat(p):
+    m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)", text, re.M)
+    if not m: return float("nan")
+    return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
+m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+connect, read, write, timeout = map(int, m.groups()) if m else (0, 0, 0, 0)
+non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+print(f"{rps:.0f} {lat(50):.2f} {lat(99):.2f} {timeout} {connect + read + write} {int(non2xx.group(1)) if non2xx else 0}")
+PY
+}
+
+peak_rss_mb() { awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$server/status"; }
+
+start_server warning
+read -r buy_rps buy_p50 buy_p99 buy_timeouts buy_errors buy_non2xx < <(measure -s "$dir/post.lua" "http://127.0.0.1:$port/buy/1")
+read -r noop_rps noop_p50 noop_p99 noop_timeouts noop_errors noop_non2xx < <(measure "http://127.0.0.1:$port/livez")
+rss=$(peak_rss_mb)
+sold=$(curl -s "http://127.0.0.1:$port/events/1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["sold"])')
+stop_server
+
+start_server info
+read -r log_rps _ _ _ _ _ < <(measure -s "$dir/post.lua" "http://127.0.0.1:$port/buy/1")
+stop_server
+
+echo "wrk -t $THREADS -c $CONNECTIONS -d $DURATION against ticketd (release), Redis on loopback, 2 cores shared by all three"
+printf "%-28s %10s %9s %9s %9s %8s %9s\n" route "req/s" "p50 ms" "p99 ms" timeouts errors non-2xx
+printf "%-28s %10s %9s %9s %9s %8s %9s\n" "POST /buy/1" "$buy_rps" "$buy_p50" "$buy_p99" "$buy_timeouts" "$buy_errors" "$buy_non2xx"
+printf "%-28s %10s %9s %9s %9s %8s %9s\n" "GET /livez (no-op)" "$noop_rps" "$noop_p50" "$noop_p99" "$noop_timeouts" "$noop_errors" "$noop_non2xx"
+printf "%-28s %10s\n" "POST /buy/1, LOG_LEVEL=info" "$log_rps"
+python3 - "$buy_rps" "$noop_rps" "$log_rps" "$rss" "$sold" <<'PY'
+import sys
+buy, noop, logged, rss, sold = map(float, sys.argv[1:])
+print(f"purchases/s over no-op: {buy / noop:.2f} (goal >= 0.8)")
+print(f"purchases/s with a log line per purchase over without: {logged / buy:.3f} (goal >= 0.95)")
+print(f"peak RSS {rss:.1f} MB (goal <= 100); tickets sold in the purchase run: {sold:.0f}")
+PY
