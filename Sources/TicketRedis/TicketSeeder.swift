@@ -39,8 +39,9 @@ public struct TicketSeeder: Sendable {
     ///   - reset: Delete each event first (its pool, ledger and counts): every sale of it is forgotten.
     /// - Throws: ``RedisError`` when Redis fails midway; re-running finishes the job.
     public func seed(events: Int, ticketsPerEvent: Int, perUserLimit: Int, reset: Bool) async throws(RedisError) -> [Outcome] {
+        guard events > 0 else { return [] }
         var outcomes: [Outcome] = []
-        for number in 1...max(events, 1) where events > 0 {
+        for number in 1...events {
             let id = EventID(String(number))!
             outcomes.append(
                 try await self.seed(

@@ -37,11 +37,11 @@ cat > "$dir/post.lua" <<'LUA'
 wrk.method = "POST"
 LUA
 
-# Starts the server with LOG_LEVEL=$1 on a fresh pool; sets $server and $port.
+# Starts the server with LOG_LEVEL=$1 and HTTP_BACKLOG=${2:-4096} on a fresh pool; sets $server and $port.
 start_server() {
     "$bin" seed 1 "$TICKETS" --reset --per-user-limit 0 >/dev/null
     port=$(free_port)
-    PORT=$port HOST=127.0.0.1 LOG_LEVEL=$1 "$bin" serve > "$dir/server-$1.log" 2>&1 &
+    PORT=$port HOST=127.0.0.1 LOG_LEVEL=$1 HTTP_BACKLOG=${2:-4096} "$bin" serve > "$dir/server-$1.log" 2>&1 &
     server=$!
     for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$port/livez" >/dev/null && return; sleep 0.05; done
     echo "server did not start:"; tail "$dir/server-$1.log"; exit 1
@@ -80,11 +80,17 @@ start_server info
 read -r log_rps _ _ _ _ _ < <(measure -s "$dir/post.lua" "http://127.0.0.1:$port/buy/1")
 stop_server
 
+# Hummingbird's default backlog, to see what the larger one buys.
+start_server warning 256
+read -r small_rps _ _ small_timeouts small_errors _ < <(measure -s "$dir/post.lua" "http://127.0.0.1:$port/buy/1")
+stop_server
+
 echo "wrk -t $THREADS -c $CONNECTIONS -d $DURATION against ticketd (release), Redis on loopback, 2 cores shared by all three"
 printf "%-28s %10s %9s %9s %9s %8s %9s\n" route "req/s" "p50 ms" "p99 ms" timeouts errors non-2xx
 printf "%-28s %10s %9s %9s %9s %8s %9s\n" "POST /buy/1" "$buy_rps" "$buy_p50" "$buy_p99" "$buy_timeouts" "$buy_errors" "$buy_non2xx"
 printf "%-28s %10s %9s %9s %9s %8s %9s\n" "GET /livez (no-op)" "$noop_rps" "$noop_p50" "$noop_p99" "$noop_timeouts" "$noop_errors" "$noop_non2xx"
 printf "%-28s %10s\n" "POST /buy/1, LOG_LEVEL=info" "$log_rps"
+printf "%-28s %10s %9s %9s %9s %8s\n" "POST /buy/1, backlog 256" "$small_rps" "" "" "$small_timeouts" "$small_errors"
 python3 - "$buy_rps" "$noop_rps" "$log_rps" "$rss" "$sold" <<'PY'
 import sys
 buy, noop, logged, rss, sold = map(float, sys.argv[1:])
