@@ -2,7 +2,7 @@
 ///
 /// The alphabet keeps every id safe inside a Redis key and its hash tag (`event:{ID}:…`): no input can
 /// smuggle a brace, a colon or a space into a key.
-public struct EventID: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
+public struct EventID: ValidatedIdentifier, Comparable {
     /// The id as text.
     public let rawValue: String
 
@@ -15,8 +15,6 @@ public struct EventID: Hashable, Sendable, Comparable, CustomStringConvertible, 
         self.rawValue = rawValue
     }
 
-    public var description: String { self.rawValue }
-
     /// Orders numeric ids by number (`2` before `10`), then others by text.
     public static func < (lhs: EventID, rhs: EventID) -> Bool {
         switch (Int(lhs.rawValue), Int(rhs.rawValue)) {
@@ -25,18 +23,5 @@ public struct EventID: Hashable, Sendable, Comparable, CustomStringConvertible, 
         case (nil, .some): return false
         case (nil, nil): return lhs.rawValue < rhs.rawValue
         }
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let id = EventID(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "invalid event id"))
-        }
-        self = id
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(self.rawValue)
     }
 }

@@ -1,5 +1,5 @@
 /// A client-chosen key that makes a purchase safe to repeat: 1 to 255 printable ASCII characters.
-public struct IdempotencyKey: Hashable, Sendable, CustomStringConvertible {
+public struct IdempotencyKey: ValidatedIdentifier {
     /// The key as text.
     public let rawValue: String
 
@@ -11,6 +11,4 @@ public struct IdempotencyKey: Hashable, Sendable, CustomStringConvertible {
         guard Identifier.isValid(rawValue, maxLength: Self.maxLength, allowed: { (0x21...0x7E).contains($0) }) else { return nil }
         self.rawValue = rawValue
     }
-
-    public var description: String { self.rawValue }
 }

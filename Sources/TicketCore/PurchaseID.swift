@@ -5,7 +5,7 @@ import Crypto
 /// A purchase id is chosen *before* the sale is attempted, so that the purchase script can be idempotent by it:
 /// a retry after an unknown outcome, or a repeated `Idempotency-Key`, sends the same id and gets the original
 /// purchase back instead of a second ticket.
-public struct PurchaseID: Hashable, Sendable, CustomStringConvertible, Codable {
+public struct PurchaseID: ValidatedIdentifier {
     /// The id as text.
     public let rawValue: String
 
@@ -54,20 +54,5 @@ public struct PurchaseID: Hashable, Sendable, CustomStringConvertible, Codable {
             hasher.update(data: [0])
         }
         return PurchaseID(bytes: hasher.finalize())
-    }
-
-    public var description: String { self.rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let id = PurchaseID(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "invalid purchase id"))
-        }
-        self = id
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(self.rawValue)
     }
 }

@@ -1,5 +1,5 @@
 /// The id of a buyer, as the caller names it: 1 to 128 ASCII letters, digits or `_ - . @ + :`.
-public struct UserID: Hashable, Sendable, CustomStringConvertible, Codable {
+public struct UserID: ValidatedIdentifier {
     /// The id as text.
     public let rawValue: String
 
@@ -14,20 +14,5 @@ public struct UserID: Hashable, Sendable, CustomStringConvertible, Codable {
         }
         guard Identifier.isValid(rawValue, maxLength: Self.maxLength, allowed: allowed) else { return nil }
         self.rawValue = rawValue
-    }
-
-    public var description: String { self.rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let id = UserID(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "invalid user id"))
-        }
-        self = id
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(self.rawValue)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import TicketCore
@@ -52,5 +53,22 @@ import Testing
         #expect(PurchaseID.derived(event: event, user: nil, key: key) != first)
         #expect(PurchaseID.derived(event: other, user: alice, key: key) != first)
         #expect(PurchaseID(first.rawValue) == first)
+    }
+}
+
+@Suite struct ValidatedIdentifierCodingTests {
+    struct Holder: Codable, Equatable {
+        var event: EventID
+        var user: UserID?
+    }
+
+    @Test func identifiersTravelAsPlainStringsAndAreCheckedOnTheWayIn() throws {
+        let holder = Holder(event: EventID("42")!, user: UserID("alice"))
+        let json = try JSONEncoder().encode(holder)
+        #expect(String(decoding: json, as: UTF8.self).contains(#""event":"42""#))
+        #expect(try JSONDecoder().decode(Holder.self, from: json) == holder)
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(Holder.self, from: Data(#"{"event":"a{b}"}"#.utf8))
+        }
     }
 }
