@@ -31,7 +31,7 @@ public struct Backoff: Sendable, Hashable {
     public func delay(attempt: Int, using generator: inout some RandomNumberGenerator) -> Duration {
         let ceiling = self.ceiling(attempt: attempt)
         let half = ceiling / 2
-        let jitterNanoseconds = Int64.random(in: 0...Self.nanoseconds(half), using: &generator)
+        let jitterNanoseconds = Int64.random(in: 0...half.nanoseconds, using: &generator)
         return half + .nanoseconds(jitterNanoseconds)
     }
 
@@ -39,10 +39,5 @@ public struct Backoff: Sendable, Hashable {
     public func delay(attempt: Int) -> Duration {
         var generator = SystemRandomNumberGenerator()
         return self.delay(attempt: attempt, using: &generator)
-    }
-
-    private static func nanoseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

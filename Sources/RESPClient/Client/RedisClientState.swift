@@ -58,6 +58,14 @@ struct RedisClientState {
 
     /// Picks the live connection with the fewest outstanding commands, or says why there is none.
     mutating func lease() -> LeaseResult {
+        if let decided = self.leaseWithoutWaiting() { return decided }
+        let id = self.makeID()
+        self.unparkedWaiters.insert(id)
+        return .wait(id)
+    }
+
+    /// A connection or a failure, or `nil` when the caller has to wait for a connect attempt.
+    private func leaseWithoutWaiting() -> LeaseResult? {
         switch self.lifecycle {
         case .idle, .finished:
             return .fail(.notSent(.clientNotRunning, "the Redis client is not running; run it in a ServiceGroup first"))
@@ -80,9 +88,7 @@ struct RedisClientState {
             let reason = self.lastConnectError?.message ?? "no connection is up"
             return .fail(.notSent(.circuitOpen, "Redis is unreachable: \(reason)"))
         }
-        let id = self.makeID()
-        self.unparkedWaiters.insert(id)
-        return .wait(id)
+        return nil
     }
 
     /// Parks a waiting caller, unless its outcome was already decided.
@@ -93,10 +99,10 @@ struct RedisClientState {
             return
         }
         // The world may have changed between `lease()` and now.
-        switch self.lease() {
+        switch self.leaseWithoutWaiting() {
         case .connection(let connection): continuation.resume(returning: connection)
         case .fail(let error): continuation.resume(throwing: error)
-            case .wait: self.waiters[id] = continuation
+        case .wait, nil: self.waiters[id] = continuation
         }
     }
 
