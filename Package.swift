@@ -54,6 +54,7 @@ let package = Package(
                 "TicketCore",
                 "RESPClient",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
             ],
             resources: [.copy("Scripts")],
             swiftSettings: swiftSettings

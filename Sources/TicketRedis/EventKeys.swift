@@ -7,7 +7,7 @@ struct EventKeys: Sendable {
     let tickets: String
     /// `event:{ID}:purchases`: hash purchase id → `"ticket user millis"`, the purchase ledger.
     let purchases: String
-    /// `event:{ID}:users`: hash user id → tickets held.
+    /// `event:{ID}:users`: hash user id → tickets held, kept for an event with a per-user limit.
     let users: String
     /// `event:{ID}:meta`: hash with name, venue, startsAt, capacity, perUserLimit.
     let meta: String

@@ -2,19 +2,23 @@ import Logging
 import RESPClient
 import TicketCore
 
-/// The ticket store on Redis: one `EVALSHA` of `purchase.lua` per purchase.
+/// The ticket store on Redis: `purchase.lua` sells in one `EVALSHA` per batch of concurrent purchases of an event.
 ///
 /// Each event's pool, ledger, per-user counts and description live under its own hash tag (see ``EventKeys``),
-/// so the purchase script checks and pops atomically, alone or on a cluster. Call ``prepare()`` once at start-up
-/// (`SCRIPT LOAD`); the client's `NOSCRIPT` fallback covers a Redis that lost its script cache later.
+/// so the purchase script checks and pops atomically, alone or on a cluster. Purchases of one event that arrive
+/// together share one script call (see ``PurchaseBatcher``), each still judged as if it ran alone. Call
+/// ``prepare()`` once at start-up (`SCRIPT LOAD`); the client's `NOSCRIPT` fallback covers a Redis that lost its
+/// script cache later.
 public struct RedisTicketStore: TicketStore, TicketAuditor {
     private let client: RedisClient
     private let logger: Logger
+    private let batcher: PurchaseBatcher
 
     /// Creates a store on a running (or soon running) client.
     public init(client: RedisClient, logger: Logger) {
         self.client = client
         self.logger = logger
+        self.batcher = PurchaseBatcher { batch in await Self.send(batch, client: client, logger: logger) }
     }
 
     /// Loads the scripts into Redis so the first purchase does not pay for `EVAL`.
@@ -28,33 +32,37 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
     // MARK: Purchases
 
     public func purchase(_ request: PurchaseRequest) async throws(PurchaseError) -> PurchaseResult {
-        let keys = EventKeys(request.eventID)
+        try await self.batcher.purchase(request)
+    }
+
+    /// Runs the purchase script for a batch and answers each of its purchases.
+    static func send(_ batch: PurchaseBatch, client: RedisClient, logger: Logger) async -> [Result<PurchaseResult, PurchaseError>] {
         var attempt = 1
         while true {
             do {
-                let reply = try await self.client.evalScript(
+                let reply = try await client.evalScript(
                     TicketScripts.purchase,
-                    keys: [.string(keys.tickets), .string(keys.purchases), .string(keys.users), .string(keys.meta)],
-                    arguments: [.string(request.purchaseID.rawValue), .string(request.userID?.rawValue ?? ""), .integer(Int(request.requestedAt))],
+                    keys: batch.scriptKeys,
+                    arguments: batch.scriptArguments,
                     options: RedisCommandOptions(idempotent: true)
                 )
-                return try Self.result(of: reply, for: request)
+                return try batch.results(of: reply)
             } catch let error as RedisError {
-                // An unknown outcome is settled by asking again with the same purchase id: the script answers
-                // with the purchase it made, or makes it now; it never sells a second ticket.
+                // An unknown outcome is settled by asking again with the same purchase ids and sale time: the
+                // script answers with the purchases it made, or makes them now; it never sells a second ticket.
                 if error.kind == .outcomeUnknown, error.reason != .cancelled, attempt < Self.attemptsOnUnknownOutcome {
                     attempt += 1
-                    self.logger.notice(
-                        "purchase outcome unknown; asking again with the same purchase id",
-                        metadata: ["purchase_id": "\(request.purchaseID)", "redis.error": "\(error.message)"]
+                    logger.notice(
+                        "purchase outcome unknown; asking again with the same purchase ids",
+                        metadata: ["purchases": "\(batch.requests.count)", "redis.error": "\(error.message)"]
                     )
                     continue
                 }
-                throw Self.unavailable(error, purchaseID: request.purchaseID)
+                return batch.requests.map { .failure(Self.unavailable(error, purchaseID: $0.purchaseID)) }
             } catch let error as PurchaseError {
-                throw error
+                return batch.requests.map { _ in .failure(error) }
             } catch {
-                throw PurchaseError(.unavailable, "\(error)")
+                return batch.requests.map { _ in .failure(PurchaseError(.unavailable, "\(error)")) }
             }
         }
     }
@@ -74,40 +82,6 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
         default:
             return PurchaseError(.unavailable, "the ticket store refused the purchase: \(error.message)")
         }
-    }
-
-    static func result(of reply: RESPValue, for request: PurchaseRequest) throws(PurchaseError) -> PurchaseResult {
-        guard let values = reply.array, let status = values.first?.integer else {
-            throw PurchaseError(.unavailable, "unexpected reply from the purchase script: \(reply)")
-        }
-        switch status {
-        case 0:
-            guard let ticket = values.dropFirst().first?.string else { break }
-            let purchase = Purchase(
-                purchaseID: request.purchaseID,
-                eventID: request.eventID,
-                ticketID: ticket,
-                userID: request.userID,
-                purchasedAt: request.requestedAt
-            )
-            return PurchaseResult(purchase: purchase, isReplay: false)
-        case 1:
-            guard let record = values.dropFirst().first?.string, let purchase = LedgerRecord.purchase(record, id: request.purchaseID, event: request.eventID)
-            else { break }
-            // A record stamped with this request's own time was made by this request's earlier attempt (its
-            // outcome was unknown): that is this request's sale, not a replay of another request.
-            return PurchaseResult(purchase: purchase, isReplay: purchase.purchasedAt != request.requestedAt)
-        case -1:
-            throw PurchaseError(.soldOut, "every ticket of event \(request.eventID) is sold")
-        case -2:
-            let limit = values.dropFirst().first?.integer ?? 0
-            throw PurchaseError(.userLimitReached, "user \(request.userID?.rawValue ?? "") already holds \(limit) tickets of event \(request.eventID), the most one buyer may hold")
-        case -3:
-            throw PurchaseError(.unknownEvent, "there is no event \(request.eventID)")
-        default:
-            break
-        }
-        throw PurchaseError(.unavailable, "unexpected reply from the purchase script: \(reply)")
     }
 
     // MARK: Events

@@ -72,7 +72,9 @@ struct TicketAudit {
             Self.report(outside.sorted(), "ticket ids outside 1…\(capacity)", into: &problems)
         }
 
-        // Per-user counts agree with the ledger.
+        // Per-user counts agree with the ledger; they are kept only for an event with a per-user limit.
+        let limit = try await self.command("HGET", .string(keys.meta), "perUserLimit").integer ?? 0
+        if limit <= 0 { perUser = [:] }
         let counts = try await self.command("HGETALL", .string(keys.users)).array ?? []
         var recorded: [String: Int] = [:]
         var index = 0

@@ -63,7 +63,7 @@ import Testing
     }
 
     @Test func fiveThousandConcurrentBuyersGetExactlyTheSeededTicketsOnce() async throws {
-        try await withStore { _, store, seeder throws in
+        try await withStore { redis, store, seeder throws in
             _ = try await seeder.seed(events: 2, ticketsPerEvent: 2000, perUserLimit: 0, reset: false)
             let outcomes = try await withThrowingTaskGroup(of: Result<PurchaseResult, PurchaseError>.self) { group in
                 for index in 0..<5000 {
@@ -85,6 +85,8 @@ import Testing
             let report = try await store.audit()
             #expect(report.isClean, "\(report)")
             #expect(report.events.map(\.sold) == [2000, 1000])
+            let calls = Int(try await redis.commandStats()["evalsha"]?["calls"] ?? "") ?? 0
+            #expect(calls > 0 && calls < 1000, "concurrent purchases of an event share script calls (\(calls) for 5000)")
         }
     }
 }

@@ -8,6 +8,16 @@ import TicketRedis
 func withStore<T: Sendable>(
     _ body: @Sendable (RedisServerFixture, RedisTicketStore, TicketSeeder) async throws -> T
 ) async throws -> T {
+    try await withClient { redis, client in
+        let logger = Logger(label: "test.store")
+        let store = RedisTicketStore(client: client, logger: logger)
+        try await store.prepare()
+        return try await body(redis, store, TicketSeeder(client: client, logger: logger))
+    }
+}
+
+/// A private Redis and a running client on it, for the duration of `body`.
+func withClient<T: Sendable>(_ body: @Sendable (RedisServerFixture, RedisClient) async throws -> T) async throws -> T {
     let redis = try await RedisServerFixture.start()
     defer { redis.stop() }
     var configuration = try RedisClientConfiguration(url: redis.url)
@@ -18,9 +28,7 @@ func withStore<T: Sendable>(
         group.addTask { try await client.run() }
         defer { group.cancelAll() }
         for await health in client.healthUpdates() where health == .up { break }
-        let store = RedisTicketStore(client: client, logger: logger)
-        try await store.prepare()
-        return try await body(redis, store, TicketSeeder(client: client, logger: logger))
+        return try await body(redis, client)
     }
 }
 

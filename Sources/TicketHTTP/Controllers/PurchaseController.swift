@@ -61,11 +61,9 @@ struct PurchaseController: Sendable {
         context.logger.info("purchase", metadata: metadata)
 
         let body = PurchaseResponse(purchase)
-        var response = try context.responseEncoder.encode(body, from: request, context: context)
-        response.status = result.isReplay ? .ok : .created
-        response.headers[.location] = body.ticketUrl
-        if result.isReplay { response.headers[.idempotentReplayed] = "true" }
-        return response
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .location: body.ticketUrl]
+        if result.isReplay { headers[.idempotentReplayed] = "true" }
+        return Response(status: result.isReplay ? .ok : .created, headers: headers, body: ResponseBody(byteBuffer: body.json))
     }
 
     /// The event id path parameter, or a 400 problem naming `eventId`.

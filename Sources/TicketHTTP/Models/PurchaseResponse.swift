@@ -40,6 +40,25 @@ public struct PurchaseResponse: ResponseCodable, Sendable, Hashable {
         case purchaseId, eventId, ticketId, userId, purchasedAt, ticketUrl
     }
 
+    /// The body as JSON, in the order of ``encode(to:)``, written by hand: this is the service's hottest response,
+    /// and Foundation's encoder cost about 8% of a purchase's CPU.
+    var json: ByteBuffer {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256)
+        let fields: [(String, String?)] = [
+            ("purchaseId", self.purchaseId), ("eventId", self.eventId), ("ticketId", self.ticketId),
+            ("userId", self.userId), ("purchasedAt", self.purchasedAt), ("ticketUrl", self.ticketUrl),
+        ]
+        for (index, (key, value)) in fields.enumerated() {
+            bytes.append(index == 0 ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            JSONText.appendString(key, to: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            if let value { JSONText.appendString(value, to: &bytes) } else { bytes.append(contentsOf: "null".utf8) }
+        }
+        bytes.append(UInt8(ascii: "}"))
+        return ByteBuffer(bytes: bytes)
+    }
+
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(self.purchaseId, forKey: .purchaseId)

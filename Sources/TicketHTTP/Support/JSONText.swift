@@ -1,4 +1,4 @@
-/// Writes JSON string literals byte by byte: the escaping the log handler needs, without an encoder per line.
+/// Writes JSON string literals byte by byte, without an encoder: for log lines and the purchase response.
 enum JSONText {
     private static let hexDigits = Array("0123456789abcdef".utf8)
 

@@ -1,0 +1,97 @@
+import DequeModule
+import Synchronization
+import TicketCore
+
+/// Sends concurrent purchases of one event to Redis together, so that a busy event costs Redis a handful of
+/// calls per batch instead of per purchase.
+///
+/// Group commit without a timer: a purchase goes out at once while fewer than ``maxRunning`` batches of its event
+/// are at Redis; otherwise it waits, and when a batch comes back the first waiting purchase leads the next batch,
+/// taking up to ``maxBatch`` waiting purchases of the event along, in arrival order. An idle event therefore adds
+/// no latency, and a busy one sends batches as large as the traffic that arrived during one round trip.
+final class PurchaseBatcher: Sendable {
+    /// What a waiting purchase is told when its turn comes.
+    private enum Turn: Sendable {
+        /// Send the next batch, with this purchase first.
+        case lead
+        /// Another purchase's batch carried this one: its answer.
+        case answered(Result<PurchaseResult, PurchaseError>)
+    }
+
+    private struct Waiter: Sendable {
+        let request: PurchaseRequest
+        let continuation: CheckedContinuation<Turn, Never>
+    }
+
+    /// One event's batches at Redis and the purchases waiting for the next.
+    private struct EventQueue {
+        var running = 0
+        var waiting: Deque<Waiter> = []
+    }
+
+    /// How many batches of one event may be at Redis at once.
+    let maxRunning: Int
+    /// The most purchases in one batch.
+    let maxBatch: Int
+    private let send: @Sendable (PurchaseBatch) async -> [Result<PurchaseResult, PurchaseError>]
+    private let queues = Mutex<[EventID: EventQueue]>([:])
+
+    /// Creates a batcher that sends each batch with `send`, which answers every purchase of it in order.
+    init(maxRunning: Int = 2, maxBatch: Int = 128, send: @escaping @Sendable (PurchaseBatch) async -> [Result<PurchaseResult, PurchaseError>]) {
+        precondition(maxRunning > 0 && maxBatch > 0)
+        self.maxRunning = maxRunning
+        self.maxBatch = maxBatch
+        self.send = send
+    }
+
+    /// Makes one purchase, alone or in a batch with others of its event.
+    func purchase(_ request: PurchaseRequest) async throws(PurchaseError) -> PurchaseResult {
+        let turn = await withCheckedContinuation { (continuation: CheckedContinuation<Turn, Never>) in
+            let leads = self.queues.withLock { queues in
+                var queue = queues[request.eventID, default: EventQueue()]
+                defer { queues[request.eventID] = queue }
+                guard queue.running < self.maxRunning else {
+                    queue.waiting.append(Waiter(request: request, continuation: continuation))
+                    return false
+                }
+                queue.running += 1
+                return true
+            }
+            if leads { continuation.resume(returning: .lead) }
+        }
+        switch turn {
+        case .answered(let result):
+            return try result.get()
+        case .lead:
+            return try await self.lead(request).get()
+        }
+    }
+
+    /// Sends a batch led by `request`, answers the purchases it carried, and hands the turn to the next waiter.
+    private func lead(_ request: PurchaseRequest) async -> Result<PurchaseResult, PurchaseError> {
+        let followers = self.queues.withLock { queues in
+            var taken: [Waiter] = []
+            if var queue = queues[request.eventID] {
+                while taken.count < self.maxBatch - 1, let waiter = queue.waiting.popFirst() { taken.append(waiter) }
+                queues[request.eventID] = queue
+            }
+            return taken
+        }
+        let results = await self.send(PurchaseBatch([request] + followers.map(\.request)))
+        for (follower, result) in zip(followers, results.dropFirst()) {
+            follower.continuation.resume(returning: .answered(result))
+        }
+        let next = self.queues.withLock { queues -> Waiter? in
+            guard var queue = queues[request.eventID] else { return nil }
+            if let waiter = queue.waiting.popFirst() {
+                queues[request.eventID] = queue
+                return waiter
+            }
+            queue.running -= 1
+            queues[request.eventID] = queue.running == 0 ? nil : queue
+            return nil
+        }
+        next?.continuation.resume(returning: .lead)
+        return results[0]
+    }
+}
