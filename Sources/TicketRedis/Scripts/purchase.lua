@@ -27,6 +27,21 @@ local function buyer(i)
     if i > anonymous then return ARGV[3 + i + count - anonymous] end
 end
 
+-- One anonymous purchase alone, the usual case when sales are quiet, takes a shorter way with the same answers:
+-- no tables, so about half the Redis CPU of the general way below.
+if count == 1 and anonymous == 1 then
+    local id = ARGV[4]
+    local record = redis.call('HGET', KEYS[2], id)
+    if record then return {{record}} end
+    local ticket = redis.call('LPOP', KEYS[1])
+    if not ticket then
+        if redis.call('EXISTS', KEYS[4]) == 0 then return {-3} end
+        return {-1}
+    end
+    redis.call('HSET', KEYS[2], id, ticket .. '  ' .. millis)
+    return {ticket}
+end
+
 -- 1. Purchase ids already in the ledger.
 local recorded = redis.call('HMGET', KEYS[2], unpack(ARGV, 4, 3 + count))
 
