@@ -60,6 +60,34 @@ import Testing
         #expect(lines[1].contains(#""level":"info""#))
     }
 
+    @Test func linesLoggedFromManyThreadsArriveWholeAndInOrder() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ticketd-log-\(UInt64.random(in: 0...UInt64.max)).log").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        try #require(descriptor >= 0)
+        defer { close(descriptor) }
+        let output = LogOutput(descriptors: [descriptor], filePath: path)
+        let writers = 8
+        let linesEach = 2000
+        await withTaskGroup(of: Void.self) { group in
+            for writer in 0..<writers {
+                group.addTask {
+                    let logger = Logger(label: "w\(writer)") { label in JSONLogHandler(label: label, output: output) }
+                    for index in 0..<linesEach { logger.info("line", metadata: ["n": "\(index)", "padding": "\(String(repeating: "x", count: 200))"]) }
+                }
+            }
+        }
+        var next: [String: Int] = [:]
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == writers * linesEach)
+        for line in lines {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let label = try #require(object["label"] as? String)
+            #expect(object["n"] as? String == "\(next[label, default: 0])", "each writer's lines in order")
+            next[label, default: 0] += 1
+        }
+    }
+
     @Test(arguments: [
         ("error", Logger.Level.error), ("WARN", .warning), ("warning", .warning), ("info", .info), ("debug", .debug), ("trace", .trace),
         ("notice", .notice), ("critical", .critical),

@@ -70,10 +70,13 @@ PY
 peak_rss_mb() { awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$server/status"; }
 
 start_server warning
+redis-cli -p "$redis_port" config resetstat >/dev/null
 read -r buy_rps buy_p50 buy_p99 buy_timeouts buy_errors buy_non2xx < <(measure -s "$dir/post.lua" "http://127.0.0.1:$port/buy/1")
 read -r noop_rps noop_p50 noop_p99 noop_timeouts noop_errors noop_non2xx < <(measure "http://127.0.0.1:$port/livez")
 rss=$(peak_rss_mb)
 sold=$(curl -s "http://127.0.0.1:$port/events/1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["sold"])')
+read -r script_calls script_usec < <(redis-cli -p "$redis_port" info commandstats |
+    sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\),usec=\([0-9]*\),.*/\1 \2/p')
 stop_server
 
 start_server info
@@ -91,10 +94,11 @@ printf "%-28s %10s %9s %9s %9s %8s %9s\n" "POST /buy/1" "$buy_rps" "$buy_p50" "$
 printf "%-28s %10s %9s %9s %9s %8s %9s\n" "GET /livez (no-op)" "$noop_rps" "$noop_p50" "$noop_p99" "$noop_timeouts" "$noop_errors" "$noop_non2xx"
 printf "%-28s %10s\n" "POST /buy/1, LOG_LEVEL=info" "$log_rps"
 printf "%-28s %10s %9s %9s %9s %8s\n" "POST /buy/1, backlog 256" "$small_rps" "" "" "$small_timeouts" "$small_errors"
-python3 - "$buy_rps" "$noop_rps" "$log_rps" "$rss" "$sold" <<'PY'
+python3 - "$buy_rps" "$noop_rps" "$log_rps" "$rss" "$sold" "${script_calls:-0}" "${script_usec:-0}" <<'PY'
 import sys
-buy, noop, logged, rss, sold = map(float, sys.argv[1:])
+buy, noop, logged, rss, sold, calls, usec = map(float, sys.argv[1:])
 print(f"purchases/s over no-op: {buy / noop:.2f} (goal >= 0.8)")
 print(f"purchases/s with a log line per purchase over without: {logged / buy:.3f} (goal >= 0.95)")
 print(f"peak RSS {rss:.1f} MB (goal <= 100); tickets sold in the purchase run: {sold:.0f}")
+print(f"Redis CPU per purchase: {usec / max(sold, 1):.2f} µs (goal <= 5), {sold / max(calls, 1):.1f} purchases per script call")
 PY

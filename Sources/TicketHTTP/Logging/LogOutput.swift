@@ -6,22 +6,35 @@ import Glibc
 import Darwin
 #endif
 
-/// Where log lines go: standard output and, optionally, a file; one `write(2)` per line per destination.
+/// Where log lines go: standard output and, optionally, a file.
 ///
-/// Writes are serialised by a lock, so lines never interleave, and go straight to the file descriptor (no
-/// buffering to lose on a crash). A line is a few hundred bytes, so a write costs microseconds, even on an event
-/// loop; a reader that stops draining stdout would block the writer, as it would any logger that does not drop lines.
+/// Lines are combined, not buffered: a thread that logs while no one is writing writes its line at once, with one
+/// `write(2)` per destination; lines logged meanwhile by other threads are appended to a pending batch, which the
+/// writing thread writes next, before it returns. So under load many lines share one system call, a line is never
+/// held back for a timer, lines never interleave and keep their order. If a destination stops draining (a full
+/// pipe), at most ``maxPending`` bytes wait; lines beyond that are dropped and counted, and a line saying how many
+/// were lost is written once writing works again: logging never stalls sales or grows without bound.
 public final class LogOutput: Sendable {
-    /// The file descriptors written to; the lock serialises whole lines.
-    private let descriptors: Mutex<[Int32]>
+    private struct State {
+        var pending: [UInt8] = []
+        var writing = false
+        var dropped = 0
+    }
+
+    /// The file descriptors written to.
+    private let descriptors: [Int32]
+    private let state = Mutex(State())
     /// The file lines are appended to, besides standard output, if any.
     public let filePath: String?
+    /// The most bytes that wait while another thread writes.
+    static let maxPending = 4 << 20
 
     /// Standard output only.
     public static let standardOutput = LogOutput(descriptors: [STDOUT_FILENO], filePath: nil)
 
-    private init(descriptors: [Int32], filePath: String?) {
-        self.descriptors = Mutex(descriptors)
+    /// Writes to `descriptors`; `filePath` names the file among them, if any.
+    init(descriptors: [Int32], filePath: String?) {
+        self.descriptors = descriptors
         self.filePath = filePath
     }
 
@@ -38,13 +51,46 @@ public final class LogOutput: Sendable {
         self.init(descriptors: [STDOUT_FILENO, descriptor], filePath: filePath)
     }
 
-    /// Writes one line (the newline included by the caller) to every destination.
+    /// Writes one line (the newline included by the caller) to every destination, or leaves it to the thread
+    /// that is writing now.
     public func write(_ line: [UInt8]) {
-        self.descriptors.withLock { descriptors in
-            for descriptor in descriptors {
-                Self.writeAll(line, to: descriptor)
+        var batch: [UInt8]? = self.state.withLock { state in
+            if state.writing {
+                if state.pending.count + line.count > Self.maxPending {
+                    state.dropped += 1
+                } else {
+                    state.pending.append(contentsOf: line)
+                }
+                return nil
+            }
+            state.writing = true
+            return line
+        }
+        while let bytes = batch {
+            for descriptor in self.descriptors {
+                Self.writeAll(bytes, to: descriptor)
+            }
+            batch = self.state.withLock { state in
+                if state.dropped > 0 {
+                    state.pending.append(contentsOf: Self.droppedLine(state.dropped))
+                    state.dropped = 0
+                }
+                guard !state.pending.isEmpty else {
+                    state.writing = false
+                    return nil
+                }
+                defer { state.pending.removeAll(keepingCapacity: true) }
+                return state.pending
             }
         }
+    }
+
+    /// The line that reports lost lines, in the shape of the service's JSON lines.
+    private static func droppedLine(_ count: Int) -> [UInt8] {
+        let millis = Timestamp.nowMillis()
+        return Array(
+            #"{"ts":"\#(Timestamp.iso8601(millis: millis))","level":"warning","label":"ticketd.log","msg":"log lines dropped: output not draining","dropped":"\#(count)"}\#n"#.utf8
+        )
     }
 
     private static func writeAll(_ bytes: [UInt8], to descriptor: Int32) {
