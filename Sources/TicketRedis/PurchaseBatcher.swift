@@ -29,7 +29,10 @@ final class PurchaseBatcher: Sendable {
         var waiting: Deque<Waiter> = []
     }
 
-    /// How many batches of one event may be at Redis at once.
+    /// How many batches of one event may be at Redis at once. Many: a waiting purchase that is told to lead
+    /// needs its task scheduled first, and on a busy executor that wait, not Redis, bounds an event's sales.
+    /// Measured at 5000 connections on 2 cores: 64 sold 1.7× as many tickets per second as 2, and 1.15× as many
+    /// as no batching.
     let maxRunning: Int
     /// The most purchases in one batch.
     let maxBatch: Int
@@ -37,7 +40,7 @@ final class PurchaseBatcher: Sendable {
     private let queues = Mutex<[EventID: EventQueue]>([:])
 
     /// Creates a batcher that sends each batch with `send`, which answers every purchase of it in order.
-    init(maxRunning: Int = 2, maxBatch: Int = 128, send: @escaping @Sendable (PurchaseBatch) async -> [Result<PurchaseResult, PurchaseError>]) {
+    init(maxRunning: Int = 64, maxBatch: Int = 256, send: @escaping @Sendable (PurchaseBatch) async -> [Result<PurchaseResult, PurchaseError>]) {
         precondition(maxRunning > 0 && maxBatch > 0)
         self.maxRunning = maxRunning
         self.maxBatch = maxBatch
@@ -78,9 +81,8 @@ final class PurchaseBatcher: Sendable {
             return taken
         }
         let results = await self.send(PurchaseBatch([request] + followers.map(\.request)))
-        for (follower, result) in zip(followers, results.dropFirst()) {
-            follower.continuation.resume(returning: .answered(result))
-        }
+        // The next leader is woken before the followers: its job then runs ahead of theirs, so Redis does not
+        // sit idle while a busy executor works through the answers.
         let next = self.queues.withLock { queues -> Waiter? in
             guard var queue = queues[request.eventID] else { return nil }
             if let waiter = queue.waiting.popFirst() {
@@ -92,6 +94,9 @@ final class PurchaseBatcher: Sendable {
             return nil
         }
         next?.continuation.resume(returning: .lead)
+        for (follower, result) in zip(followers, results.dropFirst()) {
+            follower.continuation.resume(returning: .answered(result))
+        }
         return results[0]
     }
 }
