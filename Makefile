@@ -12,7 +12,7 @@ SWIFT_BUILD_FLAGS ?=
 
 # Debian packages the build, the tests and the benchmarks use, each checked by one file it installs.
 APT_PACKAGES := redis-server:/usr/bin/redis-server redis-tools:/usr/bin/redis-benchmark pkg-config:/usr/bin/pkg-config \
-	wrk:/usr/bin/wrk curl:/usr/bin/curl
+	wrk:/usr/bin/wrk curl:/usr/bin/curl prometheus:/usr/bin/promtool
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
