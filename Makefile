@@ -17,7 +17,7 @@ APT_PACKAGES := redis-server:/usr/bin/redis-server redis-tools:/usr/bin/redis-be
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help deps build test test-unit test-integration run redis-up redis-down fuzz bench-redis-client bench-purchase \
-	bench-purchase-script lint clean
+	bench-purchase-script bench-purchase-instructions lint clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -80,6 +80,9 @@ bench-purchase: deps ## wrk at 5000 connections: POST /buy against the no-op rou
 
 bench-purchase-script: deps ## Redis CPU and memory per purchase of purchase.lua, driven by redis-benchmark
 	bash bench/purchase-script/run.sh
+
+bench-purchase-instructions: deps ## Instructions Redis spends per purchase (callgrind): comparable on a busy machine
+	bash bench/purchase-script/instructions.sh
 
 lint: ## Check formatting with swift-format
 	swift format lint --strict --recursive Sources Tests bench Fuzz
