@@ -11,8 +11,9 @@ struct TicketLoadCommand: AsyncParsableCommand {
         commandName: "ticket-load",
         abstract: "Load-test ticketd's POST /buy/:eventId and audit every ticket sold.",
         discussion: """
-            Closed loop by default: each connection sends its next purchase when the last is answered. With --rate \
-            the requests follow a fixed schedule and latency counts from when each was due.
+            Every connection is opened first; then all start at once. Closed loop by default: each connection \
+            sends its next purchase when the last is answered. With --rate the requests follow a fixed schedule and \
+            latency counts from when each was due.
 
             After the run every ticket from every 201 is checked: all distinct, every repeated Idempotency-Key \
             answered with its original purchase, the count equal to the growth of the service's sold count \
@@ -58,6 +59,9 @@ struct TicketLoadCommand: AsyncParsableCommand {
     @Option(help: "Seconds a request may wait for its answer.")
     var timeout = 10.0
 
+    @Option(name: .customLong("connect-timeout"), help: "Seconds a TCP connect may take (each connection tries up to 5 times).")
+    var connectTimeout = 10.0
+
     @Option(help: "Event-loop threads (default: one per core).")
     var threads: Int?
 
@@ -80,7 +84,7 @@ struct TicketLoadCommand: AsyncParsableCommand {
         if self.duration != nil, self.requests != nil { throw ValidationError("give --duration or --requests, not both") }
         if self.full, self.multi { throw ValidationError("--full chooses its own events") }
         if self.full, self.skipRedisAudit { throw ValidationError("--full needs ticketd to reseed; it always audits Redis") }
-        if self.timeout <= 0 { throw ValidationError("--timeout must be above 0") }
+        if self.timeout <= 0 || self.connectTimeout <= 0 { throw ValidationError("--timeout and --connect-timeout must be above 0") }
     }
 
     func run() async throws {
@@ -116,6 +120,7 @@ struct TicketLoadCommand: AsyncParsableCommand {
         configuration.users = self.users
         configuration.replayShare = self.idempotencyReplays
         configuration.requestTimeout = .milliseconds(Int64(self.timeout * 1000))
+        configuration.connectTimeout = .milliseconds(Int64(self.connectTimeout * 1000))
         configuration.threads = self.threads ?? System.coreCount
         let printer = ProgressPrinter()
         let report = try await LoadRunner(configuration: configuration, ticketd: ticketd).run { printer.show($0) }
@@ -129,7 +134,9 @@ struct TicketLoadCommand: AsyncParsableCommand {
         guard let ticketd else {
             throw LoadError.ticketd("--full reseeds events 1-5 with `ticketd seed`: build it (swift build) or pass --ticketd PATH")
         }
-        let suite = FullSuite(target: target, connections: self.connections, ticketd: ticketd, threads: self.threads ?? System.coreCount)
+        var suite = FullSuite(target: target, connections: self.connections, ticketd: ticketd, threads: self.threads ?? System.coreCount)
+        suite.requestTimeout = .milliseconds(Int64(self.timeout * 1000))
+        suite.connectTimeout = .milliseconds(Int64(self.connectTimeout * 1000))
         print("ticket-load --full against \(target): events 1-5 reseeded through \(ticketd.path) (REDIS_URL must be the service's Redis)")
         let verdicts = try await suite.run { print($0.line) }
         if let json = self.json {

@@ -48,6 +48,18 @@ import Testing
         #expect(!PurchaseAudit(tally: tally, before: self.before, after: self.after(sold: 2), redis: nil).passed)
     }
 
+    @Test func fiveHundredsDoNotWidenTheCountCheckButAreNamedAsAPossibleCause() {
+        var tally = RunTally()
+        tally.sales = [self.sale("1")]
+        tally.statusCounts = [201: 1, 503: 2]
+        let audit = PurchaseAudit(tally: tally, before: self.before, after: self.after(sold: 3), redis: nil)
+        #expect(
+            audit.findings == [
+                "COUNT MISMATCH: event 1: the tester saw 1 tickets sold, the service counts 3 (2 answers were 5xx: did it sell while answering 503?)"
+            ]
+        )
+    }
+
     @Test func repeatsMustReturnTheOriginalPurchase() {
         let original = self.sale("1", key: "k1")
         var tally = RunTally()

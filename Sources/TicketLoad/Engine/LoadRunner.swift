@@ -55,16 +55,16 @@ public struct LoadRunner: Sendable {
         let loops = Array(group.makeIterator())
         let shardCount = min(loops.count, configuration.connections)
         let budget = RequestBudget(total: { if case .requests(let count) = configuration.stop { count } else { nil } }())
+
         let runID = Self.runID()
-        let start = ContinuousClock.now
-        let runStart = NIODeadline.now().uptimeNanoseconds
-        var shards: [(loop: any EventLoop, shard: NIOLoopBound<LoadShard>, finished: EventLoopFuture<RunTally>)] = []
+        let connectStart = ContinuousClock.now
+        var shards: [(loop: any EventLoop, shard: NIOLoopBound<LoadShard>, connected: EventLoopFuture<Void>)] = []
         for index in 0..<shardCount {
             let loop = loops[index]
             let connections = configuration.connections / shardCount + (index < configuration.connections % shardCount ? 1 : 0)
             let rate = configuration.rate.map { $0 / Double(shardCount) }
             let address = service.address
-            let (shard, finished) = try await loop.submit {
+            let (shard, connected) = try await loop.submit {
                 let shard = LoadShard(
                     index: index,
                     runID: runID,
@@ -73,20 +73,37 @@ public struct LoadRunner: Sendable {
                     connections: connections,
                     address: address,
                     budget: budget,
-                    runStart: runStart,
                     rate: rate
                 )
-                return (NIOLoopBound(shard, eventLoop: loop), shard.start())
+                return (NIOLoopBound(shard, eventLoop: loop), shard.connect())
             }.get()
-            shards.append((loop, shard, finished))
+            shards.append((loop, shard, connected))
         }
         let started = shards
 
-        let (tally, peakOpen) = try await withThrowingTaskGroup(of: Outcome.self) { tasks in
+        let (tally, timing, peakOpen) = try await withThrowingTaskGroup(of: Outcome.self) { tasks in
             tasks.addTask {
+                // Every connection first, then every buyer at once.
+                for shard in started { try await shard.connected.get() }
+                let connectPhase = ContinuousClock.now - connectStart
+                var connectedBeforeStart = 0
+                for shard in started {
+                    connectedBeforeStart += try await shard.loop.submit { shard.shard.value.progress().open }.get()
+                }
+                let runStart = NIODeadline.now().uptimeNanoseconds
+                let sending = ContinuousClock.now
+                var finished: [EventLoopFuture<RunTally>] = []
+                for shard in started {
+                    finished.append(try await shard.loop.submit { shard.shard.value.go(runStart: runStart) }.get())
+                }
                 var total = RunTally()
-                for shard in started { total.add(try await shard.finished.get()) }
-                return .tally(total)
+                for future in finished { total.add(try await future.get()) }
+                let timing = RunTiming(
+                    connectPhase: connectPhase,
+                    connectedBeforeStart: connectedBeforeStart,
+                    run: ContinuousClock.now - sending
+                )
+                return .finished(total, timing)
             }
             tasks.addTask {
                 // Samples four times a second for the peak of open connections; reports once a second.
@@ -94,7 +111,13 @@ public struct LoadRunner: Sendable {
                 var tick = 0
                 while !Task.isCancelled {
                     try? await Task.sleep(for: .milliseconds(250))
-                    var sample = ProgressSample(elapsed: ContinuousClock.now - start, responses: 0, purchases: 0, errors: 0, openConnections: 0)
+                    var sample = ProgressSample(
+                        elapsed: ContinuousClock.now - connectStart,
+                        responses: 0,
+                        purchases: 0,
+                        errors: 0,
+                        openConnections: 0
+                    )
                     for shard in started {
                         guard let counts = try? await shard.loop.submit({ shard.shard.value.progress() }).get() else { continue }
                         sample.responses += counts.responses
@@ -109,30 +132,31 @@ public struct LoadRunner: Sendable {
                 return .peakOpenConnections(peak)
             }
             var tally = RunTally()
+            var timing = RunTiming(connectPhase: .zero, connectedBeforeStart: 0, run: .zero)
             var peak = 0
             while let outcome = try await tasks.next() {
                 switch outcome {
-                case .tally(let total):
+                case .finished(let total, let runTiming):
                     tally = total
+                    timing = runTiming
                     tasks.cancelAll()
                 case .peakOpenConnections(let sampled):
                     peak = sampled
                 }
             }
-            return (tally, peak)
+            return (tally, timing, max(peak, timing.connectedBeforeStart))
         }
-        let elapsed = ContinuousClock.now - start
 
         var after: [String: EventCounts] = [:]
         for event in configuration.events { after[event] = try await service.eventCounts(event) }
         let redis = try await self.ticketd?.audit()
         let audit = PurchaseAudit(tally: tally, before: before, after: after, redis: redis)
-        return LoadReport(configuration: configuration, tally: tally, elapsed: elapsed, peakOpenConnections: peakOpen, audit: audit)
+        return LoadReport(configuration: configuration, tally: tally, timing: timing, peakOpenConnections: peakOpen, audit: audit)
     }
 
     /// What the run's two tasks return: the shards' tallies added up, and the sampler's peak.
     private enum Outcome: Sendable {
-        case tally(RunTally)
+        case finished(RunTally, RunTiming)
         case peakOpenConnections(Int)
     }
 

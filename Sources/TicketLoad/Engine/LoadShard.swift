@@ -6,7 +6,9 @@ import NIOPosix
 /// The buyers of one event loop: their connections, what they send, and what they count.
 ///
 /// Everything here runs on `eventLoop` and nothing else touches it, so it needs no locks; the runner reaches it
-/// through `NIOLoopBound` and `eventLoop.submit`. In closed-loop mode a connection sends its next request as
+/// through `NIOLoopBound` and `eventLoop.submit`. A run has two phases: ``connect()`` opens every connection
+/// (each slot tries a few times), and ``go(runStart:)`` starts the requests on all of them at once, so that the
+/// buyers race together and the connect storm stays out of the latencies. In closed-loop mode a connection sends its next request as
 /// soon as it has its answer; in open-loop mode a tick puts each request due by the schedule in a queue with its
 /// due time, and the next free connection sends it, so a slow service shows as latency instead of as fewer
 /// requests (no coordinated omission).
@@ -30,8 +32,12 @@ final class LoadShard {
     private let configuration: LoadConfiguration
     private let address: SocketAddress
     private let budget: RequestBudget
-    private let runStart: UInt64
-    private let deadline: UInt64?
+    /// When the requests started (uptime nanoseconds); the timeline counts from here.
+    private var runStart: UInt64
+    private var deadline: UInt64?
+    /// Whether ``go(runStart:)`` has been called.
+    private var running = false
+    private var connectPhaseOver = false
     private let ratePerSecond: Double?
     private let heads: [HTTPRequestHead]
     private var planner: RequestPlanner
@@ -51,6 +57,7 @@ final class LoadShard {
     private var closing = false
     private var done = false
     private var lastSweep: UInt64
+    private let connected: EventLoopPromise<Void>
     private let finished: EventLoopPromise<RunTally>
 
     /// A shard with `connections` connections; call ``start()`` on `eventLoop`.
@@ -66,19 +73,13 @@ final class LoadShard {
         connections: Int,
         address: SocketAddress,
         budget: RequestBudget,
-        runStart: UInt64,
         rate: Double?
     ) {
         self.eventLoop = eventLoop
         self.configuration = configuration
         self.address = address
         self.budget = budget
-        self.runStart = runStart
-        if case .duration(let duration) = configuration.stop {
-            self.deadline = runStart + UInt64(duration.nanoseconds)
-        } else {
-            self.deadline = nil
-        }
+        self.runStart = NIODeadline.now().uptimeNanoseconds
         self.ratePerSecond = rate
         self.heads = configuration.events.map { event in
             var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/buy/\(event)")
@@ -92,15 +93,33 @@ final class LoadShard {
             seed: UInt64.random(in: .min ... .max)
         )
         self.slots = Array(repeating: nil, count: connections)
-        self.lastSweep = runStart
+        self.lastSweep = self.runStart
+        self.connected = eventLoop.makePromise()
         self.finished = eventLoop.makePromise()
     }
 
-    /// Opens every connection and starts sending; the future gives the tally once every request has been
-    /// answered (or has failed) and every connection is closed.
-    func start() -> EventLoopFuture<RunTally> {
+    /// Opens every connection; the future completes once each is open or has given up.
+    func connect() -> EventLoopFuture<Void> {
         self.eventLoop.preconditionInEventLoop()
         for slot in self.slots.indices { self.connect(slot: slot, attempt: 1) }
+        self.checkConnected()
+        return self.connected.futureResult
+    }
+
+    /// Starts sending on every open connection; the future gives the tally once every request has been answered
+    /// (or has failed) and every connection is closed.
+    /// - Parameter runStart: The moment the run starts, the same for every shard (uptime nanoseconds).
+    func go(runStart: UInt64) -> EventLoopFuture<RunTally> {
+        self.eventLoop.preconditionInEventLoop()
+        self.runStart = runStart
+        self.lastSweep = runStart
+        if case .duration(let duration) = self.configuration.stop {
+            self.deadline = runStart + UInt64(duration.nanoseconds)
+        }
+        self.running = true
+        let waiting = self.idle
+        self.idle = []
+        for handler in waiting { self.assign(handler) }
         self.scheduleTick()
         self.checkFinished()
         return self.finished.futureResult
@@ -134,11 +153,12 @@ final class LoadShard {
                     self.tally.connectionsOpened += 1
                 case .failure:
                     self.tally.errors.connect += 1
-                    self.tally.timeline[nanosecondsSinceStart: self.now() - self.runStart].errors += 1
+                    self.tally.timeline[nanosecondsSinceStart: self.sinceStart(self.now())].errors += 1
                     if self.accepting, attempt < Self.connectAttempts {
                         self.reconnect(slot: slot, attempt: attempt + 1, after: .milliseconds(100 * Int64(attempt)))
                     }
                 }
+                self.checkConnected()
                 self.checkFinished()
             }
     }
@@ -148,6 +168,7 @@ final class LoadShard {
         self.eventLoop.assumeIsolated().scheduleTask(in: delay) {
             self.reconnectsPending -= 1
             if self.accepting { self.connect(slot: slot, attempt: attempt) }
+            self.checkConnected()
             self.checkFinished()
         }
     }
@@ -166,7 +187,7 @@ final class LoadShard {
         if lost != nil {
             self.busy -= 1
             if timedOut { self.tally.errors.timeout += 1 } else { self.tally.errors.read += 1 }
-            self.tally.timeline[nanosecondsSinceStart: self.now() - self.runStart].errors += 1
+            self.tally.timeline[nanosecondsSinceStart: self.sinceStart(self.now())].errors += 1
         }
         if self.accepting, !self.closing { self.connect(slot: handler.slot, attempt: 1) }
         self.checkFinished()
@@ -177,6 +198,10 @@ final class LoadShard {
     /// Gives a free connection its next request, or parks it.
     func assign(_ handler: BuyerHandler) {
         guard handler.isOpen, !self.closing else { return }
+        guard self.running else {
+            self.idle.append(handler)
+            return
+        }
         if self.ratePerSecond == nil {
             if self.accepting, self.budget.take() {
                 self.send(on: handler, intendedAt: self.now())
@@ -209,7 +234,7 @@ final class LoadShard {
         self.tally.responses += 1
         self.tally.statusCounts[answer.status, default: 0] += 1
         self.tally.latency.record(nanoseconds: latency)
-        let second = now - self.runStart
+        let second = self.sinceStart(now)
         self.tally.timeline[nanosecondsSinceStart: second].responses += 1
         self.tally.timeline[nanosecondsSinceStart: second].latency.record(nanoseconds: latency)
         if answer.status == 201 { self.tally.timeline[nanosecondsSinceStart: second].purchases += 1 }
@@ -298,8 +323,16 @@ final class LoadShard {
         self.pending.removeAll()
     }
 
+    /// Completes the connect phase once every slot is open or has given up.
+    private func checkConnected() {
+        guard !self.connectPhaseOver, self.connecting == 0, self.reconnectsPending == 0 else { return }
+        self.connectPhaseOver = true
+        self.connected.succeed()
+    }
+
     /// Closes everything once nothing more will be sent and nothing is awaited; fulfils the promise once closed.
     private func checkFinished() {
+        guard self.running else { return }
         if !self.closing, self.open == 0, self.connecting == 0, self.reconnectsPending == 0 {
             // No connection is up and none is coming: the service is gone, or the run is over.
             self.stopAccepting()
@@ -316,4 +349,7 @@ final class LoadShard {
     }
 
     private func now() -> UInt64 { NIODeadline.now().uptimeNanoseconds }
+
+    /// Nanoseconds from the start of the run to `now`; 0 during the connect phase.
+    private func sinceStart(_ now: UInt64) -> UInt64 { now > self.runStart ? now - self.runStart : 0 }
 }

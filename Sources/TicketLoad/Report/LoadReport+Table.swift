@@ -24,7 +24,11 @@ extension LoadReport {
         let statuses = self.statusCounts.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "  ")
         row("status", statuses.isEmpty ? "none" : statuses)
         row("errors", "connect \(self.errors.connect)  read \(self.errors.read)  timeout \(self.errors.timeout)")
-        row("connections", "\(self.connections) asked, \(self.peakOpenConnections) open at peak, \(self.connectionsOpened) opened")
+        row(
+            "connections",
+            "\(self.connections) asked, \(self.connectedBeforeStart) open at the start (after \(self.connectSeconds.formatted(decimals: 2)) s), "
+                + "\(self.peakOpenConnections) at peak, \(self.connectionsOpened) opened in all"
+        )
         lines.append("audit")
         row(
             "tickets",

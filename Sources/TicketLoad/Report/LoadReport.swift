@@ -10,8 +10,12 @@ public struct LoadReport: Sendable, Codable {
     public var mode: String
     /// When the run stopped sending (`30s`, `20000 requests`).
     public var stop: String
-    /// From the first connect to the last answer, in seconds.
+    /// From the first request to the last answer, in seconds.
     public var elapsedSeconds: Double
+    /// How long opening the connections took, before the first request.
+    public var connectSeconds: Double
+    /// Connections open when the requests started.
+    public var connectedBeforeStart: Int
     /// Requests written.
     public var requestsSent: Int
     /// Open-loop requests due but not sent before the end.
@@ -40,14 +44,16 @@ public struct LoadReport: Sendable, Codable {
     public var passed: Bool
 
     /// The report of a finished run.
-    public init(configuration: LoadConfiguration, tally: RunTally, elapsed: Duration, peakOpenConnections: Int, audit: PurchaseAudit) {
-        let seconds = max(Double(elapsed.nanoseconds) / 1e9, 1e-9)
+    public init(configuration: LoadConfiguration, tally: RunTally, timing: RunTiming, peakOpenConnections: Int, audit: PurchaseAudit) {
+        let seconds = max(Double(timing.run.nanoseconds) / 1e9, 1e-9)
         self.url = configuration.target.description
         self.events = configuration.events
         self.connections = configuration.connections
         self.mode = configuration.rate.map { "open loop at \($0.formatted(decimals: 0)) requests/s" } ?? "closed loop"
         self.stop = configuration.stop.description
         self.elapsedSeconds = seconds
+        self.connectSeconds = Double(timing.connectPhase.nanoseconds) / 1e9
+        self.connectedBeforeStart = timing.connectedBeforeStart
         self.requestsSent = tally.requestsSent
         self.requestsUnsent = tally.requestsUnsent
         self.responses = tally.responses

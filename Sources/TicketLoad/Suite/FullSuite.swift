@@ -31,6 +31,10 @@ public struct FullSuite: Sendable {
     public var ticketd: any TicketdControl
     /// Event-loop threads.
     public var threads: Int
+    /// How long a request may wait for its answer.
+    public var requestTimeout: Duration = .seconds(10)
+    /// How long a TCP connect may take.
+    public var connectTimeout: Duration = .seconds(10)
 
     /// A suite.
     public init(target: TargetURL, connections: Int, ticketd: any TicketdControl, threads: Int) {
@@ -53,6 +57,8 @@ public struct FullSuite: Sendable {
         func scenario(_ name: String, _ configure: (inout LoadConfiguration) -> Void, check: (LoadReport) -> (String, [String])) async throws {
             var configuration = LoadConfiguration(target: self.target, events: ["1"])
             configuration.threads = self.threads
+            configuration.requestTimeout = self.requestTimeout
+            configuration.connectTimeout = self.connectTimeout
             configure(&configuration)
             let report = try await LoadRunner(configuration: configuration, ticketd: self.ticketd).run()
             let (summary, expectations) = check(report)
