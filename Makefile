@@ -16,8 +16,8 @@ APT_PACKAGES := redis-server:/usr/bin/redis-server redis-tools:/usr/bin/redis-be
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps build test test-unit test-integration run redis-up redis-down fuzz bench-redis-client bench-purchase \
-	bench-purchase-script lint clean
+.PHONY: help deps build test test-unit test-integration run load load-full redis-up redis-down fuzz bench-redis-client \
+	bench-purchase bench-purchase-script lint clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -38,13 +38,13 @@ build: deps ## Build everything (debug)
 
 test: deps ## Run every test: unit, then integration against real redis-server processes (each group alone)
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests'
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests|TicketLoadTests'
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter RESPClientIntegrationTests
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketRedisTests
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketdIntegrationTests
 
 test-unit: deps ## Run only the tests that need no Redis
-	swift test $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests'
+	swift test $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests|TicketLoadTests'
 
 test-integration: deps ## Run only the tests against real redis-server processes
 	swift test $(SWIFT_BUILD_FLAGS) --filter 'RESPClientIntegrationTests|TicketRedisTests|TicketdIntegrationTests'
@@ -68,6 +68,16 @@ run: deps ## Install what is missing, start a local Redis unless REDIS_URL is se
 	swift build -c release --product ticketd
 	$(RELEASE_BIN)/ticketd seed $(SEED_EVENTS) $(SEED_TICKETS)
 	PORT=$(PORT) $(RELEASE_BIN)/ticketd serve
+
+load: deps ## Load-test the server at TEST_URL (default http://localhost:3049) with ticket-load: make load ARGS="--connections 5000"
+	swift build -c release --product ticketd
+	swift build -c release --product ticket-load
+	$(RELEASE_BIN)/ticket-load $(ARGS)
+
+load-full: deps ## ticket-load's suite against the server at TEST_URL: resets events 1-5 of REDIS_URL, one verdict per scenario
+	swift build -c release --product ticketd
+	swift build -c release --product ticket-load
+	$(RELEASE_BIN)/ticket-load --full --connections 5000 $(ARGS)
 
 fuzz: ## Fuzz the RESP decoder with libFuzzer (RUNS=10000000 by default)
 	bash Fuzz/run-fuzzer.sh $(RUNS)
