@@ -230,7 +230,7 @@ final class LoadShard {
     func answered(_ inFlight: BuyerHandler.InFlight, _ answer: BuyerHandler.Answer) {
         let now = self.now()
         self.busy -= 1
-        let latency = now &- inFlight.intendedAt
+        let latency = now > inFlight.intendedAt ? now - inFlight.intendedAt : 0
         self.tally.responses += 1
         self.tally.statusCounts[answer.status, default: 0] += 1
         self.tally.latency.record(nanoseconds: latency)
@@ -285,7 +285,7 @@ final class LoadShard {
         let now = self.now()
         if let deadline = self.deadline, now >= deadline { self.stopAccepting() }
         if let rate = self.ratePerSecond, self.accepting {
-            let due = Int(Double(now - self.runStart) * rate / 1e9)
+            let due = Int(Double(self.sinceStart(now)) * rate / 1e9)
             while self.scheduled < due {
                 guard self.budget.take() else {
                     self.accepting = false
@@ -298,11 +298,12 @@ final class LoadShard {
                 self.send(on: handler, intendedAt: self.pending.removeFirst())
             }
         }
-        if now - self.lastSweep >= Self.sweepInterval {
+        if now >= self.lastSweep + Self.sweepInterval {
             self.lastSweep = now
             let timeout = UInt64(self.configuration.requestTimeout.nanoseconds)
+            // Requests sent during this tick went out after `now`.
             for case let handler? in self.slots {
-                if let inFlight = handler.inFlight, now - inFlight.sentAt > timeout { handler.timeOut() }
+                if let inFlight = handler.inFlight, now > inFlight.sentAt + timeout { handler.timeOut() }
             }
         }
         self.checkFinished()

@@ -7,7 +7,7 @@ public enum LoadPlot {
     private static let panelHeight = 260.0
     private static let left = 70.0
     private static let right = 20.0
-    private static let top = 50.0
+    private static let top = 60.0
     private static let gap = 60.0
 
     /// A data line in a panel.
@@ -25,16 +25,17 @@ public enum LoadPlot {
             <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(Self.width))" height="\(Int(height))" \
             viewBox="0 0 \(Int(Self.width)) \(Int(height))" font-family="sans-serif" font-size="12">
             <rect width="100%" height="100%" fill="white"/>
-            <text x="\(Self.left)" y="24" font-size="15" font-weight="bold">\(Self.escape(Self.title(report)))</text>
+            <text x="\(Self.left)" y="18" font-size="14" font-weight="bold">\(Self.escape(Self.title(report)))</text>
+            <text x="\(Self.left)" y="34" font-size="12">\(Self.escape(Self.subtitle(report)))</text>
 
             """
         svg += Self.panel(
             title: "throughput (per second)",
             unit: "/s",
             series: [
-                Series(name: "answers/s", color: "#1f77b4", values: points.map { Double($0.responses) }),
-                Series(name: "purchases (201)/s", color: "#2ca02c", values: points.map { Double($0.purchases) }),
-                Series(name: "errors/s", color: "#d62728", values: points.map { Double($0.errors) }),
+                Series(name: "answers/s", color: "#1f77b4", values: points.map { Double($0.responses) / $0.length }),
+                Series(name: "purchases (201)/s", color: "#2ca02c", values: points.map { Double($0.purchases) / $0.length }),
+                Series(name: "errors/s", color: "#d62728", values: points.map { Double($0.errors) / $0.length }),
             ],
             y: Self.top
         )
@@ -54,9 +55,12 @@ public enum LoadPlot {
     }
 
     private static func title(_ report: LoadReport) -> String {
-        let verdict = report.passed ? "PASS" : "FAIL"
-        return "ticket-load \(report.url) events \(report.events.joined(separator: ",")), \(report.connections) connections, "
-            + "\(report.mode): \(report.purchasesPerSecond.formatted(decimals: 0)) purchases/s, p99 \(report.latency.p99.formatted(decimals: 1)) ms, \(verdict)"
+        "ticket-load \(report.url) events \(report.events.joined(separator: ",")), \(report.connections) connections, \(report.mode)"
+    }
+
+    private static func subtitle(_ report: LoadReport) -> String {
+        "\(report.purchasesPerSecond.formatted(decimals: 0)) purchases/s, p50 \(report.latency.p50.formatted(decimals: 1)) ms, "
+            + "p99 \(report.latency.p99.formatted(decimals: 1)) ms, audit \(report.passed ? "PASS" : "FAIL")"
     }
 
     private static func panel(title: String, unit: String, series: [Series], y: Double) -> String {

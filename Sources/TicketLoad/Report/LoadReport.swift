@@ -64,7 +64,7 @@ public struct LoadReport: Sendable, Codable {
         self.errors = tally.errors
         self.connectionsOpened = tally.connectionsOpened
         self.peakOpenConnections = peakOpenConnections
-        self.timeline = tally.timeline.seconds.enumerated().map { TimelinePoint(second: $0.offset, bucket: $0.element) }
+        self.timeline = tally.timeline.seconds.enumerated().map { TimelinePoint(second: $0.offset, bucket: $0.element, runSeconds: seconds) }
         self.audit = audit
         self.passed = audit.passed
     }

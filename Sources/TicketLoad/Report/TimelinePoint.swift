@@ -2,6 +2,8 @@
 public struct TimelinePoint: Sendable, Hashable, Codable {
     /// Seconds since the run started (the start of the second).
     public var second: Int
+    /// The seconds this point covers: 1, less for the last second of the run.
+    public var length: Double
     /// Answers read in that second.
     public var responses: Int
     /// `201` answers in that second.
@@ -13,9 +15,10 @@ public struct TimelinePoint: Sendable, Hashable, Codable {
     /// 99th percentile latency of that second's answers, in milliseconds.
     public var p99: Double
 
-    /// The point for bucket `second`.
-    public init(second: Int, bucket: TimelineBucket) {
+    /// The point for bucket `second` of a run that lasted `runSeconds`.
+    public init(second: Int, bucket: TimelineBucket, runSeconds: Double) {
         self.second = second
+        self.length = min(1, max(runSeconds - Double(second), 0.001))
         self.responses = bucket.responses
         self.purchases = bucket.purchases
         self.errors = bucket.errors
