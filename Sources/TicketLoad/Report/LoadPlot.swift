@@ -55,7 +55,7 @@ public enum LoadPlot {
     }
 
     private static func title(_ report: LoadReport) -> String {
-        "ticket-load \(report.url) events \(report.events.joined(separator: ",")), \(report.connections) connections, \(report.mode)"
+        "ticket-load \(report.url) \(report.eventsLabel), \(report.connections) connections, \(report.mode)"
     }
 
     private static func subtitle(_ report: LoadReport) -> String {

@@ -8,8 +8,7 @@ extension LoadReport {
     public func table() -> String {
         var lines: [String] = []
         func row(_ name: String, _ value: String) { lines.append("  " + name.padding(toLength: 14, withPad: " ", startingAt: 0) + value) }
-        let events = self.events.count == 1 ? "event \(self.events[0])" : "events \(self.events.joined(separator: ","))"
-        lines.append("ticket-load \(self.url): \(events), \(self.connections) connections, \(self.mode), \(self.stop)")
+        lines.append("ticket-load \(self.url): \(self.eventsLabel), \(self.connections) connections, \(self.mode), \(self.stop)")
         row("elapsed", "\(self.elapsedSeconds.formatted(decimals: 2)) s")
         var requests = "\(self.requestsSent) sent, \(self.responses) answered, \(self.throughput.formatted(decimals: 0)) answers/s"
         if self.requestsUnsent > 0 { requests += ", \(self.requestsUnsent) due but not sent" }

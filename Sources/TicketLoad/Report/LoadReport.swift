@@ -73,4 +73,9 @@ public struct LoadReport: Sendable, Codable {
 extension LoadReport {
     /// Answers with this status.
     public func statusCount(_ status: Int) -> Int { self.statusCounts[String(status), default: 0] }
+
+    /// `event 1`, or `events 1,2,3`.
+    var eventsLabel: String {
+        self.events.count == 1 ? "event \(self.events[0])" : "events \(self.events.joined(separator: ","))"
+    }
 }
