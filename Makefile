@@ -17,7 +17,7 @@ APT_PACKAGES := redis-server:/usr/bin/redis-server redis-tools:/usr/bin/redis-be
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help deps build test test-unit test-integration run load load-full redis-up redis-down fuzz bench-redis-client \
-	bench-purchase bench-purchase-script lint clean
+	bench-purchase bench-purchase-script bench-load-vs-wrk lint clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -87,6 +87,9 @@ bench-redis-client: deps ## Benchmark the Redis client against redis-benchmark (
 
 bench-purchase: deps ## wrk at 5000 connections: POST /buy against the no-op route of the same server, logging on and off
 	bash bench/purchase/run.sh
+
+bench-load-vs-wrk: deps ## ticket-load against wrk at 5000 connections on the same server and pool (release builds)
+	bash bench/load-vs-wrk/run.sh
 
 bench-purchase-script: deps ## Redis CPU and memory per purchase of purchase.lua, driven by redis-benchmark
 	bash bench/purchase-script/run.sh
