@@ -70,7 +70,9 @@ final class BuyerHandler: ChannelInboundHandler {
             self.answer = Answer(
                 status: Int(head.status.code),
                 replayed: head.headers.first(name: "Idempotent-Replayed") == "true",
-                keepAlive: head.isKeepAlive,
+                // HTTP/1.1 without a Connection header is keep-alive; `isKeepAlive` parses the header generically,
+                // which costs more than the rest of the answer, so it is only asked when there is one.
+                keepAlive: head.version == .http1_1 && !head.headers.contains(name: "connection") ? true : head.isKeepAlive,
                 body: nil
             )
         case .body(var chunk):
