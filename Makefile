@@ -16,8 +16,8 @@ APT_PACKAGES := redis-server:/usr/bin/redis-server redis-tools:/usr/bin/redis-be
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps build test test-unit test-integration run redis-up redis-down fuzz bench-redis-client bench-purchase \
-	bench-purchase-script bench-purchase-instructions lint clean
+.PHONY: help deps build test test-unit test-integration run load load-full redis-up redis-down fuzz bench-redis-client \
+	bench-purchase bench-purchase-script bench-purchase-instructions bench-load-vs-wrk lint clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -38,13 +38,14 @@ build: deps ## Build everything (debug)
 
 test: deps ## Run every test: unit, then integration against real redis-server processes (each group alone)
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests'
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests|TicketLoadTests'
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter RESPClientIntegrationTests
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketRedisTests
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketdIntegrationTests
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketdIntegrationTests --skip LoadTesterTests
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter LoadTesterTests
 
 test-unit: deps ## Run only the tests that need no Redis
-	swift test $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests'
+	swift test $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests|TicketLoadTests'
 
 test-integration: deps ## Run only the tests against real redis-server processes
 	swift test $(SWIFT_BUILD_FLAGS) --filter 'RESPClientIntegrationTests|TicketRedisTests|TicketdIntegrationTests'
@@ -69,6 +70,16 @@ run: deps ## Install what is missing, start a local Redis unless REDIS_URL is se
 	$(RELEASE_BIN)/ticketd seed $(SEED_EVENTS) $(SEED_TICKETS)
 	PORT=$(PORT) $(RELEASE_BIN)/ticketd serve
 
+load: deps ## Load-test the server at TEST_URL (default http://localhost:3049) with ticket-load: make load ARGS="--connections 5000"
+	swift build -c release --product ticketd
+	swift build -c release --product ticket-load
+	$(RELEASE_BIN)/ticket-load $(ARGS)
+
+load-full: deps ## ticket-load's suite against the server at TEST_URL: resets events 1-5 of REDIS_URL, one verdict per scenario
+	swift build -c release --product ticketd
+	swift build -c release --product ticket-load
+	$(RELEASE_BIN)/ticket-load --full --connections 5000 $(ARGS)
+
 fuzz: ## Fuzz the RESP decoder with libFuzzer (RUNS=10000000 by default)
 	bash Fuzz/run-fuzzer.sh $(RUNS)
 
@@ -77,6 +88,9 @@ bench-redis-client: deps ## Benchmark the Redis client against redis-benchmark (
 
 bench-purchase: deps ## wrk at 5000 connections: POST /buy against the no-op route of the same server, logging on and off
 	bash bench/purchase/run.sh
+
+bench-load-vs-wrk: deps ## ticket-load against wrk at 5000 connections on the same server and pool (release builds)
+	bash bench/load-vs-wrk/run.sh
 
 bench-purchase-script: deps ## Redis CPU and memory per purchase of purchase.lua, driven by redis-benchmark
 	bash bench/purchase-script/run.sh
