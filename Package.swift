@@ -58,6 +58,26 @@ let package = Package(
             resources: [.copy("Scripts")],
             swiftSettings: swiftSettings
         ),
+        .systemLibrary(
+            name: "CLibHaru",
+            path: "Sources/CLibHaru",
+            providers: [.apt(["libhpdf-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibQREncode",
+            path: "Sources/CLibQREncode",
+            pkgConfig: "libqrencode",
+            providers: [.apt(["libqrencode-dev"])]
+        ),
+        .target(
+            name: "TicketPDF",
+            dependencies: [
+                "TicketCore",
+                "CLibHaru",
+                "CLibQREncode",
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "TicketHTTP",
             dependencies: [
@@ -139,6 +159,15 @@ let package = Package(
                 "RedisTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TicketPDFTests",
+            dependencies: [
+                "TicketPDF",
+                "TicketCore",
+                "RedisTestSupport",
             ],
             swiftSettings: swiftSettings
         ),
