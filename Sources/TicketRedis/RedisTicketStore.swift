@@ -8,7 +8,7 @@ import TicketCore
 /// so the purchase script checks and pops atomically, alone or on a cluster. Call ``prepare()`` once at start-up
 /// (`SCRIPT LOAD`); the client's `NOSCRIPT` fallback covers a Redis that lost its script cache later.
 public struct RedisTicketStore: TicketStore, TicketAuditor {
-    private let client: RedisClient
+    let client: RedisClient
     private let logger: Logger
 
     /// Creates a store on a running (or soon running) client.
