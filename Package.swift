@@ -75,6 +75,13 @@ let package = Package(
                 "TicketCore",
                 "CLibHaru",
                 "CLibQREncode",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -82,6 +89,7 @@ let package = Package(
             name: "TicketHTTP",
             dependencies: [
                 "TicketCore",
+                "TicketPDF",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -98,6 +106,7 @@ let package = Package(
                 "TicketCore",
                 "TicketRedis",
                 "TicketHTTP",
+                "TicketPDF",
                 "RESPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -176,6 +185,8 @@ let package = Package(
             dependencies: [
                 "TicketHTTP",
                 "TicketCore",
+                "TicketPDF",
+                "RedisTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
