@@ -88,7 +88,7 @@ import TicketPDF
             let pdf = try await client.execute(uri: "/tickets/\(id)", method: .get) { Data($0.body.readableBytesView) }
             let path = self.directory + "/downloaded.pdf"
             try pdf.write(to: URL(fileURLWithPath: path))
-            let token = try #require(try await Self.qrCodes(path).first)
+            let token = try #require(try await ExternalTool.qrCodes(inPDF: path).first)
 
             try await client.execute(uri: "/tickets/verify", method: .post, headers: [.contentType: "application/json"], body: .json(#"{"token":"\#(token)"}"#)) {
                 response in
@@ -145,21 +145,5 @@ import TicketPDF
                 #expect(response.status == .unauthorized)
             }
         }
-    }
-
-    /// The QR codes of a PDF's first page, read by `pdftoppm` and `zbarimg`.
-    static func qrCodes(_ path: String) async throws -> [String] {
-        let prefix = path + "-page"
-        _ = try await Self.run("pdftoppm", ["-png", "-r", "200", "-singlefile", path, prefix], output: "/dev/null")
-        let printed = try await Self.run("zbarimg", ["--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", prefix + ".png"], output: prefix + ".txt")
-        return printed.split(separator: "\n").map(String.init)
-    }
-
-    /// Runs `/usr/bin/<tool>`, its standard output to `output`, and returns what it wrote there.
-    private static func run(_ tool: String, _ arguments: [String], output: String) async throws -> String {
-        let process = try ChildProcess(executable: "/usr/bin/\(tool)", arguments: arguments, standardOutput: output, standardError: nil)
-        let termination = await process.exit()
-        #expect(termination.status == 0, "\(tool) \(arguments): \(termination)")
-        return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
     }
 }

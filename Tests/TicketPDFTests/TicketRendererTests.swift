@@ -1,4 +1,5 @@
 import Foundation
+import RedisTestSupport
 import TicketCore
 import Testing
 

@@ -1,15 +1,15 @@
 import Foundation
-import RedisTestSupport
 
 /// Runs the command-line tools a person would use to read a ticket: `pdftotext`, `pdftoppm`, `zbarimg`.
-enum ExternalTool {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+public enum ExternalTool {
+    /// A tool exited with a status other than 0.
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// Runs `/usr/bin/<tool>` with `arguments` and returns what it printed on standard output.
     /// - Throws: ``Failure`` with its output when it exits with another status than 0.
-    static func run(_ tool: String, _ arguments: [String]) async throws -> String {
+    public static func run(_ tool: String, _ arguments: [String]) async throws -> String {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("\(tool)-\(UUID().uuidString).out").path
         let errors = output + ".err"
         defer {
@@ -27,12 +27,12 @@ enum ExternalTool {
     }
 
     /// The text of a PDF, in reading order (`pdftotext -layout`).
-    static func text(ofPDF path: String) async throws -> String {
+    public static func text(ofPDF path: String) async throws -> String {
         try await Self.run("pdftotext", ["-layout", path, "-"])
     }
 
     /// The payloads of every QR code on the PDF's first page: rendered at 200 dpi by `pdftoppm`, read by `zbarimg`.
-    static func qrCodes(inPDF path: String) async throws -> [String] {
+    public static func qrCodes(inPDF path: String) async throws -> [String] {
         let prefix = path + "-page"
         try await _ = Self.run("pdftoppm", ["-png", "-r", "200", "-f", "1", "-l", "1", "-singlefile", path, prefix])
         defer { try? FileManager.default.removeItem(atPath: prefix + ".png") }
