@@ -18,7 +18,7 @@ APT_PACKAGES := redis-server:/usr/bin/redis-server redis-tools:/usr/bin/redis-be
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps build test test-unit test-integration run redis-up redis-down fuzz bench-redis-client bench-purchase \
+.PHONY: help deps build test test-unit test-integration run redis-up redis-down fuzz bench-redis-client bench-purchase bench-pdf \
 	bench-purchase-script lint clean
 
 help: ## List the targets
@@ -79,6 +79,9 @@ bench-redis-client: deps ## Benchmark the Redis client against redis-benchmark (
 
 bench-purchase: deps ## wrk at 5000 connections: POST /buy against the no-op route of the same server, logging on and off
 	bash bench/purchase/run.sh
+
+bench-pdf: deps ## Purchases/s with the PDF renderer on vs off (wrk, 2000 connections), PDFs per CPU-second, bytes per PDF
+	bash bench/pdf/run.sh
 
 bench-purchase-script: deps ## Redis CPU and memory per purchase of purchase.lua, driven by redis-benchmark
 	bash bench/purchase-script/run.sh

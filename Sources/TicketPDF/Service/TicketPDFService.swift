@@ -192,19 +192,28 @@ public final class TicketPDFService: Service, Sendable {
             throw TicketPDFError(.storeUnavailable, error.description)
         }
         guard let purchase else { return nil }
-        return try await self.render(purchase, on: self.foregroundPool, trigger: .onDemand)
+        guard let pdf = try await self.render(purchase, on: self.foregroundPool, trigger: .onDemand) else {
+            // Only background renders skip a ticket that is stored already.
+            throw TicketPDFError(.storage, "the ticket of purchase \(id) was not rendered")
+        }
+        return pdf
     }
 
-    /// Renders and stores the ticket of `purchase` on `pool`.
-    private func render(_ purchase: Purchase, on pool: NIOThreadPool, trigger: TicketPDFMetrics.Trigger) async throws(TicketPDFError) -> [UInt8] {
+    /// Renders and stores the ticket of `purchase` on `pool`; `nil` when a background render finds the file written
+    /// meanwhile.
+    private func render(_ purchase: Purchase, on pool: NIOThreadPool, trigger: TicketPDFMetrics.Trigger) async throws(TicketPDFError) -> [UInt8]? {
         let event = try await self.event(purchase.eventID)
         let content = TicketContent(purchase: purchase, event: event, token: TicketToken(purchase: purchase).signed(with: self.signingKey))
         let renderer = self.renderer
         let archive = self.archive
-        let outcome: Result<([UInt8], Duration), TicketPDFError>
+        let outcome: Result<([UInt8], Duration)?, TicketPDFError>
         do {
             outcome = try await pool.runIfActive {
-                if trigger == .background { ThreadPriority.yieldToEverythingElse() }
+                if trigger == .background {
+                    ThreadPriority.yieldToEverythingElse()
+                    // A sale queued during a ledger scan may have been rendered by the scan already.
+                    if archive.contains(purchase.purchaseID) { return .success(nil) }
+                }
                 let clock = ContinuousClock()
                 let start = clock.now
                 let bytes: [UInt8]
@@ -225,7 +234,9 @@ public final class TicketPDFService: Service, Sendable {
             throw TicketPDFError(.shuttingDown, "the render threads are stopped")
         }
         switch outcome {
-        case .success(let (bytes, elapsed)):
+        case .success(nil):
+            return nil
+        case .success(let (bytes, elapsed)?):
             self.statistics.recordRender(elapsed)
             self.metrics.recordRender(elapsed, trigger: trigger)
             return bytes
