@@ -2,7 +2,10 @@
 public struct TicketTokenError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The kind of refusal; a struct with static members so that new kinds do not break callers.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
-        private enum Base: String { case malformed, badSignature = "bad_signature" }
+        private enum Base: String {
+            case malformed
+            case badSignature = "bad_signature"
+        }
         private let base: Base
         /// Not a token: wrong shape, bad base64url, too long, or a payload that does not describe a ticket.
         public static let malformed = Code(base: .malformed)

@@ -28,24 +28,33 @@ import Testing
 
     @Test func anotherKeyIsABadSignature() {
         let other = TicketSigningKey("another key that is long enough")!
-        #expect(performing: { try TicketToken(verifying: self.token.signed(with: other), with: self.key) }, throws: { error in
-            (error as? TicketTokenError)?.code == .badSignature
-        })
+        #expect(
+            performing: { try TicketToken(verifying: self.token.signed(with: other), with: self.key) },
+            throws: { error in
+                (error as? TicketTokenError)?.code == .badSignature
+            }
+        )
     }
 
     @Test(arguments: ["", ".", "abc", "a.b.c", "not base64!.x", String(repeating: "A", count: 600)])
     func malformedTokensAreRefused(_ text: String) {
-        #expect(performing: { try TicketToken(verifying: text, with: self.key) }, throws: { error in
-            (error as? TicketTokenError)?.code == .malformed
-        })
+        #expect(
+            performing: { try TicketToken(verifying: text, with: self.key) },
+            throws: { error in
+                (error as? TicketTokenError)?.code == .malformed
+            }
+        )
     }
 
     @Test func aSignedPayloadThatIsNotATicketIsMalformed() {
         // Signed with the right key, but not a version 1 payload: still refused.
         let signed = TicketToken.compact(payload: Array("2 1 1 acks58z8q1sy3dv7wj733f3krm".utf8), key: self.key)
-        #expect(performing: { try TicketToken(verifying: signed, with: self.key) }, throws: { error in
-            (error as? TicketTokenError)?.code == .malformed
-        })
+        #expect(
+            performing: { try TicketToken(verifying: signed, with: self.key) },
+            throws: { error in
+                (error as? TicketTokenError)?.code == .malformed
+            }
+        )
     }
 
     @Test func shortKeysAreRefused() {

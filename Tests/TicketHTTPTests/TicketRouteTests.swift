@@ -90,7 +90,12 @@ import TicketPDF
             try pdf.write(to: URL(fileURLWithPath: path))
             let token = try #require(try await ExternalTool.qrCodes(inPDF: path).first)
 
-            try await client.execute(uri: "/tickets/verify", method: .post, headers: [.contentType: "application/json"], body: .json(#"{"token":"\#(token)"}"#)) {
+            try await client.execute(
+                uri: "/tickets/verify",
+                method: .post,
+                headers: [.contentType: "application/json"],
+                body: .json(#"{"token":"\#(token)"}"#)
+            ) {
                 response in
                 #expect(response.status == .ok)
                 let body = try response.json()

@@ -12,7 +12,18 @@ import TicketCore
     let key = TicketSigningKey("service tests signing key")!
 
     init() {
-        self.ledger.add(EventSnapshot(id: EventID("1")!, name: "Ольга в концерте", venue: "Σοφία Hall", startsAt: "2026-12-26T20:00:00Z", capacity: 100, available: 100, sold: 0, perUserLimit: 0))
+        self.ledger.add(
+            EventSnapshot(
+                id: EventID("1")!,
+                name: "Ольга в концерте",
+                venue: "Σοφία Hall",
+                startsAt: "2026-12-26T20:00:00Z",
+                capacity: 100,
+                available: 100,
+                sold: 0,
+                perUserLimit: 0
+            )
+        )
     }
 
     deinit { try? FileManager.default.removeItem(atPath: self.directory) }
@@ -27,7 +38,13 @@ import TicketCore
     }
 
     func sale(_ number: Int) -> Purchase {
-        let purchase = Purchase(purchaseID: .random(), eventID: EventID("1")!, ticketID: "\(number)", userID: UserID("buyer-\(number)"), purchasedAt: 1_795_784_033_340)
+        let purchase = Purchase(
+            purchaseID: .random(),
+            eventID: EventID("1")!,
+            ticketID: "\(number)",
+            userID: UserID("buyer-\(number)"),
+            purchasedAt: 1_795_784_033_340
+        )
         self.ledger.record(purchase)
         return purchase
     }
@@ -83,7 +100,9 @@ import TicketCore
 
             let path = service.archive.path(of: sale.purchaseID)
             let text = try await ExternalTool.text(ofPDF: path)
-            for field in ["Ольга в концерте", "Σοφία Hall", "2026-12-26 20:00 UTC", "42", "buyer-42", sale.purchaseID.rawValue, "2026-11-27 12:53:53 UTC"] {
+            for field in [
+                "Ольга в концерте", "Σοφία Hall", "2026-12-26 20:00 UTC", "42", "buyer-42", sale.purchaseID.rawValue, "2026-11-27 12:53:53 UTC",
+            ] {
                 #expect(text.contains(field), "\(field) in:\n\(text)")
             }
             let token = try #require(try await ExternalTool.qrCodes(inPDF: path).first)

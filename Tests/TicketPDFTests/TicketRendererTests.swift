@@ -1,7 +1,7 @@
 import Foundation
 import RedisTestSupport
-import TicketCore
 import Testing
+import TicketCore
 
 @testable import TicketPDF
 
@@ -45,7 +45,9 @@ import Testing
         let pdf = try self.renderer.render(content)
         #expect(pdf.starts(with: Array("%PDF-".utf8)))
         let text = try await ExternalTool.text(ofPDF: try self.write(pdf, name: "fields"))
-        for field in [buyer, content.eventName, "Hall 7", "2026-12-26 20:00 UTC", "4711", "acks58z8q1sy3dv7wj733f3krm", "2026-11-26 12:53:53 UTC", "summer"] {
+        for field in [
+            buyer, content.eventName, "Hall 7", "2026-12-26 20:00 UTC", "4711", "acks58z8q1sy3dv7wj733f3krm", "2026-11-26 12:53:53 UTC", "summer",
+        ] {
             #expect(text.contains(field), "\(field) in:\n\(text)")
         }
     }
@@ -65,10 +67,13 @@ import Testing
 
     @Test(arguments: [("李小龍", "U+674E"), ("Ticket 🎫", "U+1F3AB"), ("tab\there", "U+0009")])
     func aCharacterTheFontLacksIsReportedNotGarbled(_ buyer: String, _ code: String) {
-        #expect(performing: { try self.renderer.render(self.content(buyer: buyer)) }, throws: { error in
-            let error = error as? TicketRenderError
-            return error?.code == .unsupportedCharacter && error?.message.contains(code) == true && error?.message.contains("buyer") == true
-        })
+        #expect(
+            performing: { try self.renderer.render(self.content(buyer: buyer)) },
+            throws: { error in
+                let error = error as? TicketRenderError
+                return error?.code == .unsupportedCharacter && error?.message.contains(code) == true && error?.message.contains("buyer") == true
+            }
+        )
     }
 
     @Test func aLongNameIsShrunkOrShortenedToFitThePage() async throws {
@@ -91,9 +96,12 @@ import Testing
     }
 
     @Test func aMissingFontIsReportedAtStart() {
-        #expect(performing: { try TicketRenderer(fonts: .init(regular: "/nonexistent.ttf", bold: "/nonexistent.ttf")) }, throws: { error in
-            (error as? TicketRenderError)?.code == .font
-        })
+        #expect(
+            performing: { try TicketRenderer(fonts: .init(regular: "/nonexistent.ttf", bold: "/nonexistent.ttf")) },
+            throws: { error in
+                (error as? TicketRenderError)?.code == .font
+            }
+        )
     }
 }
 

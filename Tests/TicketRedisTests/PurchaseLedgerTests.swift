@@ -1,8 +1,8 @@
 import RESPClient
 import RedisTestSupport
+import Testing
 import TicketCore
 import TicketRedis
-import Testing
 
 /// The ledger as the PDF tickets read it: lookups by purchase id across events, and `HSCAN` pages.
 @Suite struct PurchaseLedgerTests {

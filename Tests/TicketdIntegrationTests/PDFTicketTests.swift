@@ -42,11 +42,21 @@ import Testing
             #expect(text.contains(field), "\(field) in:\n\(text)")
         }
         let token = try #require(try await ExternalTool.qrCodes(inPDF: path).first)
-        let verified = try await client.send("POST", "/tickets/verify", headers: [("Content-Type", "application/json")], body: #"{"token":"\#(token)"}"#)
+        let verified = try await client.send(
+            "POST",
+            "/tickets/verify",
+            headers: [("Content-Type", "application/json")],
+            body: #"{"token":"\#(token)"}"#
+        )
         #expect(verified.status == 200 && verified.body.contains(#""valid":true"#) && verified.body.contains(id), "\(verified.body)")
         var tampered = Array(token)
         tampered[tampered.count / 2] = tampered[tampered.count / 2] == "A" ? "B" : "A"
-        let refused = try await client.send("POST", "/tickets/verify", headers: [("Content-Type", "application/json")], body: #"{"token":"\#(String(tampered))"}"#)
+        let refused = try await client.send(
+            "POST",
+            "/tickets/verify",
+            headers: [("Content-Type", "application/json")],
+            body: #"{"token":"\#(String(tampered))"}"#
+        )
         #expect(refused.status == 200 && refused.body.contains(#""valid":false"#), "\(refused.body)")
 
         // Nothing outside the archive can be named.

@@ -98,7 +98,7 @@ p50=$(field "$s" renderP50Ms)
 p99=$(field "$s" renderP99Ms)
 backlog_left=$(field "$s" backlog)
 # A sample ticket to look at.
-first=$(find "$dir/tickets" -name '*.pdf' | head -1)
+first=$(find "$dir/tickets" -name '*.pdf' -print -quit)
 [ -n "$first" ] && cp "$first" /tmp/ticketd-bench-sample.pdf
 
 echo "wrk -t $THREADS -c $CONNECTIONS -d $DURATION POST /buy/1 against ticketd (release), Redis on loopback, 2 cores shared by all"

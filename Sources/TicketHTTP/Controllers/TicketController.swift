@@ -86,7 +86,11 @@ struct TicketController: Sendable {
         switch error.code {
         case .renderFailed, .storage:
             logger.error("ticket cannot be served", metadata: ["purchase_id": "\(purchase)", "error": "\(error)"])
-            return Problem(.ticketRenderFailed, detail: "the ticket of purchase \(purchase) cannot be made now", extensions: ["purchaseId": purchase.rawValue])
+            return Problem(
+                .ticketRenderFailed,
+                detail: "the ticket of purchase \(purchase) cannot be made now",
+                extensions: ["purchaseId": purchase.rawValue]
+            )
         default:
             logger.warning("ticket unavailable", metadata: ["purchase_id": "\(purchase)", "error": "\(error)"])
             return Problem.unavailable(detail: "the ticket of purchase \(purchase) cannot be looked up now")

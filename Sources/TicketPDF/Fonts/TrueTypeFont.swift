@@ -214,7 +214,9 @@ struct TrueTypeFont: Sendable {
         var table = [UInt8](repeating: 0, count: hmtx.count)
         // Glyphs past the last long metric take its advance width.
         for glyph in used.union([self.horizontalMetricsCount - 1]) {
-            let (offset, size) = glyph < self.horizontalMetricsCount ? (4 * glyph, 4) : (4 * self.horizontalMetricsCount + 2 * (glyph - self.horizontalMetricsCount), 2)
+            let (offset, size) =
+                glyph < self.horizontalMetricsCount
+                ? (4 * glyph, 4) : (4 * self.horizontalMetricsCount + 2 * (glyph - self.horizontalMetricsCount), 2)
             guard offset + size <= table.count else { continue }
             table.replaceSubrange(offset..<offset + size, with: self.bytes[hmtx.lowerBound + offset..<hmtx.lowerBound + offset + size])
         }

@@ -53,7 +53,14 @@ struct PageDrawing {
         let firstRow = Layout.height - Layout.headerHeight - 26
         let secondColumn = Layout.margin + 96
         self.field(Self.labels.ticket, content.ticketID, font: regular, x: Layout.margin, y: firstRow, width: secondColumn - Layout.margin - 8)
-        self.field(Self.labels.purchased, content.purchasedAt, font: regular, x: secondColumn, y: firstRow, width: Layout.width - Layout.margin - secondColumn)
+        self.field(
+            Self.labels.purchased,
+            content.purchasedAt,
+            font: regular,
+            x: secondColumn,
+            y: firstRow,
+            width: Layout.width - Layout.margin - secondColumn
+        )
         self.field(Self.labels.buyer, content.buyer, font: regular, x: Layout.margin, y: firstRow - 40, width: Layout.textWidth)
     }
 
@@ -122,7 +129,8 @@ struct PageDrawing {
         self.show(fitted, font: font, size: fittedSize, x: x, y: y, color: color)
     }
 
-    private mutating func show(_ text: String, font: HPDF_Font, size: HPDF_REAL, x: HPDF_REAL, y: HPDF_REAL, color: (HPDF_REAL, HPDF_REAL, HPDF_REAL)) {
+    private mutating func show(_ text: String, font: HPDF_Font, size: HPDF_REAL, x: HPDF_REAL, y: HPDF_REAL, color: (HPDF_REAL, HPDF_REAL, HPDF_REAL))
+    {
         self.fill(color)
         self.record(HPDF_Page_BeginText(self.page))
         self.record(HPDF_Page_SetFontAndSize(self.page, font, size))

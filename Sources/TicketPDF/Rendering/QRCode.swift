@@ -8,11 +8,11 @@ struct QRCode: Sendable {
     let modules: [Bool]
 
     /// Encodes `text` (bytes as given, error correction level M: readable with 15% of the symbol damaged).
-    /// - Throws: ``TicketRenderError/Code-swift.struct/qrCode`` when libqrencode refuses it (too long).
+    /// - Throws: ``TicketRenderError/Code-swift.struct/qrEncoding`` when libqrencode refuses it (too long).
     init(encoding text: String) throws(TicketRenderError) {
         // libqrencode is thread-safe as Debian builds it (with pthreads); each call returns its own symbol.
         guard let symbol = QRcode_encodeString8bit(text, 0, QR_ECLEVEL_M) else {
-            throw TicketRenderError(.qrCode, "libqrencode could not encode \(text.utf8.count) bytes")
+            throw TicketRenderError(.qrEncoding, "libqrencode could not encode \(text.utf8.count) bytes")
         }
         defer { QRcode_free(symbol) }
         let size = Int(symbol.pointee.width)

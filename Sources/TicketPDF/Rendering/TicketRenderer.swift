@@ -50,7 +50,7 @@ public struct TicketRenderer: Sendable {
     }
 
     /// The PDF of one ticket.
-    /// - Throws: ``TicketRenderError``: `unsupportedCharacter` when a field has a character the font lacks, `qrCode`
+    /// - Throws: ``TicketRenderError``: `unsupportedCharacter` when a field has a character the font lacks, `qrEncoding`
     ///   when the token is too long for a QR code, `pdf` or `font` when libharu fails.
     public func render(_ content: TicketContent) throws(TicketRenderError) -> [UInt8] {
         try Self.checkCoverage(content.eventName, field: "event name", font: self.bold)
@@ -78,7 +78,11 @@ public struct TicketRenderer: Sendable {
     }
 
     /// Embeds `font`, cut down to the characters of `texts`, with the UTF-8 encoder.
-    private static func load(_ font: TrueTypeFont, covering texts: [String], into document: borrowing HaruDocument) throws(TicketRenderError) -> HPDF_Font {
+    private static func load(
+        _ font: TrueTypeFont,
+        covering texts: [String],
+        into document: borrowing HaruDocument
+    ) throws(TicketRenderError) -> HPDF_Font {
         let name = try document.loadTrueTypeFont(font.subset(covering: texts.lazy.flatMap(\.unicodeScalars)))
         guard let handle = HPDF_GetFont(document.handle, name, "UTF-8") else {
             throw TicketRenderError(.font, "cannot use \(font.path) with UTF-8: \(document.error("HPDF_GetFont").message)")

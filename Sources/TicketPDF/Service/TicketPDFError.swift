@@ -2,7 +2,12 @@
 public struct TicketPDFError: Error, Sendable, CustomStringConvertible {
     /// The kind of failure; a struct with static members so that new kinds do not break callers.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
-        private enum Base: String { case storeUnavailable = "store_unavailable", renderFailed = "render_failed", storage, shuttingDown = "shutting_down" }
+        private enum Base: String {
+            case storeUnavailable = "store_unavailable"
+            case renderFailed = "render_failed"
+            case storage
+            case shuttingDown = "shutting_down"
+        }
         private let base: Base
         /// The ledger could not be read: try again later.
         public static let storeUnavailable = Code(base: .storeUnavailable)

@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import Synchronization
 import TicketCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// PDF tickets, off the purchase path: a bounded pool of render threads works through the purchases that have no
 /// ticket yet, and downloads render on demand what the background has not reached.

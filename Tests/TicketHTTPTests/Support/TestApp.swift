@@ -18,7 +18,8 @@ struct TestApp {
     var auditor: (any TicketAuditor)? = nil
     var tickets: TicketPDFService? = nil
 
-    init(store: FakeTicketStore = FakeTicketStore(), adminToken: String? = nil, auditor: (any TicketAuditor)? = nil, tickets: TicketPDFService? = nil) {
+    init(store: FakeTicketStore = FakeTicketStore(), adminToken: String? = nil, auditor: (any TicketAuditor)? = nil, tickets: TicketPDFService? = nil)
+    {
         self.store = store
         self.configuration.adminToken = adminToken
         self.auditor = auditor
