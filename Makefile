@@ -12,12 +12,14 @@ SWIFT_BUILD_FLAGS ?=
 
 # Debian packages the build, the tests and the benchmarks use, each checked by one file it installs.
 APT_PACKAGES := redis-server:/usr/bin/redis-server redis-tools:/usr/bin/redis-benchmark pkg-config:/usr/bin/pkg-config \
-	wrk:/usr/bin/wrk curl:/usr/bin/curl prometheus:/usr/bin/promtool
+	wrk:/usr/bin/wrk curl:/usr/bin/curl prometheus:/usr/bin/promtool \
+	libhpdf-dev:/usr/include/hpdf.h libqrencode-dev:/usr/include/qrencode.h \
+	fonts-dejavu-core:/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf poppler-utils:/usr/bin/pdftotext zbar-tools:/usr/bin/zbarimg
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help deps build test test-unit test-integration run load load-full redis-up redis-down fuzz bench-redis-client \
-	bench-purchase bench-purchase-script bench-purchase-instructions bench-load-vs-wrk lint clean
+	bench-purchase bench-purchase-script bench-purchase-instructions bench-load-vs-wrk bench-pdf lint clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -38,14 +40,14 @@ build: deps ## Build everything (debug)
 
 test: deps ## Run every test: unit, then integration against real redis-server processes (each group alone)
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests|TicketLoadTests'
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests|TicketLoadTests|TicketPDFTests'
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter RESPClientIntegrationTests
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketRedisTests
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketdIntegrationTests --skip LoadTesterTests
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter LoadTesterTests
 
 test-unit: deps ## Run only the tests that need no Redis
-	swift test $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests|TicketLoadTests'
+	swift test $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests|TicketLoadTests|TicketPDFTests'
 
 test-integration: deps ## Run only the tests against real redis-server processes
 	swift test $(SWIFT_BUILD_FLAGS) --filter 'RESPClientIntegrationTests|TicketRedisTests|TicketdIntegrationTests'
@@ -91,6 +93,9 @@ bench-purchase: deps ## wrk at 5000 connections: POST /buy against the no-op rou
 
 bench-load-vs-wrk: deps ## ticket-load against wrk at 5000 connections on the same server and pool (release builds)
 	bash bench/load-vs-wrk/run.sh
+
+bench-pdf: deps ## Purchases/s with the PDF renderer on vs off (wrk, 2000 connections), PDFs per CPU-second, bytes per PDF
+	bash bench/pdf/run.sh
 
 bench-purchase-script: deps ## Redis CPU and memory per purchase of purchase.lua, driven by redis-benchmark
 	bash bench/purchase-script/run.sh

@@ -61,10 +61,38 @@ let package = Package(
             resources: [.copy("Scripts")],
             swiftSettings: swiftSettings
         ),
+        .systemLibrary(
+            name: "CLibHaru",
+            path: "Sources/CLibHaru",
+            providers: [.apt(["libhpdf-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibQREncode",
+            path: "Sources/CLibQREncode",
+            pkgConfig: "libqrencode",
+            providers: [.apt(["libqrencode-dev"])]
+        ),
+        .target(
+            name: "TicketPDF",
+            dependencies: [
+                "TicketCore",
+                "CLibHaru",
+                "CLibQREncode",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "TicketHTTP",
             dependencies: [
                 "TicketCore",
+                "TicketPDF",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -81,6 +109,7 @@ let package = Package(
                 "TicketCore",
                 "TicketRedis",
                 "TicketHTTP",
+                "TicketPDF",
                 "RESPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -177,10 +206,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "TicketPDFTests",
+            dependencies: [
+                "TicketPDF",
+                "TicketCore",
+                "RedisTestSupport",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "TicketHTTPTests",
             dependencies: [
                 "TicketHTTP",
                 "TicketCore",
+                "TicketPDF",
+                "RedisTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),

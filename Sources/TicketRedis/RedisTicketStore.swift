@@ -10,7 +10,7 @@ import TicketCore
 /// ``prepare()`` once at start-up (`SCRIPT LOAD`); the client's `NOSCRIPT` fallback covers a Redis that lost its
 /// script cache later.
 public struct RedisTicketStore: TicketStore, TicketAuditor {
-    private let client: RedisClient
+    let client: RedisClient
     private let logger: Logger
     private let batcher: PurchaseBatcher
 

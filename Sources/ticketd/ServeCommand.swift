@@ -5,6 +5,7 @@ import Metrics
 import Prometheus
 import RESPClient
 import TicketHTTP
+import TicketPDF
 import TicketRedis
 
 /// `ticketd serve` (the default): the HTTP API on `PORT` (3049), selling from Redis at `REDIS_URL`.
@@ -23,16 +24,28 @@ struct ServeCommand: AsyncParsableCommand {
         }
 
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets[TicketPDFService.renderDurationMetric] = [
+            .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+            .milliseconds(25), .milliseconds(50), .milliseconds(100),
+        ]
+        MetricsSystem.bootstrap(factory)
 
         let configuration = AppConfiguration(reader: reader)
         let redisURL = ConfigurationLoader.redisURL(reader)
         let client = RedisClient(configuration: try ConfigurationLoader.redisClientConfiguration(reader), logger: logger)
         let store = RedisTicketStore(client: client, logger: logger)
+        let tickets = try TicketPDFService(
+            configuration: TicketPDFConfiguration(reader: reader),
+            signingKey: try ConfigurationLoader.ticketSigningKey(reader, logger: logger),
+            store: store,
+            logger: logger
+        )
         let app = buildApplication(
             configuration: configuration,
             store: store,
             auditor: store,
+            tickets: tickets,
             prometheus: registry,
             logger: logger,
             services: [client],
