@@ -43,7 +43,8 @@ test: deps ## Run every test: unit, then integration against real redis-server p
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests|TicketPDFTests'
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter RESPClientIntegrationTests
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketRedisTests
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketdIntegrationTests
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketdIntegrationTests --skip PDFTicketTests
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter PDFTicketTests
 
 test-unit: deps ## Run only the tests that need no Redis
 	swift test $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests|TicketPDFTests'
