@@ -43,7 +43,8 @@ test: deps ## Run every test: unit, then integration against real redis-server p
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests|TicketLoadTests|TicketPDFTests'
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter RESPClientIntegrationTests
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketRedisTests
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketdIntegrationTests --skip LoadTesterTests
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketdIntegrationTests --skip 'LoadTesterTests|PDFTicketTests'
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter PDFTicketTests
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter LoadTesterTests
 
 test-unit: deps ## Run only the tests that need no Redis

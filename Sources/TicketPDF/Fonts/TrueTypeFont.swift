@@ -223,9 +223,20 @@ struct TrueTypeFont: Sendable {
         return table
     }
 
-    /// A (3, 1) format 4 `cmap` with one segment per character.
+    /// A (3, 1) format 4 `cmap`, one segment per run of consecutive characters with consecutive glyphs.
+    ///
+    /// Few segments matter: libharu looks up each of the 65,536 UTF-8 codes by a linear walk over the segments.
     private static func cmap(_ mapping: [(UInt16, UInt16)]) -> [UInt8] {
-        let segments = mapping.count + 1
+        var runs: [(start: UInt16, end: UInt16, glyph: UInt16)] = []
+        for (code, glyph) in mapping {
+            if let last = runs.last, code == last.end &+ 1, glyph == last.glyph &+ (code &- last.start) {
+                runs[runs.count - 1].end = code
+            } else {
+                runs.append((code, code, glyph))
+            }
+        }
+        runs.append((0xFFFF, 0xFFFF, 0))
+        let segments = runs.count
         var table: [UInt8] = []
         for value in [0, 1, 3, 1] as [UInt16] { ByteWriter.u16(value, to: &table) }
         ByteWriter.u32(12, to: &table)
@@ -235,16 +246,14 @@ struct TrueTypeFont: Sendable {
             power *= 2
             log += 1
         }
-        let subtableLength = 16 + 8 * segments
-        for value in [4, subtableLength, 0, 2 * segments, 2 * power, log, 2 * segments - 2 * power] { ByteWriter.u16(UInt16(value), to: &table) }
-        for (code, _) in mapping { ByteWriter.u16(code, to: &table) }
-        ByteWriter.u16(0xFFFF, to: &table)
+        let header = [4, 16 + 8 * segments, 0, 2 * segments, 2 * power, log, 2 * segments - 2 * power]
+        for value in header { ByteWriter.u16(UInt16(value), to: &table) }
+        for run in runs { ByteWriter.u16(run.end, to: &table) }
         ByteWriter.u16(0, to: &table)
-        for (code, _) in mapping { ByteWriter.u16(code, to: &table) }
-        ByteWriter.u16(0xFFFF, to: &table)
-        for (code, glyph) in mapping { ByteWriter.u16(glyph &- code, to: &table) }
-        ByteWriter.u16(1, to: &table)
-        for _ in 0..<segments { ByteWriter.u16(0, to: &table) }
+        for run in runs { ByteWriter.u16(run.start, to: &table) }
+        // The last segment maps 0xFFFF to glyph 0: delta 1.
+        for run in runs { ByteWriter.u16(run.start == 0xFFFF ? 1 : run.glyph &- run.start, to: &table) }
+        for _ in runs { ByteWriter.u16(0, to: &table) }
         return table
     }
 

@@ -145,6 +145,7 @@ public final class TicketPDFService: Service, Sendable {
             self.eventCache.withLock { $0[event.id] = event }
             var cursor: LedgerPage.Cursor? = .start
             while let current = cursor {
+                try Task.checkCancellation()
                 let page = try await self.store.purchases(of: event.id, from: current)
                 let missing = try await self.foregroundPool.runIfActive {
                     page.purchases.filter { !archive.contains($0.purchaseID) }
