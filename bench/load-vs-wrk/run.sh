@@ -22,19 +22,7 @@ swift build -c release ${SWIFT_BUILD_FLAGS:-} --product ticketd >/dev/null
 swift build -c release ${SWIFT_BUILD_FLAGS:-} --product ticket-load >/dev/null
 bin="$(swift build -c release ${SWIFT_BUILD_FLAGS:-} --show-bin-path)"
 
-dir=$(mktemp -d)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-redis_port=$(free_port)
-redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" --daemonize yes \
-    --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
-server=""
-cleanup() {
-    [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
-    redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
-    rm -rf "$dir"
-}
-trap cleanup EXIT
-for _ in $(seq 1 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.05; done
+source "$(dirname "$0")/../private-redis.sh"
 export REDIS_URL="redis://127.0.0.1:$redis_port" LOG_FILE=""
 
 "$bin/ticketd" seed 1 "$TICKETS" --reset --per-user-limit 0 >/dev/null
