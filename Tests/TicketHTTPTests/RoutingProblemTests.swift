@@ -30,6 +30,18 @@ import Testing
         }
     }
 
+    /// Regression: TRACE of a known path was 404, not 405 (schemathesis, `unsupported_method`).
+    @Test(arguments: ["/events", "/buy/1", "/openapi.yaml"])
+    func traceOfAKnownPathIs405WithAllow(path: String) async throws {
+        let app = TestApp()
+        try await app.test { client in
+            try await client.execute(uri: path, method: .trace) { response in
+                try expectProblem(response, status: .methodNotAllowed, type: "https://ticketd.dev/problems/method-not-allowed")
+                #expect(response.headers[.allow] == (path == "/buy/1" ? "POST" : "GET, HEAD"))
+            }
+        }
+    }
+
     @Test func headOfGetRouteWorks() async throws {
         let app = TestApp()
         try await app.test { client in
