@@ -14,7 +14,8 @@ SWIFT_BUILD_FLAGS ?=
 APT_PACKAGES := redis-server:/usr/bin/redis-server redis-tools:/usr/bin/redis-benchmark pkg-config:/usr/bin/pkg-config \
 	wrk:/usr/bin/wrk curl:/usr/bin/curl prometheus:/usr/bin/promtool \
 	libhpdf-dev:/usr/include/hpdf.h libqrencode-dev:/usr/include/qrencode.h \
-	fonts-dejavu-core:/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf poppler-utils:/usr/bin/pdftotext zbar-tools:/usr/bin/zbarimg
+	fonts-dejavu-core:/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf poppler-utils:/usr/bin/pdftotext zbar-tools:/usr/bin/zbarimg \
+	docker-compose:/usr/bin/docker-compose
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -38,6 +38,13 @@ def app_environment(compose) -> dict[str, str]:
     return {key: interpolate(value) for key, value in compose["services"]["app"]["environment"].items()}
 
 
+def test_docker_compose_accepts_the_file():
+    """Compose's own validation (`docker-compose config` needs no Docker engine), with and without the profile."""
+    for arguments in (["config", "-q"], ["--profile", "monitoring", "config", "-q"]):
+        result = subprocess.run(["docker-compose", *arguments], cwd=ROOT, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_services_and_profiles(compose):
     services = compose["services"]
     assert set(services) == {"redis", "seed", "app", "prometheus", "grafana"}
