@@ -1,10 +1,11 @@
-# ticketd: built with the official Swift image, run on a plain Ubuntu with only what the binary needs.
+# ticketd: built with the official Swift image, run on a slim Debian with only what the binary needs.
 #   docker build -t ticketd .        (docker-compose.yml does this for the `app` and `seed` services)
 ARG SWIFT_VERSION=6.3
-ARG UBUNTU_CODENAME=noble
+# Debian 12, the release the project's machines run, so `make test-deploy` can check the package names below.
+ARG DEBIAN_CODENAME=bookworm
 
 # ---- build ------------------------------------------------------------------------------------------------------
-FROM swift:${SWIFT_VERSION}-${UBUNTU_CODENAME} AS build
+FROM swift:${SWIFT_VERSION}-${DEBIAN_CODENAME} AS build
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get update -q \
     && apt-get install -y -q --no-install-recommends libhpdf-dev libqrencode-dev pkg-config \
@@ -21,7 +22,7 @@ RUN swift build -c release --product ticketd --static-swift-stdlib \
     && find -L "$(swift build -c release --show-bin-path)" -maxdepth 1 -name '*.resources' -exec cp -Ra {} /staging/ \;
 
 # ---- run --------------------------------------------------------------------------------------------------------
-FROM ubuntu:${UBUNTU_CODENAME}
+FROM debian:${DEBIAN_CODENAME}-slim
 # libhpdf and libqrencode render the PDF tickets, DejaVu Sans is their font, curl is for HEALTHCHECK.
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get update -q \

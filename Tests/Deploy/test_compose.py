@@ -136,6 +136,10 @@ def test_dockerfile_shape():
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
     froms = [line for line in lines if line.startswith("FROM ")]
     assert len(froms) == 2 and froms[0].startswith("FROM swift:") and " AS build" in froms[0]
+    # The apt-cache check below is exact only when this machine runs the Debian release the image is built on.
+    codename = re.search(r"^ARG DEBIAN_CODENAME=(\w+)$", text, re.MULTILINE).group(1)
+    here = dict(line.split("=", 1) for line in Path("/etc/os-release").read_text().splitlines() if "=" in line)
+    assert here.get("VERSION_CODENAME") == codename, f"the image is Debian {codename}, this machine {here.get('VERSION_CODENAME')}"
     runtime = text[text.rindex("\nFROM ") :]
     assert "swift build -c release --product ticketd" in text
     for package in ("libhpdf", "libqrencode", "fonts-dejavu-core", "curl"):
@@ -145,6 +149,10 @@ def test_dockerfile_shape():
     assert "HEALTHCHECK" in runtime and "/health" in runtime
     assert f"EXPOSE {env_example()['PORT']}" in runtime
     assert '*.resources' in text, "the Lua scripts' resource bundle must be copied beside the binary"
+    for stage in (text[: text.rindex("\nFROM ")], runtime):
+        packages = re.search(r"apt-get install -y -q --no-install-recommends ([^&\n]+)", stage).group(1).split()
+        known = subprocess.run(["apt-cache", "show", "--no-all-versions", *packages], capture_output=True, text=True)
+        assert known.returncode == 0, f"not Debian packages of this release: {packages}: {known.stderr}"
     ignored = (ROOT / ".dockerignore").read_text().split()
     for entry in (".build", ".env", "tickets", "logs"):
         assert entry in ignored
