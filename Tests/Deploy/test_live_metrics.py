@@ -74,9 +74,10 @@ def test_every_dashboard_metric_is_in_a_live_scrape(live_server):
     )
 
 
-@pytest.fixture
-def prometheus(live_server, tmp_path):
+@pytest.fixture(scope="module")
+def prometheus(live_server, tmp_path_factory):
     """Debian's Prometheus on a free port, with monitoring/prometheus.yml's ticketd job aimed at the live server."""
+    tmp_path = tmp_path_factory.mktemp("prometheus")
     config = yaml.safe_load((ROOT / "monitoring/prometheus.yml").read_text())
     job = next(job for job in config["scrape_configs"] if job["job_name"] == "ticketd")
     del job["dns_sd_configs"]  # Docker's DNS is not here: the same job, with the live server as its one target
@@ -130,3 +131,9 @@ def test_prometheus_reads_sold_and_available_per_event(live_server, prometheus):
     wait_until(series_match, "Prometheus to scrape the sold and available counts after the purchases", timeout=30)
     targets = http("GET", prometheus + "/api/v1/targets").json()["data"]["activeTargets"]
     assert [(target["labels"]["job"], target["health"]) for target in targets] == [("ticketd", "up")]
+
+
+def test_prometheus_evaluates_every_dashboard_query(prometheus):
+    for expression in dashboard_queries():
+        answer = http("GET", prometheus + "/api/v1/query?" + urllib.parse.urlencode({"query": expression}))
+        assert answer.status == 200 and answer.json()["status"] == "success", f"{expression}: {answer.body!r}"
