@@ -14,11 +14,15 @@ SWIFT_BUILD_FLAGS ?=
 APT_PACKAGES := redis-server:/usr/bin/redis-server redis-tools:/usr/bin/redis-benchmark pkg-config:/usr/bin/pkg-config \
 	wrk:/usr/bin/wrk curl:/usr/bin/curl prometheus:/usr/bin/promtool \
 	libhpdf-dev:/usr/include/hpdf.h libqrencode-dev:/usr/include/qrencode.h \
-	fonts-dejavu-core:/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf poppler-utils:/usr/bin/pdftotext zbar-tools:/usr/bin/zbarimg
+	fonts-dejavu-core:/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf poppler-utils:/usr/bin/pdftotext zbar-tools:/usr/bin/zbarimg \
+	docker-compose:/usr/bin/docker-compose
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps build test test-unit test-integration run load load-full redis-up redis-down fuzz bench-redis-client \
+# Test-only Python tools for `make test-deploy` (pytest, PyYAML, openapi-spec-validator, schemathesis), in a venv.
+DEPLOY_VENV := .venv-deploy
+
+.PHONY: help deps deploy-deps build test test-unit test-integration test-deploy run load load-full redis-up redis-down fuzz bench-redis-client \
 	bench-purchase bench-purchase-script bench-purchase-instructions bench-load-vs-wrk bench-pdf lint clean
 
 help: ## List the targets
@@ -46,12 +50,28 @@ test: deps ## Run every test: unit, then integration against real redis-server p
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketdIntegrationTests --skip 'LoadTesterTests|PDFTicketTests'
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter PDFTicketTests
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter LoadTesterTests
+	$(MAKE) --no-print-directory test-deploy SKIP_SWIFT_BUILD=1
 
 test-unit: deps ## Run only the tests that need no Redis
 	swift test $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests|TicketLoadTests|TicketPDFTests'
 
 test-integration: deps ## Run only the tests against real redis-server processes
 	swift test $(SWIFT_BUILD_FLAGS) --filter 'RESPClientIntegrationTests|TicketRedisTests|TicketdIntegrationTests'
+
+test-deploy: deps deploy-deps ## Check the Docker, compose, Prometheus, Grafana and OpenAPI files, against the live service
+	@[ -n "$(SKIP_SWIFT_BUILD)" ] || swift build $(SWIFT_BUILD_FLAGS) --product ticketd
+	TICKETD_BIN="$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/ticketd" \
+		$(DEPLOY_VENV)/bin/python -m pytest -p no:cacheprovider -q Tests/Deploy
+
+deploy-deps: $(DEPLOY_VENV)/.installed
+
+$(DEPLOY_VENV)/.installed: Tests/Deploy/requirements.txt
+	@python3 -c 'import venv, ensurepip' 2>/dev/null || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends python3 python3-venv; }
+	rm -rf $(DEPLOY_VENV)
+	python3 -m venv $(DEPLOY_VENV)
+	$(DEPLOY_VENV)/bin/pip install --quiet --disable-pip-version-check -r Tests/Deploy/requirements.txt
+	touch $@
 
 redis-up: deps ## Start a local Redis on REDIS_PORT (AOF, appendfsync always) unless one answers there already
 	@if redis-cli -p $(REDIS_PORT) ping >/dev/null 2>&1; then \
@@ -108,4 +128,4 @@ lint: ## Check formatting with swift-format
 	swift format lint --strict --recursive Sources Tests bench Fuzz
 
 clean: ## Remove build products
-	rm -rf .build .build-* fuzz-artifacts
+	rm -rf .build .build-* fuzz-artifacts $(DEPLOY_VENV)

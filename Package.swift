@@ -101,6 +101,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            // The OpenAPI document is compiled into the binary (`PackageResources.openapi_yaml`), so the server
+            // needs no resource bundle beside it; `openapi.yaml` at the top of the repository links to it.
+            resources: [.embedInCode("Resources/openapi.yaml")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -30,6 +30,18 @@ import Testing
         }
     }
 
+    /// Regression: TRACE and QUERY of a known path were 404, not 405 (schemathesis, `unsupported_method`).
+    @Test(arguments: [HTTPRequest.Method.trace, HTTPRequest.Method("QUERY")!], ["/events", "/buy/1", "/openapi.yaml"])
+    func traceAndQueryOfAKnownPathAre405WithAllow(method: HTTPRequest.Method, path: String) async throws {
+        let app = TestApp()
+        try await app.test { client in
+            try await client.execute(uri: path, method: method) { response in
+                try expectProblem(response, status: .methodNotAllowed, type: "https://ticketd.dev/problems/method-not-allowed")
+                #expect(response.headers[.allow] == (path == "/buy/1" ? "POST" : "GET, HEAD"))
+            }
+        }
+    }
+
     @Test func headOfGetRouteWorks() async throws {
         let app = TestApp()
         try await app.test { client in

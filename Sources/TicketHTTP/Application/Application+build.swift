@@ -70,6 +70,7 @@ public func buildApplication(
 /// | `GET /health` | ``HealthResponse``; 503 when the store is down |
 /// | `GET /livez` | `ok`, touches nothing |
 /// | `GET /metrics` | Prometheus text, or ``MetricsSummary`` with `Accept: application/json` |
+/// | `GET /openapi.yaml` | the OpenAPI 3.1 document of these routes (``OpenAPIController``) |
 /// | `GET /tickets/:purchaseId` | the PDF ticket (``TicketController``); only with `tickets` |
 /// | `POST /tickets/verify` | checks a QR code's token (``TicketVerificationResponse``); only with `tickets` |
 /// | `GET /admin/audit` | the store's audit; only with an admin token and an auditor, behind ``AdminAuthMiddleware`` |
@@ -112,6 +113,7 @@ public func buildRouter(
     }
     let metricsController = MetricsController(store: store, registry: prometheus, metrics: metrics, info: info)
     routes.add(.get, "/metrics", use: metricsController.metrics)
+    routes.add(.get, "/openapi.yaml", use: OpenAPIController().document)
     routes.addMethodNotAllowedResponders()
 
     if let token = configuration.effectiveAdminToken {

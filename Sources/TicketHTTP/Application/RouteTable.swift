@@ -5,8 +5,10 @@ import Hummingbird
 /// methods with 405 and an `Allow` header rather than Hummingbird's 404.
 struct RouteTable<Methods: RouterMethods<AppRequestContext>> {
     /// The methods a path can be asked for with a 405 answer; HEAD is left to the router's auto-generated HEAD
-    /// routes when the path has GET.
-    static var methods: [HTTPRequest.Method] { [.get, .head, .post, .put, .patch, .delete, .options] }
+    /// routes when the path has GET. TRACE and QUERY (the safe method with a body, RFC draft) are here too: without
+    /// them a known path answered them with 404 (found by schemathesis). CONNECT is not: its request target is an
+    /// authority, never one of these paths.
+    static var methods: [HTTPRequest.Method] { [.get, .head, .post, .put, .patch, .delete, .options, .trace, .query] }
 
     let router: Methods
     private var allowed: [(path: String, methods: [HTTPRequest.Method])] = []
@@ -56,4 +58,9 @@ struct RouteTable<Methods: RouterMethods<AppRequestContext>> {
             }
         }
     }
+}
+
+extension HTTPRequest.Method {
+    /// `QUERY`: a safe, idempotent request with a body (IETF draft "The HTTP QUERY Method").
+    static let query = HTTPRequest.Method("QUERY")!
 }
