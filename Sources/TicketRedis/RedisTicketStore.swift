@@ -92,7 +92,7 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
         do {
             reply = try await self.client.evalScript(
                 TicketScripts.snapshot,
-                keys: [.string(keys.meta), .string(keys.tickets), .string(keys.purchases)],
+                keys: [.string(keys.meta), .string(keys.tickets), .string(keys.purchases), .string(keys.escrows)],
                 options: RedisCommandOptions(idempotent: true)
             )
         } catch {
