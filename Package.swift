@@ -55,6 +55,7 @@ let package = Package(
                 "RESPClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             resources: [.copy("Scripts")],
             swiftSettings: swiftSettings
