@@ -58,7 +58,9 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
                     )
                     continue
                 }
-                return batch.requests.map { .failure(Self.unavailable(error, purchaseID: $0.purchaseID)) }
+                // After an unknown outcome, a later attempt that was not sent does not make the purchase unsent.
+                let reported = attempt > 1 && error.kind == .notSent ? RedisError.outcomeUnknown(error.reason, error.message) : error
+                return batch.requests.map { .failure(Self.unavailable(reported, purchaseID: $0.purchaseID)) }
             } catch let error as PurchaseError {
                 return batch.requests.map { _ in .failure(error) }
             } catch {
@@ -73,7 +75,7 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
     static func unavailable(_ error: RedisError, purchaseID: PurchaseID) -> PurchaseError {
         switch error.kind {
         case .notSent:
-            return PurchaseError(.unavailable, "the ticket store is unreachable; nothing was sold (\(error.message))")
+            return PurchaseError(.unavailable, "the ticket store is unreachable; nothing was sold (\(error.message))", nothingSent: true)
         case .outcomeUnknown:
             return PurchaseError(
                 .unavailable,

@@ -28,7 +28,10 @@ struct TicketdProcess: Sendable {
     ) async throws -> TicketdProcess {
         let port = try FreePort.reserve()
         let logFile = directory + "/ticketd.out"
-        var variables = ["PORT": "\(port)", "HOST": "127.0.0.1", "REDIS_URL": redisURL, "LOG_LEVEL": "warning", "LOG_FILE": ""]
+        var variables = [
+            "PORT": "\(port)", "HOST": "127.0.0.1", "REDIS_URL": redisURL, "LOG_LEVEL": "warning", "LOG_FILE": "",
+            "FALLBACK_DIR": directory + "/ticketd-data",
+        ]
         variables.merge(environment) { $1 }
         let command = wrapper + [Self.executable, "serve"]
         let process = try ChildProcess(
