@@ -75,7 +75,11 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
     static func unavailable(_ error: RedisError, purchaseID: PurchaseID) -> PurchaseError {
         switch error.kind {
         case .notSent:
-            return PurchaseError(.unavailable, "the ticket store is unreachable; nothing was sold (\(error.message))", nothingSent: true)
+            return PurchaseError(
+                .unavailable,
+                "the ticket store is unreachable; nothing was sold (\(error.message))",
+                nothingSent: true
+            )
         case .outcomeUnknown:
             return PurchaseError(
                 .unavailable,

@@ -16,7 +16,8 @@ enum MetricDescriptions {
         "ticketd_fallback_sales_total": "Tickets this instance sold from its escrow (journaled locally, settled in Redis later).",
         "ticketd_fallback_escrow_tickets": "Tickets of the event in this instance's escrow that it may still sell.",
         "ticketd_fallback_journal_backlog": "Fallback sales in this instance's journal not yet settled in Redis.",
-        "ticketd_fallback_settle_conflicts_total": "Settled fallback sales that Redis disagreed with (it had sold the same purchase, or the ticket had left the escrow).",
+        "ticketd_fallback_settle_conflicts_total":
+            "Settled fallback sales that Redis disagreed with (it had sold the same purchase, or the ticket had left the escrow).",
         "redis_connections": "Redis connections currently open.",
         "redis_circuit_open": "1 while the Redis client's circuit breaker is open (commands fail fast), else 0.",
         "redis_reconnects_total": "Redis reconnect attempts.",

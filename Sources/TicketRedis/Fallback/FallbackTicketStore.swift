@@ -120,10 +120,20 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
     // MARK: Purchases
 
     public func purchase(_ request: PurchaseRequest) async throws(PurchaseError) -> PurchaseResult {
-        if self.state.withLock({ $0.mode }) == .fallback { return try await self.sellFromEscrow(request) }
+        if self.state.withLock({ $0.mode }) == .fallback {
+            do {
+                return try await self.sellFromEscrow(request)
+            } catch let error where error.nothingSent {
+                // The escrow cannot sell this one (none of the event, a per-user limit, switching back) and nothing
+                // was journaled for it: Redis may answer after all, and fails fast when it cannot.
+                return try await self.redis.purchase(request)
+            }
+        }
         do {
             return try await self.redis.purchase(request)
-        } catch let error where error.nothingSent {
+        } catch let error where error.nothingSent && self.client.health != .up {
+            // Not sent with every connection up is back-pressure (too many commands in flight), not a failing
+            // Redis: that purchase answers 503 and sales stay with Redis.
             self.enterFallback(because: error.message)
             return try await self.sellFromEscrow(request)
         } catch let error where error.code == .soldOut && self.state.withLock({ $0.escrow.holds(request.eventID) }) {
@@ -138,8 +148,10 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
 
     /// Sells from this instance's escrow and answers once the sale is in the journal on disk.
     private func sellFromEscrow(_ request: PurchaseRequest) async throws(PurchaseError) -> PurchaseResult {
-        let outcome = self.state.withLock { state in
-            state.draining ? LocalEscrow.Sale.refused(Self.switchingBack) : state.escrow.sell(request)
+        let outcome = self.state.withLock { state -> LocalEscrow.Sale in
+            guard state.draining else { return state.escrow.sell(request) }
+            if let earlier = state.escrow.unsettledSale(request.purchaseID) { return .replay(earlier) }
+            return .refused(Self.switchingBack)
         }
         switch outcome {
         case .refused(let error):
@@ -163,7 +175,11 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         }
     }
 
-    private static let switchingBack = PurchaseError(.unavailable, "switching back to Redis after settling this instance's fallback sales; nothing was sold, try again")
+    private static let switchingBack = PurchaseError(
+        .unavailable,
+        "switching back to Redis after settling this instance's fallback sales; nothing was sold, try again",
+        nothingSent: true
+    )
 
     private func enterFallback(because reason: String) {
         let switched = self.state.withLock { state in
@@ -175,7 +191,11 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         guard switched else { return }
         self.metrics.update(self.status)
         self.logger.warning(
-            "switching to FALLBACK: Redis cannot be reached, selling from this instance's escrow; until they are settled in Redis, these sales exist only in the local journal (\(self.files.journalPath)): losing this disk before then loses them",
+            """
+            switching to FALLBACK: Redis cannot be reached, selling from this instance's escrow; until they are settled \
+            in Redis, these sales exist only in the local journal (\(self.files.journalPath)): losing this disk before \
+            then loses them
+            """,
             metadata: ["fallback.reason": "\(reason)", "fallback.instance": "\(self.escrow.instance)", "fallback.escrow": "\(self.status.escrow)"]
         )
     }

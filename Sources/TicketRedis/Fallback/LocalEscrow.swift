@@ -32,24 +32,38 @@ struct LocalEscrow: Sendable {
         for block in mirror { self.replace(block) }
     }
 
-    /// Sells one ticket of the request's event, or returns the earlier sale of its purchase id.
+    /// Sells one ticket of the request's event, or returns the earlier sale of its purchase id. A refusal is
+    /// marked `nothingSent`: nothing was journaled, so Redis may be asked instead.
     ///
     /// A buyer with a name is refused on an event with a per-user limit: how many tickets they hold is known only
     /// to Redis, and selling anyway could break the limit.
     mutating func sell(_ request: PurchaseRequest) -> Sale {
         if let earlier = self.unsettled[request.purchaseID] { return .replay(earlier.sale) }
         guard var block = self.blocks[request.eventID], !block.tickets.isEmpty else {
-            return .refused(PurchaseError(.unavailable, "Redis is unreachable and this instance holds no ticket of event \(request.eventID) in escrow; nothing was sold"))
+            return .refused(
+                PurchaseError(.unavailable, "Redis is unreachable and this instance holds no ticket of event \(request.eventID) in escrow; nothing was sold", nothingSent: true)
+            )
         }
         if block.perUserLimit > 0, request.userID != nil {
-            return .refused(PurchaseError(.unavailable, "Redis is unreachable and event \(request.eventID) limits tickets per buyer, which only Redis can check; nothing was sold"))
+            return .refused(
+                PurchaseError(.unavailable, "Redis is unreachable and event \(request.eventID) limits tickets per buyer, which only Redis can check; nothing was sold", nothingSent: true)
+            )
         }
         let ticket = block.tickets.removeLast()
         self.blocks[request.eventID] = block
-        let sale = Purchase(purchaseID: request.purchaseID, eventID: request.eventID, ticketID: ticket, userID: request.userID, purchasedAt: request.requestedAt)
+        let sale = Purchase(
+            purchaseID: request.purchaseID,
+            eventID: request.eventID,
+            ticketID: ticket,
+            userID: request.userID,
+            purchasedAt: request.requestedAt
+        )
         self.unsettled[sale.purchaseID] = (sale, false)
         return .sold(sale)
     }
+
+    /// The unsettled sale of purchase id `id`, if there is one.
+    func unsettledSale(_ id: PurchaseID) -> Purchase? { self.unsettled[id]?.sale }
 
     /// Records that `sale` is on disk in the journal.
     mutating func journaled(_ sale: Purchase) {

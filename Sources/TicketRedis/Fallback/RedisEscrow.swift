@@ -84,14 +84,16 @@ extension RedisEscrow {
     /// How many tickets of `event` are in the pool.
     /// - Throws: ``RedisError`` when Redis cannot answer.
     public func poolSize(event: EventID) async throws(RedisError) -> Int {
-        let reply = try await self.client.execute(RESPCommand("LLEN", .string(EventKeys(event).tickets)), options: RedisCommandOptions(idempotent: true))
+        let command = RESPCommand("LLEN", .string(EventKeys(event).tickets))
+        let reply = try await self.client.execute(command, options: RedisCommandOptions(idempotent: true))
         return Int(reply.integer ?? 0)
     }
 
     /// The capacity of `event`, or `nil` when it does not exist.
     /// - Throws: ``RedisError`` when Redis cannot answer.
     public func capacity(event: EventID) async throws(RedisError) -> Int? {
-        let reply = try await self.client.execute(RESPCommand("HGET", .string(EventKeys(event).meta), "capacity"), options: RedisCommandOptions(idempotent: true))
+        let command = RESPCommand("HGET", .string(EventKeys(event).meta), "capacity")
+        let reply = try await self.client.execute(command, options: RedisCommandOptions(idempotent: true))
         return reply.string.flatMap { Int($0) }
     }
 }
