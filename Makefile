@@ -16,7 +16,7 @@ APT_PACKAGES := redis-server:/usr/bin/redis-server redis-tools:/usr/bin/redis-be
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps build test test-unit test-integration run redis-up redis-down fuzz bench-redis-client bench-purchase \
+.PHONY: help deps build test test-unit test-integration test-fallback run redis-up redis-down fuzz bench-redis-client bench-purchase \
 	bench-purchase-script lint clean
 
 help: ## List the targets
@@ -41,13 +41,19 @@ test: deps ## Run every test: unit, then integration against real redis-server p
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests'
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter RESPClientIntegrationTests
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketRedisTests
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketdIntegrationTests
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketdIntegrationTests --skip FallbackTests
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter FallbackTests
 
 test-unit: deps ## Run only the tests that need no Redis
 	swift test $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests'
 
 test-integration: deps ## Run only the tests against real redis-server processes
 	swift test $(SWIFT_BUILD_FLAGS) --filter 'RESPClientIntegrationTests|TicketRedisTests|TicketdIntegrationTests'
+
+test-fallback: deps ## Run the fallback tests: escrow scripts, journal, and Redis killed, hung and restarted under load
+	swift build --build-tests $(SWIFT_BUILD_FLAGS)
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter 'EscrowScriptTests|LocalEscrowTests|FallbackJournalTests'
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter FallbackTests
 
 redis-up: deps ## Start a local Redis on REDIS_PORT (AOF, appendfsync always) unless one answers there already
 	@if redis-cli -p $(REDIS_PORT) ping >/dev/null 2>&1; then \
