@@ -9,15 +9,19 @@ SEED_TICKETS ?= 10000
 RELEASE_BIN = $(shell swift build -c release --show-bin-path 2>/dev/null)
 REDIS_DIR := .redis
 SWIFT_BUILD_FLAGS ?=
+# The fallback's suites, run by `make test-fallback` and as one group of `make test`, skipped by the other groups.
+FALLBACK_TESTS := EscrowScriptTests|LocalEscrowTests|FallbackJournalTests|FallbackTests
 
 # Debian packages the build, the tests and the benchmarks use, each checked by one file it installs.
 APT_PACKAGES := redis-server:/usr/bin/redis-server redis-tools:/usr/bin/redis-benchmark pkg-config:/usr/bin/pkg-config \
-	wrk:/usr/bin/wrk curl:/usr/bin/curl prometheus:/usr/bin/promtool
+	wrk:/usr/bin/wrk curl:/usr/bin/curl prometheus:/usr/bin/promtool \
+	libhpdf-dev:/usr/include/hpdf.h libqrencode-dev:/usr/include/qrencode.h \
+	fonts-dejavu-core:/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf poppler-utils:/usr/bin/pdftotext zbar-tools:/usr/bin/zbarimg
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps build test test-unit test-integration test-fallback run redis-up redis-down fuzz bench-redis-client bench-purchase \
-	bench-purchase-script lint clean
+.PHONY: help deps build test test-unit test-integration test-fallback run load load-full redis-up redis-down fuzz bench-redis-client \
+	bench-purchase bench-purchase-script bench-purchase-instructions bench-load-vs-wrk bench-pdf bench-aof lint clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -38,22 +42,23 @@ build: deps ## Build everything (debug)
 
 test: deps ## Run every test: unit, then integration against real redis-server processes (each group alone)
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests'
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests|TicketLoadTests|TicketPDFTests'
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter RESPClientIntegrationTests
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketRedisTests
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketdIntegrationTests --skip FallbackTests
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter FallbackTests
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketRedisTests --skip '$(FALLBACK_TESTS)'
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketdIntegrationTests --skip 'LoadTesterTests|PDFTicketTests|$(FALLBACK_TESTS)'
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter PDFTicketTests
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter LoadTesterTests
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter '$(FALLBACK_TESTS)'
 
 test-unit: deps ## Run only the tests that need no Redis
-	swift test $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests'
+	swift test $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests|TicketLoadTests|TicketPDFTests'
 
 test-integration: deps ## Run only the tests against real redis-server processes
 	swift test $(SWIFT_BUILD_FLAGS) --filter 'RESPClientIntegrationTests|TicketRedisTests|TicketdIntegrationTests'
 
 test-fallback: deps ## Run the fallback tests: escrow scripts, journal, and Redis killed, hung and restarted under load
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter 'EscrowScriptTests|LocalEscrowTests|FallbackJournalTests'
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter FallbackTests
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter '$(FALLBACK_TESTS)'
 
 redis-up: deps ## Start a local Redis on REDIS_PORT (AOF, appendfsync always) unless one answers there already
 	@if redis-cli -p $(REDIS_PORT) ping >/dev/null 2>&1; then \
@@ -75,6 +80,16 @@ run: deps ## Install what is missing, start a local Redis unless REDIS_URL is se
 	$(RELEASE_BIN)/ticketd seed $(SEED_EVENTS) $(SEED_TICKETS)
 	PORT=$(PORT) $(RELEASE_BIN)/ticketd serve
 
+load: deps ## Load-test the server at TEST_URL (default http://localhost:3049) with ticket-load: make load ARGS="--connections 5000"
+	swift build -c release --product ticketd
+	swift build -c release --product ticket-load
+	$(RELEASE_BIN)/ticket-load $(ARGS)
+
+load-full: deps ## ticket-load's suite against the server at TEST_URL: resets events 1-5 of REDIS_URL, one verdict per scenario
+	swift build -c release --product ticketd
+	swift build -c release --product ticket-load
+	$(RELEASE_BIN)/ticket-load --full --connections 5000 $(ARGS)
+
 fuzz: ## Fuzz the RESP decoder with libFuzzer (RUNS=10000000 by default)
 	bash Fuzz/run-fuzzer.sh $(RUNS)
 
@@ -84,8 +99,17 @@ bench-redis-client: deps ## Benchmark the Redis client against redis-benchmark (
 bench-purchase: deps ## wrk at 5000 connections: POST /buy against the no-op route of the same server, logging on and off
 	bash bench/purchase/run.sh
 
+bench-load-vs-wrk: deps ## ticket-load against wrk at 5000 connections on the same server and pool (release builds)
+	bash bench/load-vs-wrk/run.sh
+
+bench-pdf: deps ## Purchases/s with the PDF renderer on vs off (wrk, 2000 connections), PDFs per CPU-second, bytes per PDF
+	bash bench/pdf/run.sh
+
 bench-purchase-script: deps ## Redis CPU and memory per purchase of purchase.lua, driven by redis-benchmark
 	bash bench/purchase-script/run.sh
+
+bench-purchase-instructions: deps ## Instructions Redis spends per purchase (callgrind): comparable on a busy machine
+	bash bench/purchase-script/instructions.sh
 
 lint: ## Check formatting with swift-format
 	swift format lint --strict --recursive Sources Tests bench Fuzz

@@ -14,6 +14,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "ticketd", targets: ["ticketd"]),
+        .executable(name: "ticket-load", targets: ["ticket-load"]),
         .library(name: "RESPClient", targets: ["RESPClient"]),
     ],
     dependencies: [
@@ -28,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         .target(
@@ -62,10 +64,38 @@ let package = Package(
             resources: [.copy("Scripts")],
             swiftSettings: swiftSettings
         ),
+        .systemLibrary(
+            name: "CLibHaru",
+            path: "Sources/CLibHaru",
+            providers: [.apt(["libhpdf-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibQREncode",
+            path: "Sources/CLibQREncode",
+            pkgConfig: "libqrencode",
+            providers: [.apt(["libqrencode-dev"])]
+        ),
+        .target(
+            name: "TicketPDF",
+            dependencies: [
+                "TicketCore",
+                "CLibHaru",
+                "CLibQREncode",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "TicketHTTP",
             dependencies: [
                 "TicketCore",
+                "TicketPDF",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -82,6 +112,7 @@ let package = Package(
                 "TicketCore",
                 "TicketRedis",
                 "TicketHTTP",
+                "TicketPDF",
                 "RESPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -91,6 +122,26 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TicketLoad",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ticket-load",
+            dependencies: [
+                "TicketLoad",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -147,10 +198,32 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "TicketLoadTests",
+            dependencies: [
+                "TicketLoad",
+                "RedisTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TicketPDFTests",
+            dependencies: [
+                "TicketPDF",
+                "TicketCore",
+                "RedisTestSupport",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "TicketHTTPTests",
             dependencies: [
                 "TicketHTTP",
                 "TicketCore",
+                "TicketPDF",
+                "RedisTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),

@@ -10,7 +10,7 @@ import TicketCore
 /// ``prepare()`` once at start-up (`SCRIPT LOAD`); the client's `NOSCRIPT` fallback covers a Redis that lost its
 /// script cache later.
 public struct RedisTicketStore: TicketStore, TicketAuditor {
-    private let client: RedisClient
+    let client: RedisClient
     private let logger: Logger
     private let batcher: PurchaseBatcher
 
@@ -38,6 +38,7 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
     /// Runs the purchase script for a batch and answers each of its purchases.
     static func send(_ batch: PurchaseBatch, client: RedisClient, logger: Logger) async -> [Result<PurchaseResult, PurchaseError>] {
         var attempt = 1
+        var outcomeUnknown = false
         while true {
             do {
                 let reply = try await client.evalScript(
@@ -50,6 +51,7 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
             } catch let error as RedisError {
                 // An unknown outcome is settled by asking again with the same purchase ids and sale time: the
                 // script answers with the purchases it made, or makes them now; it never sells a second ticket.
+                outcomeUnknown = outcomeUnknown || error.kind == .outcomeUnknown
                 if error.kind == .outcomeUnknown, error.reason != .cancelled, attempt < Self.attemptsOnUnknownOutcome {
                     attempt += 1
                     logger.notice(
@@ -58,9 +60,7 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
                     )
                     continue
                 }
-                // After an unknown outcome, a later attempt that was not sent does not make the purchase unsent.
-                let reported = attempt > 1 && error.kind == .notSent ? RedisError.outcomeUnknown(error.reason, error.message) : error
-                return batch.requests.map { .failure(Self.unavailable(reported, purchaseID: $0.purchaseID)) }
+                return batch.requests.map { .failure(Self.unavailable(error, purchaseID: $0.purchaseID, outcomeUnknown: outcomeUnknown)) }
             } catch let error as PurchaseError {
                 return batch.requests.map { _ in .failure(error) }
             } catch {
@@ -72,22 +72,19 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
     /// How often a purchase is sent when Redis leaves its outcome unknown (timeout, lost connection).
     static let attemptsOnUnknownOutcome = 3
 
-    static func unavailable(_ error: RedisError, purchaseID: PurchaseID) -> PurchaseError {
-        switch error.kind {
-        case .notSent:
-            return PurchaseError(
-                .unavailable,
-                "the ticket store is unreachable; nothing was sold (\(error.message))",
-                nothingSent: true
-            )
-        case .outcomeUnknown:
+    /// The refusal for a purchase Redis did not settle. Once any attempt's outcome was unknown the sale may have
+    /// happened, whatever later attempts met, and the buyer is told so, never that nothing was sold.
+    static func unavailable(_ error: RedisError, purchaseID: PurchaseID, outcomeUnknown: Bool) -> PurchaseError {
+        if outcomeUnknown || error.kind == .outcomeUnknown {
             return PurchaseError(
                 .unavailable,
                 "the ticket store did not answer in time; purchase \(purchaseID) may have been recorded: repeat the request with the same Idempotency-Key to learn its outcome"
             )
-        default:
-            return PurchaseError(.unavailable, "the ticket store refused the purchase: \(error.message)")
         }
+        if error.kind == .notSent {
+            return PurchaseError(.unavailable, "the ticket store is unreachable; nothing was sold (\(error.message))", nothingSent: true)
+        }
+        return PurchaseError(.unavailable, "the ticket store refused the purchase: \(error.message)")
     }
 
     // MARK: Events

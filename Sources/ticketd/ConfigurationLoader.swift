@@ -2,6 +2,7 @@ import Configuration
 import Logging
 import RESPClient
 import SystemPackage
+import TicketCore
 import TicketHTTP
 
 /// Reads the configuration once per process: the environment first, then an optional `.env` file.
@@ -27,9 +28,29 @@ enum ConfigurationLoader {
         return configuration
     }
 
+    /// The key that signs ticket tokens (`TICKET_SIGNING_KEY`, string, secret, at least 16 bytes). Without one, a
+    /// random key is made for this process, with a warning: its tickets' QR codes stop verifying when it restarts.
+    /// - Throws: ``ConfigurationError`` when the key is set but shorter than 16 bytes.
+    static func ticketSigningKey(_ reader: ConfigReader, logger: Logger) throws -> TicketSigningKey {
+        guard let secret = reader.string(forKey: "ticket.signingKey", isSecret: true), !secret.isEmpty else {
+            logger.warning("TICKET_SIGNING_KEY is not set: tickets are signed with a random key that dies with this process")
+            return TicketSigningKey.random()
+        }
+        guard let key = TicketSigningKey(secret) else {
+            throw ConfigurationError("TICKET_SIGNING_KEY must have at least \(TicketSigningKey.minimumLength) bytes")
+        }
+        return key
+    }
+
     /// Bootstraps logging from `LOG_LEVEL` and `LOG_FILE`; call once, first.
     static func bootstrapLogging(_ reader: ConfigReader) throws -> Logger {
         _ = try LoggingSetup.bootstrap(reader: reader)
         return Logger(label: "ticketd")
     }
+}
+
+/// A configuration value that cannot be used.
+struct ConfigurationError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

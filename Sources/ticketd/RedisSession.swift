@@ -25,20 +25,7 @@ enum RedisSession {
 
     /// Waits until `client` has a connection, or throws after `timeout`.
     static func waitUntilUp(_ client: RedisClient, url: String, timeout: Duration) async throws {
-        let up = await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                for await health in client.healthUpdates() where health != .down { return true }
-                return false
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
-        guard up else {
+        guard await client.waitUntilConnected(timeout: timeout) else {
             throw RedisError.notSent(.circuitOpen, "cannot reach Redis at \(url) within \(timeout); is it running? (`make redis-up` starts one)")
         }
     }

@@ -7,6 +7,7 @@ import RESPClient
 import ServiceLifecycle
 import TicketCore
 import TicketHTTP
+import TicketPDF
 import TicketRedis
 
 /// `ticketd serve` (the default): the HTTP API on `PORT` (3049), selling from Redis at `REDIS_URL`, and from this
@@ -26,13 +27,18 @@ struct ServeCommand: AsyncParsableCommand {
         }
 
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets[TicketPDFService.renderDurationMetric] = [
+            .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+            .milliseconds(25), .milliseconds(50), .milliseconds(100),
+        ]
+        MetricsSystem.bootstrap(factory)
 
         let configuration = AppConfiguration(reader: reader)
         let redisURL = ConfigurationLoader.redisURL(reader)
         let client = RedisClient(configuration: try ConfigurationLoader.redisClientConfiguration(reader), logger: logger)
         let redisStore = RedisTicketStore(client: client, logger: logger)
-        let store: any TicketStore & TicketAuditor
+        let store: any TicketStore & TicketAuditor & PurchaseLedger
         var services: [any Service] = [client]
         let fallback = try FallbackSettings(reader: reader)
         if fallback.enabled {
@@ -58,10 +64,17 @@ struct ServeCommand: AsyncParsableCommand {
         } else {
             store = redisStore
         }
+        let tickets = try TicketPDFService(
+            configuration: TicketPDFConfiguration(reader: reader),
+            signingKey: try ConfigurationLoader.ticketSigningKey(reader, logger: logger),
+            store: store,
+            logger: logger
+        )
         let app = buildApplication(
             configuration: configuration,
             store: store,
             auditor: store,
+            tickets: tickets,
             prometheus: registry,
             logger: logger,
             services: services,

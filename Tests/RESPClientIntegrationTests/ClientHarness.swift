@@ -23,7 +23,7 @@ func withClient<T: Sendable>(
         group.addTask { try await client.run() }
         defer { group.cancelAll() }
         if waitUntilUp {
-            await RESPClientIntegrationTests.waitUntilUp(client)
+            try await RESPClientIntegrationTests.waitUntilUp(client)
         } else {
             try await waitUntilRunning(client)
         }
@@ -60,6 +60,6 @@ func waitUntilRunning(_ client: RedisClient) async throws {
 }
 
 /// Waits until every connection of `client` is up.
-func waitUntilUp(_ client: RedisClient) async {
-    for await health in client.healthUpdates() where health == .up { break }
+func waitUntilUp(_ client: RedisClient) async throws {
+    try #require(await client.waitUntilConnected(allConnections: true, timeout: .seconds(10)), "every connection up within 10 s")
 }

@@ -121,7 +121,7 @@ import Testing
             group.addTask { try await goodClient.run() }
             group.addTask { try await badClient.run() }
             defer { group.cancelAll() }
-            await waitUntilUp(goodClient)
+            try await waitUntilUp(goodClient)
             try await waitUntilRunning(badClient)
             #expect(try await goodClient.execute(RESPCommand("PING")) == .simpleString("PONG"))
             let (error, elapsed) = await measure { await redisError { _ = try await badClient.execute(RESPCommand("PING")) } }

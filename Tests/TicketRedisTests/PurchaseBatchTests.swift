@@ -93,4 +93,14 @@ import Testing
             #expect(try await redis.command("DBSIZE") == "0")
         }
     }
+
+    @Test func aRetryThatWasNotSentNeverSaysNothingWasSoldAfterAnUnknownOutcome() {
+        let id = PurchaseID.random()
+        let notSent = RedisError.notSent(.circuitOpen, "Redis is down")
+        let settled = RedisTicketStore.unavailable(notSent, purchaseID: id, outcomeUnknown: false)
+        let unsettled = RedisTicketStore.unavailable(notSent, purchaseID: id, outcomeUnknown: true)
+        #expect(settled.message.contains("nothing was sold"))
+        #expect(!unsettled.message.contains("nothing was sold"))
+        #expect(unsettled.message.contains("\(id) may have been recorded"))
+    }
 }

@@ -3,6 +3,7 @@ import RESPClient
 import RedisTestSupport
 import TicketCore
 import TicketRedis
+import Testing
 
 /// A private Redis, a running client, a store and a seeder on it, for the duration of `body`.
 func withStore<T: Sendable>(
@@ -27,7 +28,7 @@ func withClient<T: Sendable>(_ body: @Sendable (RedisServerFixture, RedisClient)
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await client.run() }
         defer { group.cancelAll() }
-        for await health in client.healthUpdates() where health == .up { break }
+        try #require(await client.waitUntilConnected(allConnections: true, timeout: .seconds(10)))
         return try await body(redis, client)
     }
 }

@@ -10,6 +10,8 @@ struct RawHTTPClient: Sendable {
         var status: Int
         var head: String
         var body: String
+        /// The body's bytes, for bodies that are not text.
+        var bodyBytes: [UInt8]
     }
 
     let host: String
@@ -32,11 +34,21 @@ struct RawHTTPClient: Sendable {
             try await outbound.write(ByteBuffer(string: request))
             var received = ByteBuffer()
             for try await var chunk in inbound { received.writeBuffer(&chunk) }
-            let text = String(buffer: received)
-            guard let headEnd = text.firstRange(of: "\r\n\r\n"), let status = Int(text.split(separator: " ").dropFirst().first ?? "") else {
+            let bytes = Array(received.readableBytesView)
+            let separator = Array("\r\n\r\n".utf8)
+            let text = String(decoding: bytes, as: UTF8.self)
+            guard let headEnd = (0..<max(0, bytes.count - 3)).first(where: { bytes[$0..<$0 + 4].elementsEqual(separator) }),
+                let status = Int(text.split(separator: " ").dropFirst().first ?? "")
+            else {
                 throw ResponseError(text: text)
             }
-            return Response(status: status, head: String(text[..<headEnd.lowerBound]), body: String(text[headEnd.upperBound...]))
+            let body = Array(bytes[(headEnd + 4)...])
+            return Response(
+                status: status,
+                head: String(decoding: bytes[..<headEnd], as: UTF8.self),
+                body: String(decoding: body, as: UTF8.self),
+                bodyBytes: body
+            )
         }
     }
 

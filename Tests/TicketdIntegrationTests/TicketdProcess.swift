@@ -18,7 +18,8 @@ struct TicketdProcess: Sendable {
         return directory.appendingPathComponent("ticketd").path
     }
 
-    /// Starts `ticketd serve` on a free port against `redisURL` and waits until it answers `/livez`.
+    /// Starts `ticketd serve` on a free port against `redisURL` and waits until it answers `/livez`; its PDF tickets go
+    /// to `directory/tickets` unless `environment` says otherwise.
     /// - Parameter wrapper: A command to run the server under, such as `["prlimit", "--nofile=256:256"]`.
     static func serve(
         redisURL: String,
@@ -31,6 +32,7 @@ struct TicketdProcess: Sendable {
         var variables = [
             "PORT": "\(port)", "HOST": "127.0.0.1", "REDIS_URL": redisURL, "LOG_LEVEL": "warning", "LOG_FILE": "",
             "FALLBACK_DIR": directory + "/ticketd-data",
+            "PDF_OUTPUT_DIR": directory + "/tickets",
         ]
         variables.merge(environment) { $1 }
         let command = wrapper + [Self.executable, "serve"]

@@ -67,6 +67,26 @@ public final class RedisClient: RedisCommandExecutor, Service {
         return stream
     }
 
+    /// Waits until the client reaches Redis: some connection is up, or with `allConnections` every one.
+    /// - Returns: `false` when that did not happen within `timeout`, or the client stopped first.
+    public func waitUntilConnected(allConnections: Bool = false, timeout: Duration) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                for await health in self.healthUpdates() where health == .up || (!allConnections && health == .degraded) {
+                    return true
+                }
+                return false
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+
     // MARK: Commands
 
     /// Runs one command and returns its reply.

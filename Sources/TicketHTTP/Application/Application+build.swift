@@ -4,11 +4,12 @@ import Logging
 import Prometheus
 import ServiceLifecycle
 import TicketCore
+import TicketPDF
 
 /// The application `buildApplication` returns: Hummingbird's `Application` over ticketd's router.
 public typealias TicketApplication = Application<RouterResponder<AppRequestContext>>
 
-/// Builds the ticketd HTTP application: the router of ``buildRouter(configuration:store:auditor:prometheus:)``
+/// Builds the ticketd HTTP application: the router of ``buildRouter(configuration:store:auditor:tickets:prometheus:)``
 /// served on `configuration.host:port` with `configuration.backlog`.
 ///
 /// Run it with `runService()` (SIGTERM/SIGINT shut it down gracefully). The returned value is the concrete
@@ -19,6 +20,8 @@ public typealias TicketApplication = Application<RouterResponder<AppRequestConte
 ///   - configuration: Address, backlog, admin token, version.
 ///   - store: Where tickets are sold from.
 ///   - auditor: Checks the books for `GET /admin/audit`; `nil` leaves that route out.
+///   - tickets: PDF tickets: told of every sale, and serving `/tickets/…` and the PDF admin routes; it and its
+///     periodic cleanup run as services of the application. `nil` leaves those routes out.
 ///   - prometheus: The registry `/metrics` emits; this instance's metrics are recorded into it. Bootstrap the
 ///     process's `MetricsSystem` with a `PrometheusMetricsFactory` over the same registry so that library metrics
 ///     (the Redis client's) appear too.
@@ -30,12 +33,18 @@ public func buildApplication(
     configuration: AppConfiguration,
     store: any TicketStore,
     auditor: (any TicketAuditor)?,
+    tickets: TicketPDFService? = nil,
     prometheus: PrometheusCollectorRegistry,
     logger: Logger,
     services: [any Service] = [],
     onServerStarting: (@Sendable () async throws -> Void)? = nil
 ) -> TicketApplication {
-    let router = buildRouter(configuration: configuration, store: store, auditor: auditor, prometheus: prometheus)
+    let router = buildRouter(configuration: configuration, store: store, auditor: auditor, tickets: tickets, prometheus: prometheus)
+    var services = services
+    if let tickets {
+        services.append(tickets)
+        services.append(TicketCleanupService(tickets: tickets, logger: logger))
+    }
     var app = Application(
         router: router,
         configuration: ApplicationConfiguration(
@@ -59,16 +68,20 @@ public func buildApplication(
 /// | `GET /health` | ``HealthResponse``; 503 when the store is down |
 /// | `GET /livez` | `ok`, touches nothing |
 /// | `GET /metrics` | Prometheus text, or ``MetricsSummary`` with `Accept: application/json` |
+/// | `GET /tickets/:purchaseId` | the PDF ticket (``TicketController``); only with `tickets` |
+/// | `POST /tickets/verify` | checks a QR code's token (``TicketVerificationResponse``); only with `tickets` |
 /// | `GET /admin/audit` | the store's audit; only with an admin token and an auditor, behind ``AdminAuthMiddleware`` |
+/// | `GET /admin/pdf-stats`, `POST /admin/cleanup-tickets` | PDF ticket files and backlog, cleanup; admin token and `tickets` |
 ///
 /// Every error, including an unknown path (404) and a known path with another method (405 with `Allow`), is an
 /// `application/problem+json` body (see ``ProblemType``).
 ///
-/// - Parameters: as for ``buildApplication(configuration:store:auditor:prometheus:logger:services:onServerStarting:)``.
+/// - Parameters: as for ``buildApplication(configuration:store:auditor:tickets:prometheus:logger:services:onServerStarting:)``.
 public func buildRouter(
     configuration: AppConfiguration,
     store: any TicketStore,
     auditor: (any TicketAuditor)?,
+    tickets: TicketPDFService? = nil,
     prometheus: PrometheusCollectorRegistry
 ) -> Router<AppRequestContext> {
     let info = ServiceInfo(version: configuration.version)
@@ -88,8 +101,13 @@ public func buildRouter(
     let events = EventController(store: store)
     routes.add(.get, "/events", use: events.list)
     routes.add(.get, "/events/:eventId", use: events.show)
-    let purchases = PurchaseController(store: store, metrics: metrics)
+    let purchases = PurchaseController(store: store, metrics: metrics, tickets: tickets)
     routes.add(.post, "/buy/:eventId", use: purchases.buy)
+    if let tickets {
+        let ticketController = TicketController(tickets: tickets)
+        routes.add(.get, "/tickets/:purchaseId", use: ticketController.show)
+        routes.add(.post, "/tickets/verify", use: ticketController.verify)
+    }
     let metricsController = MetricsController(store: store, registry: prometheus, metrics: metrics, info: info)
     routes.add(.get, "/metrics", use: metricsController.metrics)
     routes.addMethodNotAllowedResponders()
@@ -99,6 +117,11 @@ public func buildRouter(
         var adminRoutes = RouteTable(router: group)
         if let auditor {
             adminRoutes.add(.get, "/audit", use: AdminController(auditor: auditor).audit)
+        }
+        if let tickets {
+            let ticketAdmin = TicketAdminController(tickets: tickets)
+            adminRoutes.add(.get, "/pdf-stats", use: ticketAdmin.statistics)
+            adminRoutes.add(.post, "/cleanup-tickets", use: ticketAdmin.cleanUp)
         }
         adminRoutes.addMethodNotAllowedResponders()
         // Any other path under /admin/ is a 404, but only once authenticated: unauthenticated callers learn nothing.

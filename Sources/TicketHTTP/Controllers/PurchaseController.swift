@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import TicketCore
+import TicketPDF
 
 /// `POST /buy/:eventId`: sells one ticket.
 ///
@@ -24,6 +25,8 @@ import TicketCore
 struct PurchaseController: Sendable {
     let store: any TicketStore
     let metrics: AppMetrics
+    /// Told of every new sale, to render its ticket in the background; `nil` without PDF tickets.
+    let tickets: TicketPDFService?
 
     /// The optional JSON body.
     private struct Body: Decodable {
@@ -51,6 +54,7 @@ struct PurchaseController: Sendable {
         let purchase = result.purchase
         let outcome: PurchaseOutcome = result.isReplay ? .replayed : .purchased
         self.metrics.record(outcome)
+        if !result.isReplay { self.tickets?.ticketSold(purchase) }
         var metadata: Logger.Metadata = [
             "event_id": .string(purchase.eventID.rawValue),
             "purchase_id": .string(purchase.purchaseID.rawValue),

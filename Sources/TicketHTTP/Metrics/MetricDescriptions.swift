@@ -18,6 +18,10 @@ enum MetricDescriptions {
         "ticketd_fallback_journal_backlog": "Fallback sales in this instance's journal not yet settled in Redis.",
         "ticketd_fallback_settle_conflicts_total":
             "Settled fallback sales that Redis disagreed with (it had sold the same purchase, or the ticket had left the escrow).",
+        "ticketd_pdf_rendered_total": "PDF tickets rendered and stored, by trigger (background or on_demand).",
+        "ticketd_pdf_render_failures_total": "PDF tickets that could not be rendered or stored, by trigger.",
+        "ticketd_pdf_render_duration_seconds": "Time to render one PDF ticket (libharu, QR code, font embedding), without the file write.",
+        "ticketd_pdf_backlog": "Purchases queued for their PDF ticket or being rendered now (a ledger scan may find more).",
         "redis_connections": "Redis connections currently open.",
         "redis_circuit_open": "1 while the Redis client's circuit breaker is open (commands fail fast), else 0.",
         "redis_reconnects_total": "Redis reconnect attempts.",

@@ -14,11 +14,13 @@ import HTTPTypes
 /// | ``userLimitReached`` | 403 | `https://ticketd.dev/problems/user-limit-reached` |
 /// | ``routeNotFound`` | 404 | `https://ticketd.dev/problems/route-not-found` |
 /// | ``unknownEvent`` | 404 | `https://ticketd.dev/problems/unknown-event` |
+/// | ``unknownPurchase`` | 404 | `https://ticketd.dev/problems/unknown-purchase` |
 /// | ``methodNotAllowed`` | 405 | `https://ticketd.dev/problems/method-not-allowed` |
 /// | ``soldOut`` | 409 | `https://ticketd.dev/problems/sold-out` |
 /// | ``auditFailed`` | 409 | `https://ticketd.dev/problems/audit-failed` |
 /// | ``unsupportedMediaType`` | 415 | `https://ticketd.dev/problems/unsupported-media-type` |
 /// | ``internalError`` | 500 | `https://ticketd.dev/problems/internal-error` |
+/// | ``ticketRenderFailed`` | 500 | `https://ticketd.dev/problems/ticket-render-failed` |
 /// | ``storeUnavailable`` | 503 | `https://ticketd.dev/problems/store-unavailable` |
 ///
 /// Any other HTTP error (413 body too large, for instance) is reported with ``httpStatus(_:)``: type `about:blank`
@@ -67,6 +69,8 @@ public struct ProblemType: Sendable, Hashable {
     public static let routeNotFound = ProblemType(slug: "route-not-found", title: "Not found", status: .notFound)
     /// No event has this id.
     public static let unknownEvent = ProblemType(slug: "unknown-event", title: "Unknown event", status: .notFound)
+    /// No purchase has this id.
+    public static let unknownPurchase = ProblemType(slug: "unknown-purchase", title: "Unknown purchase", status: .notFound)
     /// The path exists but not with this method; the `Allow` header lists the methods it has.
     public static let methodNotAllowed = ProblemType(
         slug: "method-not-allowed",
@@ -85,6 +89,13 @@ public struct ProblemType: Sendable, Hashable {
     )
     /// Something unexpected went wrong; the log line with the same request id says what.
     public static let internalError = ProblemType(slug: "internal-error", title: "Internal error", status: .internalServerError)
+    /// The purchase exists but its PDF ticket cannot be made (a character the font lacks, a full disk); the log line
+    /// with the same request id says which.
+    public static let ticketRenderFailed = ProblemType(
+        slug: "ticket-render-failed",
+        title: "Ticket cannot be rendered",
+        status: .internalServerError
+    )
     /// The ticket store cannot be reached now; nothing was sold. Retry after the `Retry-After` delay.
     public static let storeUnavailable = ProblemType(
         slug: "store-unavailable",

@@ -35,7 +35,7 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         case shutdown
     }
 
-    private let redis: RedisTicketStore
+    let redis: RedisTicketStore
     private let client: RedisClient
     private let escrow: RedisEscrow
     private let files: FallbackFiles
@@ -115,6 +115,11 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
                 settleConflicts: state.settleConflicts
             )
         }
+    }
+
+    /// The fallback sale of purchase `id` that Redis has not recorded yet, if there is one.
+    func unsettledSale(_ id: PurchaseID) -> Purchase? {
+        self.state.withLock { $0.escrow.unsettledSale(id) }
     }
 
     // MARK: Purchases

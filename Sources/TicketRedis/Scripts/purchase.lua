@@ -27,18 +27,24 @@ local function buyer(i)
     if i > anonymous then return ARGV[3 + i + count - anonymous] end
 end
 
--- One anonymous purchase alone, the usual case when sales are quiet, takes a shorter way with the same answers:
--- no tables, so about half the Redis CPU of the general way below.
-if count == 1 and anonymous == 1 then
-    local id = ARGV[4]
+-- One purchase alone, the usual case when sales are quiet, takes a shorter way with the same answers and no
+-- tables: about half the Redis CPU of the general way below.
+if count == 1 then
+    local id, user = ARGV[4], buyer(1)
     local record = redis.call('HGET', KEYS[2], id)
     if record then return {{record}} end
+    local limit = 0
+    if user then
+        limit = tonumber(redis.call('HGET', KEYS[4], 'perUserLimit') or '0')
+        if limit > 0 and tonumber(redis.call('HGET', KEYS[3], user) or '0') >= limit then return {{-2, limit}} end
+    end
     local ticket = redis.call('LPOP', KEYS[1])
     if not ticket then
         if redis.call('EXISTS', KEYS[4]) == 0 then return {-3} end
         return {-1}
     end
-    redis.call('HSET', KEYS[2], id, ticket .. '  ' .. millis)
+    redis.call('HSET', KEYS[2], id, ticket .. ' ' .. (user or '') .. ' ' .. millis)
+    if limit > 0 then redis.call('HINCRBY', KEYS[3], user, 1) end
     return {ticket}
 end
 

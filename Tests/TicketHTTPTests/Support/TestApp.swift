@@ -7,6 +7,7 @@ import NIOCore
 import Prometheus
 import TicketCore
 import TicketHTTP
+import TicketPDF
 
 /// Builds the application the way `main` does, with a fake store, a fresh registry and captured logs.
 struct TestApp {
@@ -15,11 +16,14 @@ struct TestApp {
     let logs = LogCapture()
     var configuration = AppConfiguration(port: 0, version: "1.2.3-test")
     var auditor: (any TicketAuditor)? = nil
+    var tickets: TicketPDFService? = nil
 
-    init(store: FakeTicketStore = FakeTicketStore(), adminToken: String? = nil, auditor: (any TicketAuditor)? = nil) {
+    init(store: FakeTicketStore = FakeTicketStore(), adminToken: String? = nil, auditor: (any TicketAuditor)? = nil, tickets: TicketPDFService? = nil)
+    {
         self.store = store
         self.configuration.adminToken = adminToken
         self.auditor = auditor
+        self.tickets = tickets
     }
 
     /// Runs `test` against the app through HummingbirdTesting's in-process router client.
@@ -28,6 +32,7 @@ struct TestApp {
             configuration: self.configuration,
             store: self.store,
             auditor: self.auditor,
+            tickets: self.tickets,
             prometheus: self.registry,
             logger: self.logs.logger()
         )

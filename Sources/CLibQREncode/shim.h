@@ -1,0 +1,6 @@
+#ifndef TICKETD_CLIBQRENCODE_SHIM_H
+#define TICKETD_CLIBQRENCODE_SHIM_H
+
+#include <qrencode.h>
+
+#endif

@@ -1,0 +1,18 @@
+/// A fast, seedable random number generator (SplitMix64): the planners draw a few numbers per request, and the
+/// system generator costs a system call each time.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+
+    /// A generator starting from `seed`; the same seed gives the same numbers.
+    init(seed: UInt64) {
+        self.state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        self.state &+= 0x9E37_79B9_7F4A_7C15
+        var z = self.state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

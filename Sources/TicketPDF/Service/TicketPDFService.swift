@@ -1,0 +1,328 @@
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+import TicketCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// PDF tickets, off the purchase path: a bounded pool of render threads works through the purchases that have no
+/// ticket yet, and downloads render on demand what the background has not reached.
+///
+/// - A sale calls ``ticketSold(_:)``, which only queues the purchase (a lock and an append) and never waits; the
+///   purchase has already been answered or is about to be.
+/// - ``run()`` drains the queue with `workers` renders at a time on threads of their own, in Linux's `SCHED_IDLE`
+///   class: under load the event loops and Redis get the CPU first and the backlog grows; it shrinks when sales slow.
+/// - The backlog survives a crash: on start, and whenever the queue overflowed, the ledger is scanned (`HSCAN`, a page
+///   at a time) for purchases without a file, and those are rendered, fresh sales first.
+/// - ``ticket(for:)`` serves a download: the file, or a render on a separate, normal-priority pool.
+///
+/// The service must be running (add it to the application's services) for anything to be rendered in the
+/// background; its thread pools start at creation and stop when ``run()`` ends.
+///
+/// ```swift
+/// let tickets = try TicketPDFService(configuration: TicketPDFConfiguration(reader: reader), signingKey: key, store: store, logger: logger)
+/// app.addServices(tickets, TicketCleanupService(tickets: tickets, logger: logger))
+/// ```
+public final class TicketPDFService: Service, Sendable {
+    /// The name of the render duration histogram, to give it buckets around a millisecond.
+    public static let renderDurationMetric = TicketPDFMetrics.renderDurationName
+
+    /// What the service reads: events for the ticket's header, the ledger for lookups and scans.
+    public typealias Store = TicketStore & PurchaseLedger
+
+    /// The configuration in use.
+    public let configuration: TicketPDFConfiguration
+    /// Where tickets are stored.
+    public let archive: TicketArchive
+    /// Checks tokens against the key and the ledger, for `POST /tickets/verify`.
+    public let verifier: TicketVerifier
+
+    private let renderer: TicketRenderer
+    private let signingKey: TicketSigningKey
+    private let store: any Store
+    private let logger: Logger
+    private let backlog: RenderBacklog
+    private let statistics = RenderStatistics()
+    private let metrics = TicketPDFMetrics()
+    private let renderingNow = Atomic<Int>(0)
+    private let scanning = Atomic<Bool>(false)
+    private let eventCache = Mutex<[EventID: EventSnapshot]>([:])
+    /// Background renders, at idle priority; `nil` when `workers` is 0.
+    private let backgroundPool: NIOThreadPool?
+    /// Downloads, reads, cleanup and statistics, at normal priority.
+    private let foregroundPool: NIOThreadPool
+
+    /// Creates the service and starts its thread pools.
+    /// - Throws: ``TicketRenderError`` when the configured fonts cannot be loaded.
+    public init(configuration: TicketPDFConfiguration, signingKey: TicketSigningKey, store: any Store, logger: Logger) throws(TicketRenderError) {
+        self.configuration = configuration
+        self.archive = TicketArchive(root: configuration.outputDirectory)
+        self.verifier = TicketVerifier(key: signingKey, ledger: store)
+        self.renderer = try TicketRenderer(fonts: configuration.fonts)
+        self.signingKey = signingKey
+        self.store = store
+        self.logger = logger
+        self.backlog = RenderBacklog(capacity: configuration.backlogCapacity, scanFirst: configuration.workers > 0)
+        self.backgroundPool = configuration.workers > 0 ? NIOThreadPool(numberOfThreads: configuration.workers) : nil
+        self.foregroundPool = NIOThreadPool(numberOfThreads: 2)
+        self.backgroundPool?.start()
+        self.foregroundPool.start()
+    }
+
+    // MARK: Sales
+
+    /// Queues a new purchase for its ticket; never waits. When the queue is full the purchase is left to the next
+    /// ledger scan.
+    public func ticketSold(_ purchase: Purchase) {
+        guard self.backgroundPool != nil else { return }
+        if !self.backlog.submit(purchase) {
+            self.logger.debug("render backlog full; the next ledger scan renders this ticket", metadata: ["purchase_id": "\(purchase.purchaseID)"])
+        }
+        self.metrics.recordBacklog(self.backlogCount)
+    }
+
+    // MARK: Service
+
+    /// Renders the backlog until graceful shutdown; then lets the renders in progress finish and stops the threads.
+    /// What is still queued is found again by the next start's ledger scan.
+    public func run() async throws {
+        if let backgroundPool = self.backgroundPool {
+            self.logger.info("rendering PDF tickets in the background", metadata: ["workers": "\(self.configuration.workers)"])
+            await cancelWhenGracefulShutdown {
+                await self.dispatch(on: backgroundPool)
+            }
+        } else {
+            self.logger.info("background rendering of PDF tickets is off; tickets render when first downloaded")
+            try? await gracefulShutdown()
+        }
+        self.backlog.finish()
+        try await self.backgroundPool?.shutdownGracefully()
+        try await self.foregroundPool.shutdownGracefully()
+    }
+
+    /// Hands the backlog's work to at most `workers` renders at a time.
+    private func dispatch(on pool: NIOThreadPool) async {
+        await withTaskGroup(of: Void.self) { group in
+            var running = 0
+            func launch(_ purchase: Purchase) async {
+                if running >= self.configuration.workers {
+                    await group.next()
+                    running -= 1
+                }
+                running += 1
+                group.addTask { await self.renderInBackground(purchase, on: pool) }
+            }
+            while let work = await self.backlog.next() {
+                switch work {
+                case .render(let purchase):
+                    await launch(purchase)
+                case .scanLedger:
+                    self.scanning.store(true, ordering: .relaxed)
+                    defer { self.scanning.store(false, ordering: .relaxed) }
+                    do {
+                        try await self.scanLedger(launch: launch)
+                    } catch {
+                        self.logger.warning("ledger scan failed; retrying in 5 s", metadata: ["error": "\(error)"])
+                        guard (try? await Task.sleep(for: .seconds(5))) != nil else { return }
+                        self.backlog.requestScan()
+                    }
+                }
+            }
+        }
+    }
+
+    /// Finds every purchase without a ticket, page by page, and renders it; queued sales go first after each page.
+    private func scanLedger(launch: (Purchase) async -> Void) async throws {
+        self.eventCache.withLock { $0.removeAll() }
+        let events = try await self.store.events()
+        let archive = self.archive
+        var found = 0
+        for event in events {
+            self.eventCache.withLock { $0[event.id] = event }
+            var cursor: LedgerPage.Cursor? = .start
+            while let current = cursor {
+                try Task.checkCancellation()
+                let page = try await self.store.purchases(of: event.id, from: current)
+                let missing = try await self.foregroundPool.runIfActive {
+                    page.purchases.filter { !archive.contains($0.purchaseID) }
+                }
+                found += missing.count
+                for purchase in missing { await launch(purchase) }
+                while let fresh = self.backlog.poll() { await launch(fresh) }
+                cursor = page.next
+            }
+        }
+        self.logger.info("ledger scanned for purchases without a ticket", metadata: ["events": "\(events.count)", "found": "\(found)"])
+    }
+
+    private func renderInBackground(_ purchase: Purchase, on pool: NIOThreadPool) async {
+        self.renderingNow.add(1, ordering: .relaxed)
+        defer {
+            self.renderingNow.subtract(1, ordering: .relaxed)
+            self.metrics.recordBacklog(self.backlogCount)
+        }
+        do {
+            _ = try await self.render(purchase, on: pool, trigger: .background)
+        } catch {
+            self.logger.error("could not render a ticket", metadata: ["purchase_id": "\(purchase.purchaseID)", "error": "\(error)"])
+        }
+    }
+
+    // MARK: Downloads
+
+    /// The ticket of `id`: the stored file, or one rendered (and stored) now. `nil` when the ledger has no such
+    /// purchase.
+    /// - Throws: ``TicketPDFError`` when the ledger or the archive cannot be read, or the ticket cannot be rendered.
+    public func ticket(for id: PurchaseID) async throws(TicketPDFError) -> [UInt8]? {
+        let archive = self.archive
+        let stored = try await self.onForegroundPool { () -> Result<[UInt8]?, TicketArchiveError> in
+            Result { () throws(TicketArchiveError) in try archive.read(id) }
+        }
+        switch stored {
+        case .success(let bytes?): return bytes
+        case .success(nil): break
+        case .failure(let error): throw TicketPDFError(.storage, error.description)
+        }
+        let purchase: Purchase?
+        do {
+            purchase = try await self.store.purchase(id)
+        } catch {
+            throw TicketPDFError(.storeUnavailable, error.description)
+        }
+        guard let purchase else { return nil }
+        guard let pdf = try await self.render(purchase, on: self.foregroundPool, trigger: .onDemand) else {
+            // Only background renders skip a ticket that is stored already.
+            throw TicketPDFError(.storage, "the ticket of purchase \(id) was not rendered")
+        }
+        return pdf
+    }
+
+    /// Renders and stores the ticket of `purchase` on `pool`; `nil` when a background render finds the file written
+    /// meanwhile.
+    private func render(_ purchase: Purchase, on pool: NIOThreadPool, trigger: TicketPDFMetrics.Trigger) async throws(TicketPDFError) -> [UInt8]? {
+        let event = try await self.event(purchase.eventID)
+        let content = TicketContent(purchase: purchase, event: event, token: TicketToken(purchase: purchase).signed(with: self.signingKey))
+        let renderer = self.renderer
+        let archive = self.archive
+        let outcome: Result<([UInt8], Duration)?, TicketPDFError>
+        do {
+            outcome = try await pool.runIfActive {
+                if trigger == .background {
+                    ThreadPriority.yieldToEverythingElse()
+                    // A sale queued during a ledger scan may have been rendered by the scan already.
+                    if archive.contains(purchase.purchaseID) { return .success(nil) }
+                }
+                let clock = ContinuousClock()
+                let start = clock.now
+                let bytes: [UInt8]
+                do {
+                    bytes = try renderer.render(content)
+                } catch {
+                    return .failure(TicketPDFError(.renderFailed, "purchase \(purchase.purchaseID): \(error)"))
+                }
+                let elapsed = clock.now - start
+                do {
+                    try archive.write(bytes, for: purchase.purchaseID)
+                } catch {
+                    return .failure(TicketPDFError(.storage, "\(error)"))
+                }
+                return .success((bytes, elapsed))
+            }
+        } catch {
+            throw TicketPDFError(.shuttingDown, "the render threads are stopped")
+        }
+        switch outcome {
+        case .success(nil):
+            return nil
+        case .success(let (bytes, elapsed)?):
+            self.statistics.recordRender(elapsed)
+            self.metrics.recordRender(elapsed, trigger: trigger)
+            return bytes
+        case .failure(let error):
+            self.statistics.recordFailure()
+            self.metrics.recordFailure(trigger: trigger)
+            throw error
+        }
+    }
+
+    /// The event's description, cached until the next ledger scan; `nil` when the event no longer exists.
+    private func event(_ id: EventID) async throws(TicketPDFError) -> EventSnapshot? {
+        if let cached = self.eventCache.withLock({ $0[id] }) { return cached }
+        do {
+            guard let snapshot = try await self.store.event(id) else { return nil }
+            self.eventCache.withLock { $0[id] = snapshot }
+            return snapshot
+        } catch {
+            throw TicketPDFError(.storeUnavailable, error.description)
+        }
+    }
+
+    // MARK: Maintenance
+
+    /// Deletes tickets older than `maxAge` (the configured age when `nil`); downloads render them again.
+    /// - Throws: ``TicketPDFError`` when the archive cannot be read.
+    public func cleanUp(maxAge: Duration? = nil) async throws(TicketPDFError) -> TicketArchive.CleanupResult {
+        let age = maxAge ?? self.configuration.cleanupMaxAge
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let (seconds, attoseconds) = age.components
+        let cutoff = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 - (Double(seconds) + Double(attoseconds) / 1e18)
+        let archive = self.archive
+        let result = try await self.onForegroundPool { () -> Result<TicketArchive.CleanupResult, TicketArchiveError> in
+            Result { () throws(TicketArchiveError) in try archive.deleteFiles(modifiedBefore: cutoff) }
+        }
+        switch result {
+        case .success(let result):
+            self.logger.info(
+                "old tickets deleted",
+                metadata: ["deleted": "\(result.deleted)", "freed_bytes": "\(result.freedBytes)", "max_age_seconds": "\(age.components.seconds)"]
+            )
+            return result
+        case .failure(let error):
+            throw TicketPDFError(.storage, error.description)
+        }
+    }
+
+    /// Files, bytes, backlog and render times.
+    /// - Throws: ``TicketPDFError`` when the archive cannot be read.
+    public func currentStatistics() async throws(TicketPDFError) -> TicketPDFStatistics {
+        let archive = self.archive
+        let files = try await self.onForegroundPool { () -> Result<TicketArchive.Statistics, TicketArchiveError> in
+            Result { () throws(TicketArchiveError) in try archive.statistics() }
+        }
+        let archived: TicketArchive.Statistics
+        switch files {
+        case .success(let statistics): archived = statistics
+        case .failure(let error): throw TicketPDFError(.storage, error.description)
+        }
+        let renders = self.statistics.snapshot(quantiles: [0.5, 0.99])
+        return TicketPDFStatistics(
+            files: archived.files,
+            bytes: archived.bytes,
+            oldestFileModified: archived.oldestModified,
+            backlog: self.backlogCount,
+            scanning: self.scanning.load(ordering: .relaxed),
+            workers: self.backgroundPool == nil ? 0 : self.configuration.workers,
+            rendered: renders.rendered,
+            failed: renders.failed,
+            renderP50: renders.quantiles[0],
+            renderP99: renders.quantiles[1]
+        )
+    }
+
+    /// Purchases queued or being rendered.
+    private var backlogCount: Int { self.backlog.count + self.renderingNow.load(ordering: .relaxed) }
+
+    /// Runs blocking file work on the normal-priority pool.
+    private func onForegroundPool<Value: Sendable>(_ body: @escaping @Sendable () -> Value) async throws(TicketPDFError) -> Value {
+        do {
+            return try await self.foregroundPool.runIfActive(body)
+        } catch {
+            throw TicketPDFError(.shuttingDown, "the ticket threads are stopped")
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Testing
+
+@testable import TicketLoad
+
+/// The tester against a stand-in service on a real socket: it passes a healthy one and catches each way of
+/// selling a ticket twice.
+@Suite struct BrokenServerTests {
+    private func run(
+        against server: FakeTicketServer,
+        connections: Int = 50,
+        requests: Int = 400,
+        configure: (inout LoadConfiguration) -> Void = { _ in }
+    ) async throws -> LoadReport {
+        var configuration = LoadConfiguration(target: try TargetURL("http://127.0.0.1:\(server.port)"), events: ["1"])
+        configuration.connections = connections
+        configuration.stop = .requests(requests)
+        configuration.threads = 2
+        configure(&configuration)
+        return try await LoadRunner(configuration: configuration).run()
+    }
+
+    @Test func aHealthyServiceRacedToSellOutPasses() async throws {
+        let server = try await FakeTicketServer.start(capacity: 300)
+        defer { Task { try await server.stop() } }
+        let report = try await self.run(against: server)
+        #expect(report.passed, "\(report.audit.findings)")
+        #expect(report.responses == 400)
+        #expect(report.statusCount(201) == 300)
+        #expect(report.statusCount(409) == 100)
+        #expect(report.audit.distinctTickets == 300)
+        #expect(report.connectionsOpened == 50)
+        #expect(report.errors.total == 0)
+        #expect(report.latency.p50 > 0)
+    }
+
+    @Test func aTicketHandedOutTwiceFailsTheRunAndIsNamed() async throws {
+        let server = try await FakeTicketServer.start(capacity: 1000, fault: .sellTicketTwice(7))
+        defer { Task { try await server.stop() } }
+        let report = try await self.run(against: server)
+        #expect(!report.passed)
+        #expect(report.audit.duplicates.map(\.ticketId) == ["7"])
+        #expect(report.audit.findings.contains { $0.hasPrefix("DUPLICATE: ticket 7 of event 1 sold 2 times") })
+        #expect(report.table().contains("verdict: FAIL"))
+    }
+
+    @Test func aReplayThatSellsAgainFailsTheRun() async throws {
+        let server = try await FakeTicketServer.start(capacity: 10_000, fault: .sellOnReplay)
+        defer { Task { try await server.stop() } }
+        let report = try await self.run(against: server) { $0.replayShare = 0.5 }
+        #expect(!report.passed)
+        #expect(report.audit.replays > 0)
+        #expect(report.audit.replaysReturningOriginal == 0)
+        #expect(report.audit.findings.contains { $0.hasPrefix("REPLAY SOLD AGAIN") })
+    }
+
+    @Test func replaysOfAHealthyServiceReturnTheOriginalPurchase() async throws {
+        let server = try await FakeTicketServer.start(capacity: 10_000)
+        defer { Task { try await server.stop() } }
+        let report = try await self.run(against: server) { $0.replayShare = 0.5 }
+        #expect(report.passed, "\(report.audit.findings)")
+        #expect(report.audit.replays > 50)
+        #expect(report.audit.replaysReturningOriginal == report.audit.replays)
+        #expect(report.statusCount(200) == report.audit.replays)
+        #expect(report.statusCount(201) + report.statusCount(200) == 400)
+    }
+
+    @Test func aServiceCountingMoreSalesThanItAnsweredFailsTheRun() async throws {
+        let server = try await FakeTicketServer.start(capacity: 10_000, fault: .overstateSold(1))
+        defer { Task { try await server.stop() } }
+        let report = try await self.run(against: server, requests: 100)
+        #expect(!report.passed)
+        #expect(report.audit.findings.contains { $0.hasPrefix("COUNT MISMATCH: event 1: the tester saw 100 tickets sold, the service counts 101") })
+    }
+
+    @Test func openLoopSendsOnScheduleAndTimesFromWhenEachWasDue() async throws {
+        let server = try await FakeTicketServer.start(capacity: 10_000)
+        defer { Task { try await server.stop() } }
+        let clock = ContinuousClock()
+        let start = clock.now
+        // More connections than the rate needs: most wait idle while the schedule sends, and timeouts are swept.
+        let report = try await self.run(against: server, connections: 100, requests: 200) { $0.rate = 400 }
+        #expect(report.passed, "\(report.audit.findings)")
+        #expect(report.responses == 200)
+        #expect(report.mode == "open loop at 400 requests/s")
+        // 200 requests at 400/s take half a second by the schedule, however fast the service is.
+        #expect(clock.now - start >= .milliseconds(450))
+    }
+
+    @Test func aServiceThatIsNotThereIsAnErrorNotAVerdict() async throws {
+        let server = try await FakeTicketServer.start(capacity: 1)
+        let port = server.port
+        try await server.stop()
+        var configuration = LoadConfiguration(target: try TargetURL("http://127.0.0.1:\(port)"), events: ["1"])
+        configuration.connections = 1
+        await #expect(throws: LoadError.self) { try await LoadRunner(configuration: configuration).run() }
+    }
+}

@@ -1,0 +1,136 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// A stand-in for ticketd on a real socket: sells one event's tickets `1…capacity` from a counter, replays
+/// `Idempotency-Key`s, and breaks the rules to order, so that the tester can be seen to catch it.
+final class FakeTicketServer: Sendable {
+    /// The rule to break.
+    enum Fault: Sendable {
+        /// None: a healthy service.
+        case none
+        /// Hands out `ticket` a second time, in the sale right after it.
+        case sellTicketTwice(Int)
+        /// Answers a repeated key with a new sale (201) instead of the original purchase.
+        case sellOnReplay
+        /// Once it has sold anything, reports `extra` more tickets sold than it sold.
+        case overstateSold(Int)
+    }
+
+    private struct Sale {
+        var ticket: Int
+        var purchase: String
+    }
+
+    private struct State {
+        var sold = 0
+        var ledger: [String: Sale] = [:]
+    }
+
+    let port: Int
+    private let channel: any Channel
+    private let capacity: Int
+    private let fault: Fault
+    private let state = Mutex(State())
+
+    private init(channel: any Channel, capacity: Int, fault: Fault) {
+        self.channel = channel
+        self.port = channel.localAddress?.port ?? 0
+        self.capacity = capacity
+        self.fault = fault
+    }
+
+    /// Listens on a free loopback port.
+    static func start(capacity: Int, fault: Fault = .none) async throws -> FakeTicketServer {
+        let server = Box()
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 1024)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(Handler(server: server))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+        let fake = FakeTicketServer(channel: channel, capacity: capacity, fault: fault)
+        server.value.withLock { $0 = fake }
+        return fake
+    }
+
+    /// Stops listening.
+    func stop() async throws {
+        try await self.channel.close()
+    }
+
+    /// The answer to one request: status, extra headers, JSON body.
+    fileprivate func answer(_ head: HTTPRequestHead) -> (HTTPResponseStatus, [(String, String)], String) {
+        let path = head.uri.split(separator: "/")
+        switch (head.method, path.first) {
+        case (.GET, "events"):
+            let sold = self.state.withLock { $0.sold }
+            var reported = sold
+            if case .overstateSold(let extra) = self.fault, sold > 0 { reported += extra }
+            return (.ok, [], #"{"capacity":\#(self.capacity),"available":\#(self.capacity - sold),"sold":\#(reported),"perUserLimit":0}"#)
+        case (.POST, "buy"):
+            return self.buy(event: path.count > 1 ? String(path[1]) : "", key: head.headers.first(name: "Idempotency-Key"))
+        default:
+            return (.notFound, [], "{}")
+        }
+    }
+
+    private func buy(event: String, key: String?) -> (HTTPResponseStatus, [(String, String)], String) {
+        let fault = self.fault
+        let capacity = self.capacity
+        let outcome: (replay: Bool, sale: Sale)? = self.state.withLock { state in
+            if let key, let original = state.ledger[key] {
+                if case .sellOnReplay = fault {} else { return (true, original) }
+            }
+            guard state.sold < capacity else { return nil }
+            state.sold += 1
+            var ticket = state.sold
+            if case .sellTicketTwice(let twice) = fault, ticket == twice + 1 { ticket = twice }
+            let sale = Sale(ticket: ticket, purchase: "p\(state.sold)")
+            if let key { state.ledger[key] = sale }
+            return (false, sale)
+        }
+        guard let outcome else { return (.conflict, [], #"{"type":"sold-out"}"#) }
+        let body = #"{"purchaseId":"\#(outcome.sale.purchase)","eventId":"\#(event)","ticketId":"\#(outcome.sale.ticket)","userId":null}"#
+        return outcome.replay ? (.ok, [("Idempotent-Replayed", "true")], body) : (.created, [], body)
+    }
+
+    /// The server, set once it is bound; the handlers created before that never see a request.
+    private final class Box: Sendable {
+        let value = Mutex<FakeTicketServer?>(nil)
+    }
+
+    private final class Handler: ChannelInboundHandler {
+        typealias InboundIn = HTTPServerRequestPart
+        typealias OutboundOut = HTTPServerResponsePart
+
+        private let server: Box
+        private var head: HTTPRequestHead?
+
+        init(server: Box) {
+            self.server = server
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch self.unwrapInboundIn(data) {
+            case .head(let head): self.head = head
+            case .body: break
+            case .end:
+                guard let head = self.head, let server = self.server.value.withLock({ $0 }) else { return }
+                let (status, headers, body) = server.answer(head)
+                var response = HTTPResponseHead(version: .http1_1, status: status)
+                response.headers.add(name: "Content-Type", value: "application/json")
+                response.headers.add(name: "Content-Length", value: "\(body.utf8.count)")
+                for (name, value) in headers { response.headers.add(name: name, value: value) }
+                context.write(self.wrapOutboundOut(.head(response)), promise: nil)
+                context.write(self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
+                context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Logging
+import RedisTestSupport
+import Testing
+import TicketCore
+
+@testable import TicketPDF
+
+@Suite final class TicketPDFServiceTests {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ticket-service-\(UUID().uuidString)").path
+    let ledger = MemoryLedger()
+    let key = TicketSigningKey("service tests signing key")!
+
+    init() {
+        self.ledger.add(
+            EventSnapshot(
+                id: EventID("1")!,
+                name: "Ольга в концерте",
+                venue: "Σοφία Hall",
+                startsAt: "2026-12-26T20:00:00Z",
+                capacity: 100,
+                available: 100,
+                sold: 0,
+                perUserLimit: 0
+            )
+        )
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: self.directory) }
+
+    func service(workers: Int = 2, backlogCapacity: Int = 100) throws -> TicketPDFService {
+        try TicketPDFService(
+            configuration: TicketPDFConfiguration(outputDirectory: self.directory, workers: workers, backlogCapacity: backlogCapacity),
+            signingKey: self.key,
+            store: self.ledger,
+            logger: Logger(label: "test.tickets")
+        )
+    }
+
+    func sale(_ number: Int) -> Purchase {
+        let purchase = Purchase(
+            purchaseID: .random(),
+            eventID: EventID("1")!,
+            ticketID: "\(number)",
+            userID: UserID("buyer-\(number)"),
+            purchasedAt: 1_795_784_033_340
+        )
+        self.ledger.record(purchase)
+        return purchase
+    }
+
+    /// Runs the service while `body` runs, then cancels it and waits for it to stop.
+    func whileRunning(_ service: TicketPDFService, _ body: () async throws -> Void) async throws {
+        let running = Task { try await service.run() }
+        do {
+            try await body()
+        } catch {
+            running.cancel()
+            _ = await running.result
+            throw error
+        }
+        running.cancel()
+        try await running.value
+    }
+
+    @Test func purchasesWithoutATicketWhenTheServiceStartsAreRendered() async throws {
+        // As after a crash: the ledger has sales, the disk has none of their tickets.
+        let sales = (1...7).map(self.sale)
+        let service = try self.service()
+        try await self.whileRunning(service) {
+            try await waitUntil(timeout: .seconds(30), "the backlog is rendered") {
+                sales.allSatisfy { service.archive.contains($0.purchaseID) }
+            }
+        }
+    }
+
+    @Test func salesAreRenderedInTheBackgroundEvenWhenTheQueueOverflows() async throws {
+        let service = try self.service(workers: 1, backlogCapacity: 2)
+        try await self.whileRunning(service) {
+            let sales = (1...12).map(self.sale)
+            for sale in sales { service.ticketSold(sale) }
+            try await waitUntil(timeout: .seconds(30), "every sale has its ticket") {
+                sales.allSatisfy { service.archive.contains($0.purchaseID) }
+            }
+            let statistics = try await service.currentStatistics()
+            #expect(statistics.files == 12 && statistics.failed == 0 && statistics.workers == 1)
+            #expect(statistics.renderP50 != nil && statistics.renderP99 != nil)
+        }
+    }
+
+    @Test func aDownloadRendersOnDemandAndTheTicketCarriesAValidToken() async throws {
+        let service = try self.service(workers: 0)
+        let sale = self.sale(42)
+        try await self.whileRunning(service) {
+            #expect(!service.archive.contains(sale.purchaseID), "no background rendering with 0 workers")
+            let pdf = try #require(try await service.ticket(for: sale.purchaseID))
+            #expect(service.archive.contains(sale.purchaseID))
+            #expect(try await service.ticket(for: sale.purchaseID) == pdf, "served from the file")
+            #expect(try await service.ticket(for: .random()) == nil)
+
+            let path = service.archive.path(of: sale.purchaseID)
+            let text = try await ExternalTool.text(ofPDF: path)
+            for field in [
+                "Ольга в концерте", "Σοφία Hall", "2026-12-26 20:00 UTC", "42", "buyer-42", sale.purchaseID.rawValue, "2026-11-27 12:53:53 UTC",
+            ] {
+                #expect(text.contains(field), "\(field) in:\n\(text)")
+            }
+            let token = try #require(try await ExternalTool.qrCodes(inPDF: path).first)
+            #expect(try await service.verifier.verify(token) == .valid(sale))
+
+            let cleaned = try await service.cleanUp(maxAge: .zero)
+            #expect(cleaned.deleted == 1 && !service.archive.contains(sale.purchaseID))
+            #expect(try await service.ticket(for: sale.purchaseID) == pdf, "rendered again, the same ticket")
+        }
+    }
+}
