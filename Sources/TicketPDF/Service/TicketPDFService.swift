@@ -85,6 +85,25 @@ public final class TicketPDFService: Service, Sendable {
         self.metrics.recordBacklog(self.backlogCount)
     }
 
+    /// The ledger's record of `purchase` changed (a fallback sale settled over Redis's own sale of the same
+    /// purchase id): deletes any ticket already rendered for the purchase, which may show the other ticket, and
+    /// queues `purchase` for a new one.
+    public func purchaseReplaced(_ purchase: Purchase) async {
+        let archive = self.archive
+        do {
+            let removed = try await self.onForegroundPool { () -> Result<Bool, TicketArchiveError> in
+                Result { () throws(TicketArchiveError) in try archive.remove(purchase.purchaseID) }
+            }.get()
+            self.logger.notice(
+                "purchase replaced in the ledger; its ticket is rendered again",
+                metadata: ["purchase_id": "\(purchase.purchaseID)", "ticket_id": "\(purchase.ticketID)", "pdf_removed": "\(removed)"]
+            )
+        } catch {
+            self.logger.error("cannot delete the ticket of a replaced purchase", metadata: ["purchase_id": "\(purchase.purchaseID)", "error": "\(error)"])
+        }
+        self.ticketSold(purchase)
+    }
+
     // MARK: Service
 
     /// Renders the backlog until graceful shutdown; then lets the renders in progress finish and stops the threads.
