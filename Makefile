@@ -10,7 +10,7 @@ RELEASE_BIN = $(shell swift build -c release --show-bin-path 2>/dev/null)
 REDIS_DIR := .redis
 SWIFT_BUILD_FLAGS ?=
 # The fallback's suites, run by `make test-fallback` and as one group of `make test`, skipped by the other groups.
-FALLBACK_TESTS := EscrowScriptTests|LocalEscrowTests|FallbackJournalTests|FallbackTests
+FALLBACK_TESTS := EscrowScriptTests|LocalEscrowTests|FallbackJournalTests|EscrowReleasePolicyTests|FallbackTests
 
 # Debian packages the build, the tests and the benchmarks use, each checked by one file it installs.
 APT_PACKAGES := redis-server:/usr/bin/redis-server redis-tools:/usr/bin/redis-benchmark pkg-config:/usr/bin/pkg-config \
@@ -42,7 +42,7 @@ build: deps ## Build everything (debug)
 
 test: deps ## Run every test: unit, then integration against real redis-server processes (each group alone)
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests|TicketLoadTests|TicketPDFTests'
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests|TicketLoadTests|TicketPDFTests' --skip '$(FALLBACK_TESTS)'
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter RESPClientIntegrationTests
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketRedisTests --skip '$(FALLBACK_TESTS)'
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketdIntegrationTests --skip 'LoadTesterTests|PDFTicketTests|$(FALLBACK_TESTS)'
