@@ -34,4 +34,7 @@ struct EventKeys: Sendable {
 
     /// The set of every event id (outside any event's hash tag).
     static let eventIndex = "events"
+
+    /// `fallback:instances`: hash instance id → its last ``InstanceReport`` (outside any event's hash tag).
+    static let instanceReports = "fallback:instances"
 }

@@ -11,7 +11,9 @@ struct FallbackSettings {
     /// This instance's id (`INSTANCE_ID`, default: chosen on first start and kept in the directory).
     var instanceID: InstanceID?
     /// Escrow sizes and refresh (`FALLBACK_ESCROW_PERCENT`, double, default `1`; `FALLBACK_ESCROW_MAX`, int,
-    /// default `1000`; `FALLBACK_REFRESH_MS`, int, default `1000`).
+    /// default `1000`; `FALLBACK_REFRESH_MS`, int, default `1000`), the hang probe (`FALLBACK_PROBE_INTERVAL_MS`,
+    /// int, default `100`; `FALLBACK_PROBE_TIMEOUT_MS`, int, default `600`) and when a silent instance counts as
+    /// gone for `POST /admin/escrow/release` (`FALLBACK_GONE_AFTER_MS`, int, default `30000`).
     var configuration: FallbackConfiguration
 
     /// Reads the settings.
@@ -29,7 +31,10 @@ struct FallbackSettings {
         self.configuration = FallbackConfiguration(
             escrowFraction: reader.double(forKey: "fallback.escrowPercent", default: defaults.escrowFraction * 100) / 100,
             escrowMaximum: reader.int(forKey: "fallback.escrowMax", default: defaults.escrowMaximum),
-            refreshInterval: .milliseconds(reader.int(forKey: "fallback.refreshMs", default: 1000))
+            refreshInterval: .milliseconds(reader.int(forKey: "fallback.refreshMs", default: 1000)),
+            probeInterval: .milliseconds(reader.int(forKey: "fallback.probe.intervalMs", default: 100)),
+            probeTimeout: .milliseconds(reader.int(forKey: "fallback.probe.timeoutMs", default: 600)),
+            goneAfter: .milliseconds(reader.int(forKey: "fallback.goneAfterMs", default: 30_000))
         )
     }
 }

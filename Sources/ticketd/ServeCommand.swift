@@ -40,6 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
         let redisStore = RedisTicketStore(client: client, logger: logger)
         let store: any TicketStore & TicketAuditor & PurchaseLedger
         var services: [any Service] = [client]
+        var fallbackStore: FallbackTicketStore?
         let fallback = try FallbackSettings(reader: reader)
         if fallback.enabled {
             let files = try await FallbackFiles(directory: fallback.directory)
@@ -49,7 +50,7 @@ struct ServeCommand: AsyncParsableCommand {
             } else {
                 instance = try await files.instanceID()
             }
-            let fallbackStore = try await FallbackTicketStore.open(
+            let opened = try await FallbackTicketStore.open(
                 redis: redisStore,
                 client: client,
                 files: files,
@@ -58,9 +59,10 @@ struct ServeCommand: AsyncParsableCommand {
                 logger: logger
             )
             logger.info("fallback on", metadata: ["fallback.instance": "\(instance)", "fallback.dir": "\(fallback.directory)"])
-            store = fallbackStore
+            store = opened
+            fallbackStore = opened
             // Listed after the client, so it stops first: it settles and gives its escrow back while Redis is there.
-            services.append(fallbackStore)
+            services.append(opened)
         } else {
             store = redisStore
         }
@@ -70,11 +72,16 @@ struct ServeCommand: AsyncParsableCommand {
             store: store,
             logger: logger
         )
+        // A fallback sale that settled over Redis's own sale of its purchase id gets its ticket made again.
+        fallbackStore?.onReplacedSales { sales in
+            for sale in sales { await tickets.purchaseReplaced(sale) }
+        }
         let app = buildApplication(
             configuration: configuration,
             store: store,
             auditor: store,
             tickets: tickets,
+            fallback: fallbackStore,
             prometheus: registry,
             logger: logger,
             services: services,

@@ -6,12 +6,31 @@ public struct FallbackConfiguration: Sendable {
     public var escrowMaximum: Int
     /// How often the escrow is topped up and the journal settled when Redis is up (default 1 s).
     public var refreshInterval: Duration
+    /// How often a `PING` checks, while sales go through Redis, that Redis still answers (default 100 ms).
+    public var probeInterval: Duration
+    /// How long that `PING` may go unanswered before the instance sells from escrow (default 600 ms). A hung Redis
+    /// (SIGSTOP, a stalled disk) is found within about this long, even with a longer command timeout; under load
+    /// a `PING` waits behind at most the purchases written before it, a few milliseconds' worth.
+    public var probeTimeout: Duration
+    /// How long after an instance's last report in Redis it counts as gone, so that its escrow may be released
+    /// (default 30 s, at least ten refresh intervals).
+    public var goneAfter: Duration
 
     /// Creates a configuration.
-    public init(escrowFraction: Double = 0.01, escrowMaximum: Int = 1000, refreshInterval: Duration = .seconds(1)) {
+    public init(
+        escrowFraction: Double = 0.01,
+        escrowMaximum: Int = 1000,
+        refreshInterval: Duration = .seconds(1),
+        probeInterval: Duration = .milliseconds(100),
+        probeTimeout: Duration = .milliseconds(600),
+        goneAfter: Duration = .seconds(30)
+    ) {
         self.escrowFraction = escrowFraction
         self.escrowMaximum = escrowMaximum
         self.refreshInterval = refreshInterval
+        self.probeInterval = probeInterval
+        self.probeTimeout = probeTimeout
+        self.goneAfter = max(goneAfter, refreshInterval * 10)
     }
 
     /// The escrow size for an event of `capacity` tickets.

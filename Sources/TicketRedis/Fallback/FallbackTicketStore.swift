@@ -24,28 +24,34 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         var since: Int64
         var fallbackSales = 0
         var settleConflicts = 0
+        /// When the latest stay in fallback began (0 if never), for this instance's report in Redis.
+        var lastFallbackAt: Int64 = 0
         var refreshQueued = false
         /// Settling before the switch back to Redis: no new sale from escrow, so the journal can empty.
         var draining = false
+        /// Shutting down: the escrow is being given back and must not be topped up again.
+        var stopping = false
     }
 
     private enum Job {
         case refresh
+        case seed(CheckedContinuation<Bool, Never>)
         case giveBack(EventID, CheckedContinuation<Void, Never>)
         case shutdown
     }
 
     let redis: RedisTicketStore
     private let client: RedisClient
-    private let escrow: RedisEscrow
+    let escrow: RedisEscrow
     private let files: FallbackFiles
     private let journal: FallbackJournal
-    private let configuration: FallbackConfiguration
-    private let logger: Logger
+    let configuration: FallbackConfiguration
+    let logger: Logger
     private let metrics = FallbackMetrics()
     private let state: Mutex<State>
     private let jobs: AsyncStream<Job>
     private let jobInput: AsyncStream<Job>.Continuation
+    private let replacedSalesHandler = Mutex<(@Sendable ([Purchase]) async -> Void)?>(nil)
 
     /// Opens the store: reads the escrow mirror and the journal from `files`. With unsettled sales in the
     /// journal it starts in fallback mode and settles them as soon as Redis answers.
@@ -94,10 +100,19 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         self.journal = FallbackJournal(files: files)
         self.configuration = configuration
         self.logger = logger
-        self.state = Mutex(State(escrow: local, mode: local.backlog > 0 ? .fallback : .redis, since: Self.nowMillis()))
+        let now = Self.nowMillis()
+        var state = State(escrow: local, mode: local.backlog > 0 ? .fallback : .redis, since: now)
+        if state.mode == .fallback { state.lastFallbackAt = now }
+        self.state = Mutex(state)
         let (jobs, jobInput) = AsyncStream.makeStream(of: Job.self)
         self.jobs = jobs
         self.jobInput = jobInput
+    }
+
+    /// Calls `handler` with the fallback sales that settled over Redis's own sale of the same purchase id (whose
+    /// ticket went back to the pool), so that whatever was derived from Redis's sale (a PDF ticket) is made again.
+    public func onReplacedSales(_ handler: @escaping @Sendable ([Purchase]) async -> Void) {
+        self.replacedSalesHandler.withLock { $0 = handler }
     }
 
     // MARK: Status
@@ -125,6 +140,8 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
     // MARK: Purchases
 
     public func purchase(_ request: PurchaseRequest) async throws(PurchaseError) -> PurchaseResult {
+        // A purchase id answered from escrow keeps that answer until it is settled, whatever Redis would say.
+        if let earlier = self.unsettledSale(request.purchaseID) { return PurchaseResult(purchase: earlier, isReplay: true) }
         if self.state.withLock({ $0.mode }) == .fallback {
             do {
                 return try await self.sellFromEscrow(request)
@@ -141,6 +158,17 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
             // Redis: that purchase answers 503 and sales stay with Redis.
             self.enterFallback(because: error.message)
             return try await self.sellFromEscrow(request)
+        } catch let unknown where unknown.outcomeUnknown && request.purchaseIDIsPrivate {
+            // Redis may have sold under this id, but no one else can ask for it (a random id the buyer has not
+            // seen): the answer from escrow is the only one that reaches anyone, and settling keeps it over
+            // Redis's (settle.lua gives Redis's ticket back). With an Idempotency-Key a retry could hear Redis's
+            // answer elsewhere, so that purchase keeps its 503.
+            do {
+                return try await self.sellFromEscrow(request)
+            } catch {
+                // Nothing came from escrow; what Redis did is still unknown.
+                throw unknown
+            }
         } catch let error where error.code == .soldOut && self.state.withLock({ $0.escrow.holds(request.eventID) }) {
             // The pool is empty but this instance holds some of the event: give it back and ask again, so that
             // no buyer hears sold out while a ticket is left.
@@ -191,6 +219,7 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
             guard state.mode == .redis else { return false }
             state.mode = .fallback
             state.since = Self.nowMillis()
+            state.lastFallbackAt = state.since
             return true
         }
         guard switched else { return }
@@ -248,18 +277,28 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
                         try? await Task.sleep(for: self.configuration.refreshInterval)
                     }
                 }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: self.configuration.probeInterval)
+                        await self.probe()
+                    }
+                }
                 for await job in self.jobs {
                     defer { self.metrics.update(self.status) }
                     switch job {
                     case .refresh:
                         self.state.withLock { $0.refreshQueued = false }
                         await self.refresh()
+                    case .seed(let continuation):
+                        continuation.resume(returning: await self.refresh())
                     case .giveBack(let event, let continuation):
                         await self.giveBack(event)
                         continuation.resume()
                     case .shutdown:
+                        self.state.withLock { $0.stopping = true }
                         await self.settleAndSwitchBack()
                         for event in self.state.withLock({ $0.escrow.events }) { await self.giveBack(event) }
+                        await self.report(stopped: true)
                         self.jobInput.finish()
                     }
                 }
@@ -267,6 +306,13 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
             }
         } onGracefulShutdown: {
             self.jobInput.yield(.shutdown)
+        }
+    }
+
+    /// Runs a refresh now, after the jobs queued before it. Returns whether it reached Redis throughout.
+    func refreshNow() async -> Bool {
+        await withCheckedContinuation { continuation in
+            if case .terminated = self.jobInput.yield(.seed(continuation)) { continuation.resume(returning: false) }
         }
     }
 
@@ -279,9 +325,15 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         if queue { self.jobInput.yield(.refresh) }
     }
 
-    /// Settles the journal, switches back to Redis once it is empty, then tops the escrow up or gives it back.
-    private func refresh() async {
-        guard await self.settleAndSwitchBack() else { return }
+    /// Settles the journal, switches back to Redis once it is empty, then tops the escrow up or gives it back, and
+    /// reports to Redis. Returns whether all of that reached Redis.
+    @discardableResult
+    private func refresh() async -> Bool {
+        guard !self.state.withLock({ $0.stopping }) else { return false }
+        guard await self.settleAndSwitchBack() else {
+            await self.report(stopped: false)
+            return false
+        }
         do {
             var changed = false
             for event in try await self.redis.eventIDs() {
@@ -304,6 +356,44 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
             if changed { try await self.saveMirror() }
         } catch {
             self.logger.notice("cannot top up the escrow now", metadata: ["error": "\(error)"])
+            return false
+        }
+        return await self.report(stopped: false)
+    }
+
+    /// Tells Redis this instance's mode and journal backlog (see ``InstanceReport``). Returns whether Redis has it.
+    @discardableResult
+    private func report(stopped: Bool) async -> Bool {
+        let report = self.state.withLock { state in
+            InstanceReport(
+                mode: stopped ? "stopped" : state.mode.rawValue,
+                journalBacklog: state.escrow.backlog,
+                reportedAt: Self.nowMillis(),
+                lastFallbackAt: state.lastFallbackAt
+            )
+        }
+        do {
+            try await self.escrow.report(report)
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// While sales go through Redis, a `PING` that goes unanswered for the probe timeout means Redis hangs (or the
+    /// network does): sales switch to escrow at once, without waiting for the client to give up its connections.
+    private func probe() async {
+        guard self.state.withLock({ $0.mode }) == .redis else { return }
+        do {
+            _ = try await self.client.execute(
+                RESPCommand("PING"),
+                options: RedisCommandOptions(timeout: self.configuration.probeTimeout, idempotent: true)
+            )
+        } catch let error where error.kind == .outcomeUnknown || (error.kind == .notSent && self.client.health != .up) {
+            self.enterFallback(because: "Redis did not answer a PING within \(self.configuration.probeTimeout): \(error.message)")
+        } catch {
+            // Redis answered, with an error: it is there. Or the PING found no room on connections that are all up:
+            // back-pressure, which the purchases' own deadlines deal with.
         }
     }
 
@@ -354,6 +444,7 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         let clock = ContinuousClock()
         let start = clock.now
         var conflicts = 0
+        var replaced: [Purchase] = []
         do {
             for (event, ofEvent) in Dictionary(grouping: sales, by: \.eventID) {
                 var index = 0
@@ -361,6 +452,7 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
                     let chunk = Array(ofEvent[index..<min(index + 500, ofEvent.count)])
                     let outcomes = try await self.escrow.settle(event: event, sales: chunk)
                     conflicts += outcomes.filter(\.isConflict).count
+                    replaced += zip(chunk, outcomes).filter { $0.1 == .replacedRedisSale }.map(\.0)
                     index += chunk.count
                 }
             }
@@ -370,6 +462,7 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
                 return state.escrow.unsettledSales
             }
             self.metrics.recordConflicts(conflicts)
+            if !replaced.isEmpty, let handler = self.replacedSalesHandler.withLock({ $0 }) { await handler(replaced) }
             // The mirror first: a crash between the two leaves sales in the journal that settle again harmlessly.
             try await self.saveMirror()
             try await self.journal.replace(with: remaining)

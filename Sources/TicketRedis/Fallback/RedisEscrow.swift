@@ -7,7 +7,7 @@ import TicketCore
 /// Every move is one Lua script, so a ticket is at every moment in exactly one place: the pool, one escrow, or
 /// the ledger. Only the instance named `instance` may sell from its escrow.
 public struct RedisEscrow: Sendable {
-    private let client: RedisClient
+    let client: RedisClient
     /// The instance whose escrow this is.
     public let instance: InstanceID
 
