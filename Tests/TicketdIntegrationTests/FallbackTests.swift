@@ -89,9 +89,8 @@ import Testing
         await buyers.value
         let statuses = await log.statuses
         print("fallback figures (SIGSTOP): switch \(switchMs) ms after the suspend, statuses \(statuses)")
-        // The client declares a silent connection dead after its keep-alive timeout (1 s), so the switch comes a
-        // little over a second after the hang; the issue asks for 1 s, which needs a faster hang detector.
-        #expect(switchMs <= 2000, "in fallback about a second after the hang")
+        // A PING every 100 ms that goes unanswered for 600 ms (FALLBACK_PROBE_*) switches to escrow.
+        #expect(switchMs <= 1000, "in fallback within a second of the hang")
         let sales = await log.acknowledged
         #expect(Set(sales.map(\.ticket)).count == sales.count, "no ticket acknowledged twice")
         #expect(try await redis.ledgerTickets(event: "1", purchases: sales.map(\.purchase)) == sales.map(\.ticket))
@@ -141,6 +140,8 @@ actor SaleLog {
 
     private(set) var acknowledged: [Sale] = []
     private(set) var statuses: [Int: Int] = [:]
+    /// Every purchase answered, whatever the answer.
+    var answered: Int { self.statuses.values.reduce(0, +) }
     private var stopped = false
 
     func stop() { self.stopped = true }
