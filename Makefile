@@ -108,6 +108,9 @@ bench-pdf: deps ## Purchases/s with the PDF renderer on vs off (wrk, 2000 connec
 bench-purchase-script: deps ## Redis CPU and memory per purchase of purchase.lua, driven by redis-benchmark
 	bash bench/purchase-script/run.sh
 
+bench-aof: deps ## What AOF durability costs a purchase: appendfsync always vs everysec vs off (redis-benchmark)
+	bash bench/aof/run.sh
+
 bench-purchase-instructions: deps ## Instructions Redis spends per purchase (callgrind): comparable on a busy machine
 	bash bench/purchase-script/instructions.sh
 
