@@ -29,11 +29,13 @@ public struct EscrowReleasePolicy: Sendable {
     public func refusal(report: InstanceReport?, others: [InstanceReport], now: Int64, redisStartedAt: Int64) -> String? {
         guard let report else { return "the instance never reported to Redis: nothing is known of its journal" }
         guard report.isSettled else {
-            return "its last report shows \(report.journalBacklog) unsettled fallback sales (mode \(report.mode)): restart it with its FALLBACK_DIR so it settles them"
+            return
+                "its last report shows \(report.journalBacklog) unsettled fallback sales (mode \(report.mode)): restart it with its FALLBACK_DIR so it settles them"
         }
         let silent = now - report.reportedAt
         guard silent >= self.goneAfterMillis else {
-            return "it reported \(silent) ms ago and looks alive (gone after \(self.goneAfterMillis) ms): stop it first; a graceful stop gives the escrow back"
+            return
+                "it reported \(silent) ms ago and looks alive (gone after \(self.goneAfterMillis) ms): stop it first; a graceful stop gives the escrow back"
         }
         if redisStartedAt > report.reportedAt {
             return "Redis restarted after its last report: it may have sold from escrow while Redis was down"

@@ -142,7 +142,10 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
     func eventIDs() async throws(TicketStoreError) -> [EventID] {
         let reply: RESPValue
         do {
-            reply = try await self.client.execute(RESPCommand("SMEMBERS", .string(EventKeys.eventIndex)), options: RedisCommandOptions(idempotent: true))
+            reply = try await self.client.execute(
+                RESPCommand("SMEMBERS", .string(EventKeys.eventIndex)),
+                options: RedisCommandOptions(idempotent: true)
+            )
         } catch {
             throw TicketStoreError("cannot list events: \(error.message)")
         }

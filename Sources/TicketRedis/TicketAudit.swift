@@ -105,7 +105,11 @@ struct TicketAudit {
             index += 2
         }
         let disagreeing = Set(recorded.keys).union(perUser.keys).filter { recorded[$0] != perUser[$0] }.sorted()
-        Self.report(disagreeing.map { "\($0) (count \(recorded[$0] ?? 0), ledger \(perUser[$0] ?? 0))" }, "per-user counts that disagree with the ledger", into: &problems)
+        Self.report(
+            disagreeing.map { "\($0) (count \(recorded[$0] ?? 0), ledger \(perUser[$0] ?? 0))" },
+            "per-user counts that disagree with the ledger",
+            into: &problems
+        )
 
         return AuditReport.EventAudit(
             eventID: self.event,

@@ -1,5 +1,5 @@
-import TicketCore
 import Testing
+import TicketCore
 
 @Suite struct EscrowReleasePolicyTests {
     let policy = EscrowReleasePolicy(goneAfterMillis: 30_000)

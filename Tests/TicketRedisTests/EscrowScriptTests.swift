@@ -1,9 +1,9 @@
 import Logging
 import RESPClient
 import RedisTestSupport
+import Testing
 import TicketCore
 import TicketRedis
-import Testing
 
 /// `escrow-take.lua`, `escrow-return.lua`, `settle.lua` and what the audit and the snapshot make of an escrow.
 @Suite struct EscrowScriptTests {

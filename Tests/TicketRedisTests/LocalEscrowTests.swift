@@ -1,5 +1,5 @@
-import TicketCore
 import Testing
+import TicketCore
 
 @testable import TicketRedis
 
@@ -14,19 +14,34 @@ import Testing
     @Test func sellsEachTicketOnceAndReplaysAPurchaseID() {
         var escrow = LocalEscrow(mirror: [self.block(["8", "9"])])
         let first = request("1")
-        guard case .sold(let sale) = escrow.sell(first) else { Issue.record("no sale"); return }
-        guard case .replay(let again) = escrow.sell(first) else { Issue.record("no replay"); return }
+        guard case .sold(let sale) = escrow.sell(first) else {
+            Issue.record("no sale")
+            return
+        }
+        guard case .replay(let again) = escrow.sell(first) else {
+            Issue.record("no replay")
+            return
+        }
         #expect(again == sale)
-        guard case .sold(let second) = escrow.sell(request("1")) else { Issue.record("no second sale"); return }
+        guard case .sold(let second) = escrow.sell(request("1")) else {
+            Issue.record("no second sale")
+            return
+        }
         #expect(Set([sale.ticketID, second.ticketID]) == ["8", "9"])
-        guard case .refused(let error) = escrow.sell(request("1")) else { Issue.record("sold a third"); return }
+        guard case .refused(let error) = escrow.sell(request("1")) else {
+            Issue.record("sold a third")
+            return
+        }
         #expect(error.code == .unavailable)
         #expect(escrow.backlog == 2 && escrow.durableSales.isEmpty)
     }
 
     @Test func redisListNeverOffersAnUnsettledTicketAgain() {
         var escrow = LocalEscrow(mirror: [self.block(["8", "9"])])
-        guard case .sold(let sale) = escrow.sell(request("1")) else { Issue.record("no sale"); return }
+        guard case .sold(let sale) = escrow.sell(request("1")) else {
+            Issue.record("no sale")
+            return
+        }
         escrow.journaled(sale)
         // Redis's list still holds the sold ticket until the sale is settled.
         escrow.replace(self.block(["7", "8", "9"]))
@@ -40,13 +55,22 @@ import Testing
         let sold = Purchase(purchaseID: .random(), eventID: self.event, ticketID: "9", userID: nil, purchasedAt: 1)
         var escrow = LocalEscrow(mirror: [self.block(["8", "9"])], journal: [sold])
         #expect(escrow.available[self.event] == 1 && escrow.durableSales == [sold])
-        guard case .sold(let sale) = escrow.sell(request("1")) else { Issue.record("no sale"); return }
+        guard case .sold(let sale) = escrow.sell(request("1")) else {
+            Issue.record("no sale")
+            return
+        }
         #expect(sale.ticketID == "8")
     }
 
     @Test func aNamedBuyerOfALimitedEventIsRefused() {
         var escrow = LocalEscrow(mirror: [self.block(["8"], limit: 2)])
-        guard case .refused = escrow.sell(request("1", user: "alice")) else { Issue.record("sold past a limit only Redis knows"); return }
-        guard case .sold = escrow.sell(request("1")) else { Issue.record("an anonymous buyer is served"); return }
+        guard case .refused = escrow.sell(request("1", user: "alice")) else {
+            Issue.record("sold past a limit only Redis knows")
+            return
+        }
+        guard case .sold = escrow.sell(request("1")) else {
+            Issue.record("an anonymous buyer is served")
+            return
+        }
     }
 }

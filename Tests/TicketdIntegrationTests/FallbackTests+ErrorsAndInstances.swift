@@ -1,7 +1,7 @@
 import Foundation
 import RedisTestSupport
-import TicketHTTP
 import Testing
+import TicketHTTP
 
 /// Issue 6, tests 3 and 4, and the fallback's admin routes.
 extension FallbackTests {
@@ -27,7 +27,9 @@ extension FallbackTests {
         // NOREPLICAS: every write, the pop included, is refused with an error.
         _ = try await redis.command(["CONFIG", "SET", "min-replicas-to-write", "1"])
         let refusedBefore = await log.statuses[503] ?? 0
-        try await waitUntil(timeout: .seconds(30), "purchases refused while Redis answers errors") { await (log.statuses[503] ?? 0) >= refusedBefore + 100 }
+        try await waitUntil(timeout: .seconds(30), "purchases refused while Redis answers errors") {
+            await (log.statuses[503] ?? 0) >= refusedBefore + 100
+        }
         _ = try await redis.command(["CONFIG", "SET", "min-replicas-to-write", "0"])
         _ = try await redis.command(["CONFIG", "SET", "maxmemory", "0"])
         let duringErrors = await log.acknowledged.count

@@ -1,7 +1,7 @@
 import Foundation
 import RedisTestSupport
-import TicketHTTP
 import Testing
+import TicketHTTP
 
 /// Redis fails under load; the real server keeps selling from its escrow, settles when Redis is back, and never
 /// sells a ticket twice (issue 6, tests 1, 2 and 5).

@@ -41,12 +41,20 @@ struct LocalEscrow: Sendable {
         if let earlier = self.unsettled[request.purchaseID] { return .replay(earlier.sale) }
         guard var block = self.blocks[request.eventID], !block.tickets.isEmpty else {
             return .refused(
-                PurchaseError(.unavailable, "Redis is unreachable and this instance holds no ticket of event \(request.eventID) in escrow; nothing was sold", nothingSent: true)
+                PurchaseError(
+                    .unavailable,
+                    "Redis is unreachable and this instance holds no ticket of event \(request.eventID) in escrow; nothing was sold",
+                    nothingSent: true
+                )
             )
         }
         if block.perUserLimit > 0, request.userID != nil {
             return .refused(
-                PurchaseError(.unavailable, "Redis is unreachable and event \(request.eventID) limits tickets per buyer, which only Redis can check; nothing was sold", nothingSent: true)
+                PurchaseError(
+                    .unavailable,
+                    "Redis is unreachable and event \(request.eventID) limits tickets per buyer, which only Redis can check; nothing was sold",
+                    nothingSent: true
+                )
             )
         }
         let ticket = block.tickets.removeLast()

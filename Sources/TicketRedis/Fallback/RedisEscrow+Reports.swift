@@ -12,7 +12,10 @@ extension RedisEscrow {
     /// Every instance's last report, by instance id; unreadable entries are left out.
     /// - Throws: ``RedisError`` when Redis cannot answer.
     public func reports() async throws(RedisError) -> [InstanceID: InstanceReport] {
-        let reply = try await self.client.execute(RESPCommand("HGETALL", .string(EventKeys.instanceReports)), options: RedisCommandOptions(idempotent: true))
+        let reply = try await self.client.execute(
+            RESPCommand("HGETALL", .string(EventKeys.instanceReports)),
+            options: RedisCommandOptions(idempotent: true)
+        )
         let fields = reply.array ?? []
         var reports: [InstanceID: InstanceReport] = [:]
         var index = 0
