@@ -24,9 +24,38 @@ final class PurchaseBatcher: Sendable {
     }
 
     /// One event's batches at Redis and the purchases waiting for the next.
+    ///
+    /// Changed only in place, through the dictionary's subscripts: a copy taken out of the dictionary would share
+    /// the deque's storage, and the next append would copy every waiting purchase.
     private struct EventQueue {
         var running = 0
         var waiting: Deque<Waiter> = []
+
+        /// Counts one more batch as running if fewer than `maxRunning` are, or else queues `waiter`.
+        /// - Returns: Whether `waiter` leads a batch now.
+        mutating func admit(_ waiter: Waiter, maxRunning: Int) -> Bool {
+            guard self.running < maxRunning else {
+                self.waiting.append(waiter)
+                return false
+            }
+            self.running += 1
+            return true
+        }
+
+        /// Takes up to `limit` waiting purchases, in arrival order.
+        mutating func take(upTo limit: Int) -> [Waiter] {
+            var taken: [Waiter] = []
+            taken.reserveCapacity(min(limit, self.waiting.count))
+            while taken.count < limit, let waiter = self.waiting.popFirst() { taken.append(waiter) }
+            return taken
+        }
+
+        /// A batch came back: the first waiting purchase leads the next one, or one batch fewer is running.
+        mutating func handOver() -> Waiter? {
+            if let waiter = self.waiting.popFirst() { return waiter }
+            self.running -= 1
+            return nil
+        }
     }
 
     /// How many batches of one event may be at Redis at once. Many: a waiting purchase that is told to lead
@@ -51,14 +80,10 @@ final class PurchaseBatcher: Sendable {
     func purchase(_ request: PurchaseRequest) async throws(PurchaseError) -> PurchaseResult {
         let turn = await withCheckedContinuation { (continuation: CheckedContinuation<Turn, Never>) in
             let leads = self.queues.withLock { queues in
-                var queue = queues[request.eventID, default: EventQueue()]
-                defer { queues[request.eventID] = queue }
-                guard queue.running < self.maxRunning else {
-                    queue.waiting.append(Waiter(request: request, continuation: continuation))
-                    return false
-                }
-                queue.running += 1
-                return true
+                queues[request.eventID, default: EventQueue()].admit(
+                    Waiter(request: request, continuation: continuation),
+                    maxRunning: self.maxRunning
+                )
             }
             if leads { continuation.resume(returning: .lead) }
         }
@@ -73,25 +98,15 @@ final class PurchaseBatcher: Sendable {
     /// Sends a batch led by `request`, answers the purchases it carried, and hands the turn to the next waiter.
     private func lead(_ request: PurchaseRequest) async -> Result<PurchaseResult, PurchaseError> {
         let followers = self.queues.withLock { queues in
-            var taken: [Waiter] = []
-            if var queue = queues[request.eventID] {
-                while taken.count < self.maxBatch - 1, let waiter = queue.waiting.popFirst() { taken.append(waiter) }
-                queues[request.eventID] = queue
-            }
-            return taken
+            queues[request.eventID]?.take(upTo: self.maxBatch - 1) ?? []
         }
         let results = await self.send(PurchaseBatch([request] + followers.map(\.request)))
         // The next leader is woken before the followers: its job then runs ahead of theirs, so Redis does not
         // sit idle while a busy executor works through the answers.
         let next = self.queues.withLock { queues -> Waiter? in
-            guard var queue = queues[request.eventID] else { return nil }
-            if let waiter = queue.waiting.popFirst() {
-                queues[request.eventID] = queue
-                return waiter
-            }
-            queue.running -= 1
-            queues[request.eventID] = queue.running == 0 ? nil : queue
-            return nil
+            let next = queues[request.eventID]?.handOver()
+            if queues[request.eventID]?.running == 0 { queues[request.eventID] = nil }
+            return next
         }
         next?.continuation.resume(returning: .lead)
         for (follower, result) in zip(followers, results.dropFirst()) {

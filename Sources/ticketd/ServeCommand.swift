@@ -34,7 +34,11 @@ struct ServeCommand: AsyncParsableCommand {
         ]
         MetricsSystem.bootstrap(factory)
 
-        let configuration = AppConfiguration(reader: reader)
+        var configuration = AppConfiguration(reader: reader)
+        if configuration.maxConnections == nil, let openFiles = FileDescriptorLimit.current() {
+            configuration.maxConnections = ConnectionLimit.maxConnections(openFiles: openFiles)
+        }
+        logger.info("accepting connections", metadata: ["max_connections": "\(configuration.maxConnections.map(String.init) ?? "unlimited")"])
         let redisURL = ConfigurationLoader.redisURL(reader)
         let client = RedisClient(configuration: try ConfigurationLoader.redisClientConfiguration(reader), logger: logger)
         let redisStore = RedisTicketStore(client: client, logger: logger)

@@ -60,7 +60,9 @@ import TicketHTTP
     }
 }
 
-/// The server out of file descriptors: it keeps serving the connections it has, refuses the rest, never crashes.
+/// The server short of file descriptors: it keeps serving the connections it has, lets the rest wait, never crashes.
+/// (Accepting until the descriptors ran out crashed it with SIGILL: libdispatch traps when it cannot open
+/// `/proc/<tid>/stat`.)
 @Suite(.serialized) struct FileDescriptorExhaustionTests {
     @Test func aServerLimitedToAFewDescriptorsSurvivesThousandsOfConnections() async throws {
         _ = FileDescriptorLimit.raiseToHardLimit()
@@ -83,7 +85,9 @@ import TicketHTTP
         }
         let served = outcomes.compactMap { $0 }
         #expect(!server.process.hasExited, "the server survived: \(server.output.suffix(2000))")
-        #expect(served.count > 0, "some buyers were served")
+        // It holds at most 192 connections (256 less its reserve); the others wait in the listen backlog, so
+        // every buyer is served in turn.
+        #expect(served.count == outcomes.count, "every buyer was served: \(served.count) of \(outcomes.count)")
         #expect(served.allSatisfy { $0 == 201 }, "a buyer who got an answer got a ticket")
         // Afterwards it serves as before.
         try await waitUntil(timeout: .seconds(30), "the server answers again") {

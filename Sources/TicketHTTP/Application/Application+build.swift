@@ -10,7 +10,8 @@ import TicketPDF
 public typealias TicketApplication = Application<RouterResponder<AppRequestContext>>
 
 /// Builds the ticketd HTTP application: the router of ``buildRouter(configuration:store:auditor:tickets:fallback:prometheus:)``
-/// served on `configuration.host:port` with `configuration.backlog`.
+/// served on `configuration.host:port` with `configuration.backlog`, holding at most `configuration.maxConnections`
+/// connections open at once.
 ///
 /// Run it with `runService()` (SIGTERM/SIGINT shut it down gracefully). The returned value is the concrete
 /// `Application`, so more services can still be added with `addServices(_:)` and setup with
@@ -60,7 +61,8 @@ public func buildApplication(
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: configuration.serverName,
-            backlog: configuration.backlog
+            backlog: configuration.backlog,
+            availableConnectionsDelegate: configuration.maxConnections.map { .maximum($0, logger: logger) }
         ),
         services: services,
         logger: logger

@@ -1,7 +1,7 @@
 import Configuration
 
 extension AppConfiguration {
-    /// Reads the configuration from `reader`, using the defaults of ``init(host:port:backlog:serverName:adminToken:environment:version:)``
+    /// Reads the configuration from `reader`, using the defaults of ``init(host:port:backlog:maxConnections:serverName:adminToken:environment:version:)``
     /// for missing keys.
     ///
     /// Configuration keys (environment variable names as `EnvironmentVariablesProvider` maps them: components joined
@@ -9,6 +9,8 @@ extension AppConfiguration {
     /// - `host` (`HOST`, string, default `"0.0.0.0"`): the address to bind to.
     /// - `port` (`PORT`, int, default `3049`): the port to listen on.
     /// - `http.backlog` (`HTTP_BACKLOG`, int, default `4096`): the listen backlog.
+    /// - `http.maxConnections` (`HTTP_MAX_CONNECTIONS`, int, default none): the most connections held open at
+    ///   once; `ticketd serve` derives one from the open-files limit when this is not set.
     /// - `http.serverName` (`HTTP_SERVER_NAME`, string, default `"ticketd"`): the `Server` header.
     /// - `admin.token` (`ADMIN_TOKEN`, string, secret, default none): the bearer token of the `/admin/` routes;
     ///   without it (or when empty) those routes are not registered.
@@ -22,6 +24,7 @@ extension AppConfiguration {
             host: reader.string(forKey: "host", default: defaults.host),
             port: reader.int(forKey: "port", default: defaults.port),
             backlog: reader.int(forKey: "http.backlog", default: defaults.backlog),
+            maxConnections: reader.int(forKey: "http.maxConnections"),
             serverName: reader.string(forKey: "http.serverName", default: defaults.serverName),
             adminToken: reader.string(forKey: "admin.token", isSecret: true),
             environment: reader.string(forKey: "app.env", default: defaults.environment),

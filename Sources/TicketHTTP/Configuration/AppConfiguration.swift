@@ -13,6 +13,9 @@ public struct AppConfiguration: Sendable {
     /// The listen backlog: connections the kernel queues before `accept`. High, because load tests open thousands
     /// of connections at once.
     public var backlog: Int
+    /// The most HTTP connections held open at once; further ones wait in the listen backlog. `nil`: no limit but
+    /// the open-files limit (see ``ConnectionLimit`` for why a server should have one).
+    public var maxConnections: Int?
     /// The `Server` response header.
     public var serverName: String
     /// The bearer token of the `/admin/` routes; `nil` (or empty) leaves those routes out entirely.
@@ -27,6 +30,7 @@ public struct AppConfiguration: Sendable {
         host: String = "0.0.0.0",
         port: Int = 3049,
         backlog: Int = 4096,
+        maxConnections: Int? = nil,
         serverName: String = "ticketd",
         adminToken: String? = nil,
         environment: String = "development",
@@ -35,6 +39,7 @@ public struct AppConfiguration: Sendable {
         self.host = host
         self.port = port
         self.backlog = backlog
+        self.maxConnections = maxConnections
         self.serverName = serverName
         self.adminToken = adminToken
         self.environment = environment

@@ -17,6 +17,13 @@ public enum FileDescriptorLimit {
         return (before, UInt64(limit.rlim_cur))
     }
 
+    /// The current (soft) limit; `nil` when the system does not say.
+    public static func current() -> UInt64? {
+        var limit = rlimit()
+        guard getrlimit(Self.resource, &limit) == 0 else { return nil }
+        return UInt64(limit.rlim_cur)
+    }
+
     #if canImport(Glibc)
     private static let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
     #else
