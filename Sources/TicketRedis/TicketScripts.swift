@@ -20,6 +20,9 @@ enum TicketScripts {
 
     /// The scripts of the purchase path, for `SCRIPT LOAD` at start-up (the seeder's load on first use).
     static let servingScripts = [purchase, snapshot]
+    /// The fallback's scripts, read from the bundle when the fallback opens: read on first use instead, a process
+    /// out of file descriptors by then would find them missing, which is fatal.
+    static let fallbackScripts = [escrowTake, escrowReturn, settle]
 
     private static func load(_ name: String) -> RedisScript {
         guard let url = Bundle.module.url(forResource: name, withExtension: "lua", subdirectory: "Scripts"),

@@ -64,6 +64,7 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         configuration: FallbackConfiguration,
         logger: Logger
     ) async throws -> FallbackTicketStore {
+        _ = TicketScripts.fallbackScripts
         let mirror = try await files.loadEscrow()
         let journal = try await files.loadJournal()
         let store = FallbackTicketStore(
