@@ -19,11 +19,11 @@ extension FallbackTests {
         let log = SaleLog()
         let buyers = Task { await log.buy(event: "1", through: client, buyers: 50) }
         try await waitUntil(timeout: .seconds(60), "200 sales through Redis") { await log.acknowledged.count >= 200 }
-        // OOM: commands that grow memory are refused. purchase.lua pops before it writes the ledger, and Redis lets
-        // a script that has written go on, so purchases may still sell; whatever they answer, nothing is doubled.
+        // OOM: purchase.lua (a `#!lua` script) is refused whole before it runs, so purchases answer 503.
         _ = try await redis.command(["CONFIG", "SET", "maxmemory", "1"])
-        let beforeOOM = await log.answered
-        try await waitUntil(timeout: .seconds(30), "purchases answered under OOM") { await log.answered >= beforeOOM + 200 }
+        let refusedBeforeOOM = await log.statuses[503] ?? 0
+        try await waitUntil(timeout: .seconds(30), "purchases refused under OOM") { await (log.statuses[503] ?? 0) >= refusedBeforeOOM + 100 }
+        _ = try await redis.command(["CONFIG", "SET", "maxmemory", "0"])
         // NOREPLICAS: every write, the pop included, is refused with an error.
         _ = try await redis.command(["CONFIG", "SET", "min-replicas-to-write", "1"])
         let refusedBefore = await log.statuses[503] ?? 0
@@ -31,7 +31,6 @@ extension FallbackTests {
             await (log.statuses[503] ?? 0) >= refusedBefore + 100
         }
         _ = try await redis.command(["CONFIG", "SET", "min-replicas-to-write", "0"])
-        _ = try await redis.command(["CONFIG", "SET", "maxmemory", "0"])
         let duringErrors = await log.acknowledged.count
         try await waitUntil(timeout: .seconds(60), "sales again once Redis accepts writes") { await log.acknowledged.count >= duringErrors + 200 }
         await log.stop()
