@@ -24,15 +24,19 @@ import TicketHTTP
         try await waitUntil(timeout: .seconds(20), "escrow of 1 % of 20000") { try await client.fallback()?.escrow["1"] == 200 }
 
         let log = SaleLog()
+        // 400 buyers, each purchase on a connection of its own. 5000 took 220 s on two shared cores, and the server,
+        // starved of CPU, switched to escrow before the kill (a PING unanswered for 600 ms): see the issue 6 notes.
         let buyers = Task { await log.buy(event: "1", through: client, buyers: 400) }
         try await waitUntil(timeout: .seconds(60), "1000 sales through Redis") { await log.acknowledged.count >= 1000 }
 
         let killedAt = Date()
+        let serverErrorsBeforeKill = await log.serverErrors
         redis.kill()
         try await waitUntil(timeout: .seconds(10), "fallback mode") { try await client.fallback()?.mode == "fallback" }
         let switchedAt = try #require(try await client.fallback()).since
         try await waitUntil(timeout: .seconds(30), "the escrow sold") { try await client.fallback()?.escrow["1"] == 0 }
         let soldDuringOutage = try #require(try await client.fallback()).fallbackSales
+        let serverErrorsWhileEscrowLasted = await log.serverErrors - serverErrorsBeforeKill
 
         let restartedAt = Date()
         try await redis.restart()
@@ -50,7 +54,8 @@ import TicketHTTP
         let statuses = await log.statuses
         let serverErrors = statuses.filter { $0.key >= 500 }.values.reduce(0, +)
         print(
-            "fallback figures: acknowledged during outage \(soldDuringOutage), total \(sales.count), statuses \(statuses), 5xx \(serverErrors),"
+            "fallback figures: acknowledged during outage \(soldDuringOutage), total \(sales.count), statuses \(statuses), 5xx \(serverErrors)"
+                + " (\(serverErrorsWhileEscrowLasted) between the kill and the escrow's last ticket),"
                 + " switch \(Int(Double(switchedAt) - killedAt.timeIntervalSince1970 * 1000)) ms,"
                 + " settle \(Int(settledAt.timeIntervalSince(restartedAt) * 1000)) ms after restart"
         )
@@ -140,6 +145,8 @@ actor SaleLog {
 
     private(set) var acknowledged: [Sale] = []
     private(set) var statuses: [Int: Int] = [:]
+    /// Purchases answered 5xx.
+    var serverErrors: Int { self.statuses.filter { $0.key >= 500 }.values.reduce(0, +) }
     /// Every purchase answered, whatever the answer.
     var answered: Int { self.statuses.values.reduce(0, +) }
     private var stopped = false
