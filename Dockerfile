@@ -28,9 +28,9 @@ RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get update -q \
     && apt-get install -y -q --no-install-recommends libhpdf-2.3.0 libqrencode4 fonts-dejavu-core curl ca-certificates tzdata \
     && rm -rf /var/lib/apt/lists/*
-# A user of its own; tickets/ and logs/ belong to it, so named volumes mounted there do too.
+# A user of its own; tickets/, logs/ and data/ (the fallback journal) belong to it, so named volumes mounted there do too.
 RUN useradd --user-group --system --create-home --home-dir /app --shell /usr/sbin/nologin ticketd \
-    && mkdir -p /app/tickets /app/logs \
+    && mkdir -p /app/tickets /app/logs /app/data \
     && chown -R ticketd:ticketd /app
 WORKDIR /app
 # The binary and the resource bundles (the Lua scripts) beside it, where Bundle.module looks.

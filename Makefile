@@ -9,6 +9,8 @@ SEED_TICKETS ?= 10000
 RELEASE_BIN = $(shell swift build -c release --show-bin-path 2>/dev/null)
 REDIS_DIR := .redis
 SWIFT_BUILD_FLAGS ?=
+# The fallback's suites, run by `make test-fallback` and as one group of `make test`, skipped by the other groups.
+FALLBACK_TESTS := EscrowScriptTests|LocalEscrowTests|FallbackJournalTests|EscrowReleasePolicyTests|FallbackTests
 
 # Debian packages the build, the tests and the benchmarks use, each checked by one file it installs.
 APT_PACKAGES := redis-server:/usr/bin/redis-server redis-tools:/usr/bin/redis-benchmark pkg-config:/usr/bin/pkg-config \
@@ -22,8 +24,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Test-only Python tools for `make test-deploy` (pytest, PyYAML, openapi-spec-validator, schemathesis), in a venv.
 DEPLOY_VENV := .venv-deploy
 
-.PHONY: help deps deploy-deps build test test-unit test-integration test-deploy run load load-full redis-up redis-down fuzz bench-redis-client \
-	bench-purchase bench-purchase-script bench-purchase-instructions bench-load-vs-wrk bench-pdf lint clean
+.PHONY: help deps deploy-deps build test test-unit test-integration test-fallback test-deploy run load load-full redis-up redis-down fuzz \
+	bench-redis-client bench-purchase bench-purchase-script bench-purchase-instructions bench-load-vs-wrk bench-pdf bench-aof lint clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -44,12 +46,13 @@ build: deps ## Build everything (debug)
 
 test: deps ## Run every test: unit, then integration against real redis-server processes (each group alone)
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests|TicketLoadTests|TicketPDFTests'
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests|TicketLoadTests|TicketPDFTests' --skip '$(FALLBACK_TESTS)'
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter RESPClientIntegrationTests
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketRedisTests
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketdIntegrationTests --skip 'LoadTesterTests|PDFTicketTests'
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketRedisTests --skip '$(FALLBACK_TESTS)'
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketdIntegrationTests --skip 'LoadTesterTests|PDFTicketTests|$(FALLBACK_TESTS)'
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter PDFTicketTests
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter LoadTesterTests
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter '$(FALLBACK_TESTS)'
 	$(MAKE) --no-print-directory test-deploy SKIP_SWIFT_BUILD=1
 
 test-unit: deps ## Run only the tests that need no Redis
@@ -57,6 +60,10 @@ test-unit: deps ## Run only the tests that need no Redis
 
 test-integration: deps ## Run only the tests against real redis-server processes
 	swift test $(SWIFT_BUILD_FLAGS) --filter 'RESPClientIntegrationTests|TicketRedisTests|TicketdIntegrationTests'
+
+test-fallback: deps ## Run the fallback tests: escrow scripts, journal, and Redis killed, hung and restarted under load
+	swift build --build-tests $(SWIFT_BUILD_FLAGS)
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter '$(FALLBACK_TESTS)'
 
 test-deploy: deps deploy-deps ## Check the Docker, compose, Prometheus, Grafana and OpenAPI files, against the live service
 	@[ -n "$(SKIP_SWIFT_BUILD)" ] || swift build $(SWIFT_BUILD_FLAGS) --product ticketd
@@ -120,6 +127,9 @@ bench-pdf: deps ## Purchases/s with the PDF renderer on vs off (wrk, 2000 connec
 
 bench-purchase-script: deps ## Redis CPU and memory per purchase of purchase.lua, driven by redis-benchmark
 	bash bench/purchase-script/run.sh
+
+bench-aof: deps ## What AOF durability costs a purchase: appendfsync always vs everysec vs off (redis-benchmark)
+	bash bench/aof/run.sh
 
 bench-purchase-instructions: deps ## Instructions Redis spends per purchase (callgrind): comparable on a busy machine
 	bash bench/purchase-script/instructions.sh

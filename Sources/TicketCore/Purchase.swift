@@ -8,19 +8,24 @@ public struct PurchaseRequest: Sendable, Hashable {
     public var purchaseID: PurchaseID
     /// When the purchase is made, in milliseconds since 1970.
     public var requestedAt: Int64
+    /// Whether no other request can carry this purchase id: it was chosen at random for this request, and the
+    /// buyer learns it only from the answer. Another request with the same id (a retry with the same
+    /// `Idempotency-Key`, perhaps on another instance) could hear a different answer for it.
+    public var purchaseIDIsPrivate: Bool
 
     /// Creates a request.
-    public init(eventID: EventID, userID: UserID?, purchaseID: PurchaseID, requestedAt: Int64) {
+    public init(eventID: EventID, userID: UserID?, purchaseID: PurchaseID, requestedAt: Int64, purchaseIDIsPrivate: Bool = false) {
         self.eventID = eventID
         self.userID = userID
         self.purchaseID = purchaseID
         self.requestedAt = requestedAt
+        self.purchaseIDIsPrivate = purchaseIDIsPrivate
     }
 
     /// Creates a request whose purchase id is derived from `idempotencyKey` when one is given, random otherwise.
     public init(eventID: EventID, userID: UserID?, idempotencyKey: IdempotencyKey?, requestedAt: Int64) {
         let purchaseID = idempotencyKey.map { PurchaseID.derived(event: eventID, user: userID, key: $0) } ?? .random()
-        self.init(eventID: eventID, userID: userID, purchaseID: purchaseID, requestedAt: requestedAt)
+        self.init(eventID: eventID, userID: userID, purchaseID: purchaseID, requestedAt: requestedAt, purchaseIDIsPrivate: idempotencyKey == nil)
     }
 }
 

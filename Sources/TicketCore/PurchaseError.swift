@@ -22,11 +22,19 @@ public struct PurchaseError: Error, Sendable, Hashable, CustomStringConvertible 
     public let code: Code
     /// Details for logs and for the buyer.
     public let message: String
+    /// Whether the store certainly never received the purchase (Redis unreachable before sending), so that
+    /// another store may sell in its place without any risk of a second sale under the same purchase id.
+    public let nothingSent: Bool
+    /// Whether the store may have sold the ticket after all (Redis received the purchase but its answer was lost):
+    /// the sale must be neither denied nor made a second time under this purchase id.
+    public let outcomeUnknown: Bool
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, nothingSent: Bool = false, outcomeUnknown: Bool = false) {
         self.code = code
         self.message = message
+        self.nothingSent = nothingSent
+        self.outcomeUnknown = outcomeUnknown
     }
 
     public var description: String { "\(self.code): \(self.message)" }

@@ -6,11 +6,14 @@ public struct StoreHealth: Sendable, Hashable, Codable {
     public var latencyMs: Double?
     /// A short explanation when not up.
     public var detail: String?
+    /// The fallback's mode, escrow and journal backlog, for a store that has one.
+    public var fallback: FallbackStatus?
 
     /// Creates a health report.
-    public init(status: String, latencyMs: Double? = nil, detail: String? = nil) {
+    public init(status: String, latencyMs: Double? = nil, detail: String? = nil, fallback: FallbackStatus? = nil) {
         self.status = status
         self.latencyMs = latencyMs
         self.detail = detail
+        self.fallback = fallback
     }
 }

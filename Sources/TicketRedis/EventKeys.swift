@@ -13,6 +13,9 @@ struct EventKeys: Sendable {
     let meta: String
     /// `event:{ID}:seeding`: a pool being built by the seeder, published atomically when complete.
     let seeding: String
+    /// `event:{ID}:escrows`: set of the instances holding an escrow of the event.
+    let escrows: String
+    private let prefix: String
 
     init(_ id: EventID) {
         // EventID's alphabet has no braces or colons, so the tag is exactly the id.
@@ -22,8 +25,16 @@ struct EventKeys: Sendable {
         self.users = prefix + "users"
         self.meta = prefix + "meta"
         self.seeding = prefix + "seeding"
+        self.escrows = prefix + "escrows"
+        self.prefix = prefix
     }
+
+    /// `event:{ID}:escrow:{instance}`: list of the tickets that only `instance` may sell (see `escrow-take.lua`).
+    func escrow(_ instance: InstanceID) -> String { self.prefix + "escrow:" + instance.rawValue }
 
     /// The set of every event id (outside any event's hash tag).
     static let eventIndex = "events"
+
+    /// `fallback:instances`: hash instance id → its last ``InstanceReport`` (outside any event's hash tag).
+    static let instanceReports = "fallback:instances"
 }

@@ -78,11 +78,12 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
         if outcomeUnknown || error.kind == .outcomeUnknown {
             return PurchaseError(
                 .unavailable,
-                "the ticket store did not answer in time; purchase \(purchaseID) may have been recorded: repeat the request with the same Idempotency-Key to learn its outcome"
+                "the ticket store did not answer in time; purchase \(purchaseID) may have been recorded: repeat the request with the same Idempotency-Key to learn its outcome",
+                outcomeUnknown: true
             )
         }
         if error.kind == .notSent {
-            return PurchaseError(.unavailable, "the ticket store is unreachable; nothing was sold (\(error.message))")
+            return PurchaseError(.unavailable, "the ticket store is unreachable; nothing was sold (\(error.message))", nothingSent: true)
         }
         return PurchaseError(.unavailable, "the ticket store refused the purchase: \(error.message)")
     }
@@ -95,7 +96,7 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
         do {
             reply = try await self.client.evalScript(
                 TicketScripts.snapshot,
-                keys: [.string(keys.meta), .string(keys.tickets), .string(keys.purchases)],
+                keys: [.string(keys.meta), .string(keys.tickets), .string(keys.purchases), .string(keys.escrows)],
                 options: RedisCommandOptions(idempotent: true)
             )
         } catch {
@@ -141,7 +142,10 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
     func eventIDs() async throws(TicketStoreError) -> [EventID] {
         let reply: RESPValue
         do {
-            reply = try await self.client.execute(RESPCommand("SMEMBERS", .string(EventKeys.eventIndex)), options: RedisCommandOptions(idempotent: true))
+            reply = try await self.client.execute(
+                RESPCommand("SMEMBERS", .string(EventKeys.eventIndex)),
+                options: RedisCommandOptions(idempotent: true)
+            )
         } catch {
             throw TicketStoreError("cannot list events: \(error.message)")
         }

@@ -32,6 +32,25 @@ struct TicketAudit {
         }
         Self.report(poolDuplicates, "tickets appear more than once in the pool", into: &problems)
 
+        // The escrows: every ticket in one of them only, and not in the pool.
+        var escrowed: [String: String] = [:]
+        var misplaced: [String] = []
+        for instance in (try await self.command("SMEMBERS", .string(keys.escrows)).array ?? []).compactMap(\.string) {
+            guard let id = InstanceID(instance) else {
+                problems.append("an escrow of an invalid instance id \(instance)")
+                continue
+            }
+            let tickets = try await self.command("LRANGE", .string(keys.escrow(id)), 0, -1).array ?? []
+            for ticket in tickets.compactMap(\.string) {
+                if pool.contains(ticket) {
+                    misplaced.append("\(ticket) (pool and escrow of \(instance))")
+                } else if let other = escrowed.updateValue(instance, forKey: ticket) {
+                    misplaced.append("\(ticket) (escrows of \(other) and \(instance))")
+                }
+            }
+        }
+        Self.report(misplaced, "escrowed tickets in more than one place", into: &problems)
+
         // The ledger: every record readable, every ticket sold once, none still in the pool.
         var sold: [String: String] = [:]
         var soldTwice: [String] = []
@@ -56,6 +75,7 @@ struct TicketAudit {
                 }
                 if let earlier = sold.updateValue(purchase, forKey: ticket) { soldTwice.append("\(ticket) (purchases \(earlier) and \(purchase))") }
                 if pool.contains(ticket) { soldAndAvailable.append(ticket) }
+                if let instance = escrowed[ticket] { soldAndAvailable.append("\(ticket) (escrow of \(instance))") }
                 if let user { perUser[user.rawValue, default: 0] += 1 }
             }
         } while cursor != "0"
@@ -65,10 +85,12 @@ struct TicketAudit {
 
         let soldCount = Int(try await self.command("HLEN", .string(keys.purchases)).integer ?? 0)
         if capacity >= 0 {
-            if pool.count + poolDuplicates.count + soldCount != capacity {
-                problems.append("seeded \(capacity) ≠ available \(pool.count + poolDuplicates.count) + sold \(soldCount)")
+            if pool.count + poolDuplicates.count + escrowed.count + soldCount != capacity {
+                problems.append(
+                    "seeded \(capacity) ≠ available \(pool.count + poolDuplicates.count) + escrowed \(escrowed.count) + sold \(soldCount)"
+                )
             }
-            let outside = pool.union(sold.keys).filter { Int($0).map { !(1...capacity).contains($0) } ?? true }
+            let outside = pool.union(sold.keys).union(escrowed.keys).filter { Int($0).map { !(1...capacity).contains($0) } ?? true }
             Self.report(outside.sorted(), "ticket ids outside 1…\(capacity)", into: &problems)
         }
 
@@ -83,9 +105,20 @@ struct TicketAudit {
             index += 2
         }
         let disagreeing = Set(recorded.keys).union(perUser.keys).filter { recorded[$0] != perUser[$0] }.sorted()
-        Self.report(disagreeing.map { "\($0) (count \(recorded[$0] ?? 0), ledger \(perUser[$0] ?? 0))" }, "per-user counts that disagree with the ledger", into: &problems)
+        Self.report(
+            disagreeing.map { "\($0) (count \(recorded[$0] ?? 0), ledger \(perUser[$0] ?? 0))" },
+            "per-user counts that disagree with the ledger",
+            into: &problems
+        )
 
-        return AuditReport.EventAudit(eventID: self.event, seeded: max(capacity, 0), available: pool.count + poolDuplicates.count, sold: soldCount, problems: problems)
+        return AuditReport.EventAudit(
+            eventID: self.event,
+            seeded: max(capacity, 0),
+            available: pool.count + poolDuplicates.count,
+            escrowed: escrowed.count,
+            sold: soldCount,
+            problems: problems
+        )
     }
 
     private func command(_ name: String, _ arguments: RESPArgument...) async throws(TicketStoreError) -> RESPValue {

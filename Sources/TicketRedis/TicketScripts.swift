@@ -11,9 +11,18 @@ enum TicketScripts {
     static let fillPool = load("fill-pool")
     /// Publishes a seeded pool with its description (`finish-seed.lua`).
     static let finishSeed = load("finish-seed")
+    /// Moves tickets from the pool into an instance's escrow (`escrow-take.lua`).
+    static let escrowTake = load("escrow-take")
+    /// Gives an instance's escrow back to the pool (`escrow-return.lua`).
+    static let escrowReturn = load("escrow-return")
+    /// Records fallback sales from a journal, idempotently (`settle.lua`).
+    static let settle = load("settle")
 
     /// The scripts of the purchase path, for `SCRIPT LOAD` at start-up (the seeder's load on first use).
     static let servingScripts = [purchase, snapshot]
+    /// The fallback's scripts, read from the bundle when the fallback opens: read on first use instead, a process
+    /// out of file descriptors by then would find them missing, which is fatal.
+    static let fallbackScripts = [escrowTake, escrowReturn, settle]
 
     private static func load(_ name: String) -> RedisScript {
         guard let url = Bundle.module.url(forResource: name, withExtension: "lua", subdirectory: "Scripts"),

@@ -4,11 +4,14 @@ import Logging
 import Metrics
 import Prometheus
 import RESPClient
+import ServiceLifecycle
+import TicketCore
 import TicketHTTP
 import TicketPDF
 import TicketRedis
 
-/// `ticketd serve` (the default): the HTTP API on `PORT` (3049), selling from Redis at `REDIS_URL`.
+/// `ticketd serve` (the default): the HTTP API on `PORT` (3049), selling from Redis at `REDIS_URL`, and from this
+/// instance's escrow while Redis cannot be reached (see `FallbackSettings`).
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Serve the HTTP API (the default command).")
 
@@ -38,26 +41,59 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("accepting connections", metadata: ["max_connections": "\(configuration.maxConnections.map(String.init) ?? "unlimited")"])
         let redisURL = ConfigurationLoader.redisURL(reader)
         let client = RedisClient(configuration: try ConfigurationLoader.redisClientConfiguration(reader), logger: logger)
-        let store = RedisTicketStore(client: client, logger: logger)
+        let redisStore = RedisTicketStore(client: client, logger: logger)
+        let store: any TicketStore & TicketAuditor & PurchaseLedger
+        var services: [any Service] = [client]
+        var fallbackStore: FallbackTicketStore?
+        let fallback = try FallbackSettings(reader: reader)
+        if fallback.enabled {
+            let files = try await FallbackFiles(directory: fallback.directory)
+            let instance: InstanceID
+            if let configured = fallback.instanceID {
+                instance = configured
+            } else {
+                instance = try await files.instanceID()
+            }
+            let opened = try await FallbackTicketStore.open(
+                redis: redisStore,
+                client: client,
+                files: files,
+                instance: instance,
+                configuration: fallback.configuration,
+                logger: logger
+            )
+            logger.info("fallback on", metadata: ["fallback.instance": "\(instance)", "fallback.dir": "\(fallback.directory)"])
+            store = opened
+            fallbackStore = opened
+            // Listed after the client, so it stops first: it settles and gives its escrow back while Redis is there.
+            services.append(opened)
+        } else {
+            store = redisStore
+        }
         let tickets = try TicketPDFService(
             configuration: TicketPDFConfiguration(reader: reader),
             signingKey: try ConfigurationLoader.ticketSigningKey(reader, logger: logger),
             store: store,
             logger: logger
         )
+        // A fallback sale that settled over Redis's own sale of its purchase id gets its ticket made again.
+        fallbackStore?.onReplacedSales { sales in
+            for sale in sales { await tickets.purchaseReplaced(sale) }
+        }
         let app = buildApplication(
             configuration: configuration,
             store: store,
             auditor: store,
             tickets: tickets,
+            fallback: fallbackStore,
             prometheus: registry,
             logger: logger,
-            services: [client],
+            services: services,
             onServerStarting: {
                 // Serve even if Redis is late: purchases answer 503 until it is up, and scripts load on first use.
                 do {
                     try await RedisSession.waitUntilUp(client, url: redisURL, timeout: .seconds(5))
-                    try await store.prepare()
+                    try await redisStore.prepare()
                 } catch {
                     logger.warning("Redis is not reachable yet; purchases fail with 503 until it is", metadata: ["error": "\(error)"])
                 }

@@ -17,6 +17,7 @@ COMPOSE_OVERRIDES = {
     "APP_ENV": "production",
     "LOG_FILE": "",  # JSON lines on stdout only: `docker-compose logs -f app`
     "PDF_OUTPUT_DIR": "/app/tickets",  # the `tickets` volume
+    "FALLBACK_DIR": "/app/data",  # the `fallback-data` volume
 }
 # Keys of env.example that are not the server's: the load tester's target.
 NOT_THE_SERVERS = {"TEST_URL"}
@@ -74,6 +75,7 @@ def test_app_port_healthcheck_and_limits(compose):
     assert app["depends_on"]["redis"]["condition"] == "service_healthy"
     assert app["depends_on"]["seed"]["condition"] == "service_completed_successfully"
     assert "tickets:/app/tickets" in app["volumes"]
+    assert "fallback-data:/app/data" in app["volumes"]
 
 
 def test_redis_is_durable_and_checked(compose):

@@ -10,15 +10,6 @@ import yaml
 
 from conftest import ROOT, TICKETS_PER_EVENT, buy, free_port, http, stop, wait_until
 
-# Fallback metrics come from the `fallback` branch, not merged yet. Each may be missing from the scrape only while
-# no file under Sources/ names it: once the branch lands, all of them must be there like any other metric.
-FALLBACK_METRICS = {
-    "ticketd_fallback_active",
-    "ticketd_fallback_sales_total",
-    "ticketd_fallback_escrow_tickets",
-    "ticketd_fallback_journal_backlog",
-    "ticketd_fallback_settle_conflicts_total",
-}
 PROMQL_WORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "offset", "bool", "inf", "nan"}
 
 
@@ -53,10 +44,6 @@ def scraped_sample_names(server) -> set[str]:
     return names
 
 
-def named_in_sources(name: str) -> bool:
-    return any(name in path.read_text(errors="replace") for path in (ROOT / "Sources").rglob("*.swift"))
-
-
 def test_metric_name_extraction():
     assert metric_names('histogram_quantile(0.99, sum by (le) (rate(a_bucket{route="/buy/{eventId}"}[1m])))') == {"a_bucket"}
     assert metric_names("1 - min(b) + max by (event) (deriv(c[1m]))") == {"b", "c"}
@@ -67,11 +54,7 @@ def test_every_dashboard_metric_is_in_a_live_scrape(live_server):
     queried = set().union(*(metric_names(expression) for expression in dashboard_queries()))
     assert "ticketd_event_tickets_sold" in queried and "redis_commands_total" in queried
     missing = queried - scraped_sample_names(live_server)
-    tolerated = {name for name in missing if name in FALLBACK_METRICS and not named_in_sources(name)}
-    assert missing - tolerated == set(), f"the dashboard queries metrics the service does not export: {sorted(missing - tolerated)}"
-    assert {name for name in queried - FALLBACK_METRICS if name.startswith("ticketd_fallback_")} == set(), (
-        "a new fallback metric in the dashboard: add it to FALLBACK_METRICS only if it comes from the fallback branch"
-    )
+    assert missing == set(), f"the dashboard queries metrics the service does not export: {sorted(missing)}"
 
 
 @pytest.fixture(scope="module")

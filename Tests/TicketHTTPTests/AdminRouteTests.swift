@@ -7,10 +7,10 @@ import TicketCore
 @testable import TicketHTTP
 
 @Suite struct AdminRouteTests {
-    static let cleanReport = AuditReport(events: [.init(eventID: EventID("1")!, seeded: 3, available: 2, sold: 1, problems: [])])
+    static let cleanReport = AuditReport(events: [.init(eventID: EventID("1")!, seeded: 3, available: 2, escrowed: 0, sold: 1, problems: [])])
     static let dirtyReport = AuditReport(events: [
-        .init(eventID: EventID("1")!, seeded: 3, available: 2, sold: 1, problems: []),
-        .init(eventID: EventID("2")!, seeded: 3, available: 2, sold: 2, problems: ["ticket 2-1 both sold and available"]),
+        .init(eventID: EventID("1")!, seeded: 3, available: 2, escrowed: 0, sold: 1, problems: []),
+        .init(eventID: EventID("2")!, seeded: 3, available: 2, escrowed: 0, sold: 2, problems: ["ticket 2-1 both sold and available"]),
     ])
 
     @Test func withoutTokenAdminRoutesDoNotExist() async throws {

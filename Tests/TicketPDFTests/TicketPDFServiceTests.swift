@@ -88,6 +88,21 @@ import TicketCore
         }
     }
 
+    @Test func aReplacedPurchaseIsRenderedAgainOverItsOldTicket() async throws {
+        let service = try self.service(workers: 0)
+        let first = self.sale(7)
+        try await self.whileRunning(service) {
+            let old = try #require(try await service.ticket(for: first.purchaseID))
+            // Settling kept another ticket for the same purchase id: the file showing ticket 7 must go.
+            var replaced = first
+            replaced.ticketID = "8"
+            await service.purchaseReplaced(replaced)
+            let now = try #require(try service.archive.read(first.purchaseID))
+            #expect(now != old)
+            #expect(try await service.ticket(for: first.purchaseID) == now, "served from the new file")
+        }
+    }
+
     @Test func aDownloadRendersOnDemandAndTheTicketCarriesAValidToken() async throws {
         let service = try self.service(workers: 0)
         let sale = self.sale(42)

@@ -1,7 +1,7 @@
 import Foundation
 import RedisTestSupport
-import TicketHTTP
 import Testing
+import TicketHTTP
 
 /// The real server on a real socket and a real Redis, raced by thousands of connections at once.
 @Suite(.serialized) struct ConcurrentPurchaseTests {
@@ -14,7 +14,11 @@ import Testing
         #expect(seeded.status == 0, "\(seeded.output)")
         // This test is about exactness, not deadlines: on a machine loaded by other work a purchase must not
         // time out (and answer 503) while Redis still sells.
-        let server = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: ["REDIS_COMMAND_TIMEOUT_MS": "60000"])
+        let server = try await TicketdProcess.serve(
+            redisURL: redis.url,
+            directory: redis.directory,
+            environment: ["REDIS_COMMAND_TIMEOUT_MS": "60000"]
+        )
         defer { server.stop() }
         let client = RawHTTPClient(host: "127.0.0.1", port: server.port)
 
@@ -36,7 +40,10 @@ import Testing
         let statuses = Dictionary(grouping: responses.map(\.1), by: \.status).mapValues(\.count)
         let unexpected = responses.map(\.1).first { ![201, 409].contains($0.status) }
         #expect(sold.count == 2000, "statuses: \(statuses); for example: \(unexpected?.body ?? "none")")
-        #expect(first.filter { $0.status == 409 }.count == 3000, "everyone else hears sold out; statuses: \(statuses); for example: \(unexpected?.body ?? "none")")
+        #expect(
+            first.filter { $0.status == 409 }.count == 3000,
+            "everyone else hears sold out; statuses: \(statuses); for example: \(unexpected?.body ?? "none")"
+        )
         let refusedSecond = second.first { $0.status != 201 }
         #expect(second.allSatisfy { $0.status == 201 }, "event 2: \(refusedSecond.map { "\($0.status) \($0.body)" } ?? "")")
         let tickets = try (sold + second.filter { $0.status == 201 }).map { response in

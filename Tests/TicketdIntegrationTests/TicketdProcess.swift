@@ -31,6 +31,7 @@ struct TicketdProcess: Sendable {
         let logFile = directory + "/ticketd.out"
         var variables = [
             "PORT": "\(port)", "HOST": "127.0.0.1", "REDIS_URL": redisURL, "LOG_LEVEL": "warning", "LOG_FILE": "",
+            "FALLBACK_DIR": directory + "/ticketd-data",
             "PDF_OUTPUT_DIR": directory + "/tickets",
         ]
         variables.merge(environment) { $1 }

@@ -9,7 +9,7 @@ import TicketPDF
 /// The application `buildApplication` returns: Hummingbird's `Application` over ticketd's router.
 public typealias TicketApplication = Application<RouterResponder<AppRequestContext>>
 
-/// Builds the ticketd HTTP application: the router of ``buildRouter(configuration:store:auditor:tickets:prometheus:)``
+/// Builds the ticketd HTTP application: the router of ``buildRouter(configuration:store:auditor:tickets:fallback:prometheus:)``
 /// served on `configuration.host:port` with `configuration.backlog`, holding at most `configuration.maxConnections`
 /// connections open at once.
 ///
@@ -23,6 +23,8 @@ public typealias TicketApplication = Application<RouterResponder<AppRequestConte
 ///   - auditor: Checks the books for `GET /admin/audit`; `nil` leaves that route out.
 ///   - tickets: PDF tickets: told of every sale, and serving `/tickets/…` and the PDF admin routes; it and its
 ///     periodic cleanup run as services of the application. `nil` leaves those routes out.
+///   - fallback: The fallback's admin operations for `POST /admin/seed-fallback` and `POST /admin/escrow/release`;
+///     `nil` leaves those routes out.
 ///   - prometheus: The registry `/metrics` emits; this instance's metrics are recorded into it. Bootstrap the
 ///     process's `MetricsSystem` with a `PrometheusMetricsFactory` over the same registry so that library metrics
 ///     (the Redis client's) appear too.
@@ -35,12 +37,20 @@ public func buildApplication(
     store: any TicketStore,
     auditor: (any TicketAuditor)?,
     tickets: TicketPDFService? = nil,
+    fallback: (any FallbackAdministration)? = nil,
     prometheus: PrometheusCollectorRegistry,
     logger: Logger,
     services: [any Service] = [],
     onServerStarting: (@Sendable () async throws -> Void)? = nil
 ) -> TicketApplication {
-    let router = buildRouter(configuration: configuration, store: store, auditor: auditor, tickets: tickets, prometheus: prometheus)
+    let router = buildRouter(
+        configuration: configuration,
+        store: store,
+        auditor: auditor,
+        tickets: tickets,
+        fallback: fallback,
+        prometheus: prometheus
+    )
     var services = services
     if let tickets {
         services.append(tickets)
@@ -75,16 +85,18 @@ public func buildApplication(
 /// | `POST /tickets/verify` | checks a QR code's token (``TicketVerificationResponse``); only with `tickets` |
 /// | `GET /admin/audit` | the store's audit; only with an admin token and an auditor, behind ``AdminAuthMiddleware`` |
 /// | `GET /admin/pdf-stats`, `POST /admin/cleanup-tickets` | PDF ticket files and backlog, cleanup; admin token and `tickets` |
+/// | `POST /admin/seed-fallback`, `POST /admin/escrow/release` | escrow top-up, release of a gone instance's escrow; admin token and `fallback` |
 ///
 /// Every error, including an unknown path (404) and a known path with another method (405 with `Allow`), is an
 /// `application/problem+json` body (see ``ProblemType``).
 ///
-/// - Parameters: as for ``buildApplication(configuration:store:auditor:tickets:prometheus:logger:services:onServerStarting:)``.
+/// - Parameters: as for ``buildApplication(configuration:store:auditor:tickets:fallback:prometheus:logger:services:onServerStarting:)``.
 public func buildRouter(
     configuration: AppConfiguration,
     store: any TicketStore,
     auditor: (any TicketAuditor)?,
     tickets: TicketPDFService? = nil,
+    fallback: (any FallbackAdministration)? = nil,
     prometheus: PrometheusCollectorRegistry
 ) -> Router<AppRequestContext> {
     let info = ServiceInfo(version: configuration.version)
@@ -126,6 +138,11 @@ public func buildRouter(
             let ticketAdmin = TicketAdminController(tickets: tickets)
             adminRoutes.add(.get, "/pdf-stats", use: ticketAdmin.statistics)
             adminRoutes.add(.post, "/cleanup-tickets", use: ticketAdmin.cleanUp)
+        }
+        if let fallback {
+            let fallbackAdmin = FallbackAdminController(fallback: fallback)
+            adminRoutes.add(.post, "/seed-fallback", use: fallbackAdmin.seed)
+            adminRoutes.add(.post, "/escrow/release", use: fallbackAdmin.release)
         }
         adminRoutes.addMethodNotAllowedResponders()
         // Any other path under /admin/ is a 404, but only once authenticated: unauthenticated callers learn nothing.

@@ -18,6 +18,7 @@ import HTTPTypes
 /// | ``methodNotAllowed`` | 405 | `https://ticketd.dev/problems/method-not-allowed` |
 /// | ``soldOut`` | 409 | `https://ticketd.dev/problems/sold-out` |
 /// | ``auditFailed`` | 409 | `https://ticketd.dev/problems/audit-failed` |
+/// | ``escrowReleaseRefused`` | 409 | `https://ticketd.dev/problems/escrow-release-refused` |
 /// | ``unsupportedMediaType`` | 415 | `https://ticketd.dev/problems/unsupported-media-type` |
 /// | ``internalError`` | 500 | `https://ticketd.dev/problems/internal-error` |
 /// | ``ticketRenderFailed`` | 500 | `https://ticketd.dev/problems/ticket-render-failed` |
@@ -81,6 +82,13 @@ public struct ProblemType: Sendable, Hashable {
     public static let soldOut = ProblemType(slug: "sold-out", title: "Sold out", status: .conflict)
     /// The ticket books do not balance; the `events` member carries the audit.
     public static let auditFailed = ProblemType(slug: "audit-failed", title: "Audit found problems", status: .conflict)
+    /// Another instance's escrow was not released: its journal may hold unsettled sales; the `refusal` member says
+    /// why, and `force=true` releases it anyway.
+    public static let escrowReleaseRefused = ProblemType(
+        slug: "escrow-release-refused",
+        title: "Escrow release refused",
+        status: .conflict
+    )
     /// The body has a content type other than JSON.
     public static let unsupportedMediaType = ProblemType(
         slug: "unsupported-media-type",

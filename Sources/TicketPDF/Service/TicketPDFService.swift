@@ -85,6 +85,35 @@ public final class TicketPDFService: Service, Sendable {
         self.metrics.recordBacklog(self.backlogCount)
     }
 
+    /// The ledger's record of `purchase` changed (a fallback sale settled over Redis's own sale of the same
+    /// purchase id): its ticket is rendered again now and replaces any file already rendered, which may show the
+    /// other ticket. When that render fails the old file is deleted, so a download renders from the ledger.
+    public func purchaseReplaced(_ purchase: Purchase) async {
+        do {
+            _ = try await self.render(purchase, on: self.foregroundPool, trigger: .onDemand)
+            self.logger.notice(
+                "purchase replaced in the ledger; its ticket is rendered again",
+                metadata: ["purchase_id": "\(purchase.purchaseID)", "ticket_id": "\(purchase.ticketID)"]
+            )
+            return
+        } catch {
+            self.logger.warning(
+                "cannot render a replaced purchase's ticket now; its old ticket is deleted",
+                metadata: ["purchase_id": "\(purchase.purchaseID)", "error": "\(error)"]
+            )
+        }
+        let archive = self.archive
+        let removed = try? await self.onForegroundPool { () -> Result<Bool, TicketArchiveError> in
+            Result { () throws(TicketArchiveError) in try archive.remove(purchase.purchaseID) }
+        }
+        if case .failure(let error) = removed {
+            self.logger.error(
+                "cannot delete the ticket of a replaced purchase",
+                metadata: ["purchase_id": "\(purchase.purchaseID)", "error": "\(error)"]
+            )
+        }
+    }
+
     // MARK: Service
 
     /// Renders the backlog until graceful shutdown; then lets the renders in progress finish and stops the threads.

@@ -96,6 +96,17 @@ public struct TicketArchive: Sendable {
         }
     }
 
+    /// Deletes `id`'s ticket, if there is one.
+    /// - Returns: whether a file was deleted.
+    /// - Throws: ``TicketArchiveError`` when the file exists but cannot be deleted.
+    @discardableResult
+    public func remove(_ id: PurchaseID) throws(TicketArchiveError) -> Bool {
+        let path = self.path(of: id)
+        if unlink(path) == 0 { return true }
+        if errno == ENOENT { return false }
+        throw TicketArchiveError(operation: "unlink", path: path, errno: errno)
+    }
+
     /// Creates `path` and any missing parents (`mkdir -p`).
     private func makeDirectories(_ path: String) throws(TicketArchiveError) {
         if mkdir(path, 0o755) == 0 || errno == EEXIST { return }

@@ -1,0 +1,508 @@
+import Foundation
+import Logging
+import RESPClient
+import ServiceLifecycle
+import Synchronization
+import TicketCore
+
+/// A ticket store that sells through Redis while it can, and from this instance's own escrow while it cannot,
+/// without ever selling a ticket twice.
+///
+/// - While Redis is up it sells through ``RedisTicketStore`` and keeps, per event, a small block of tickets moved
+///   out of the shared pool into this instance's escrow (``RedisEscrow``), mirrored in memory and on disk.
+/// - When the client reports Redis down, or a purchase fails before it was sent, it sells from that escrow,
+///   which no other instance may touch, and answers only once the sale is `fsync`'d in the local journal.
+/// - When Redis is back it settles the journal (idempotently by purchase id), and only then sells through Redis
+///   again. When an event's pool runs low it gives its escrow back, so sold out stays exact.
+///
+/// Run it as a `Service` listed after the Redis client (it stops first): on graceful shutdown it settles and
+/// gives its escrow back. Create it with ``open(redis:client:files:instance:configuration:logger:)``.
+public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
+    private struct State {
+        var escrow: LocalEscrow
+        var mode: FallbackMode
+        var since: Int64
+        var fallbackSales = 0
+        var settleConflicts = 0
+        /// When the latest stay in fallback began (0 if never), for this instance's report in Redis.
+        var lastFallbackAt: Int64 = 0
+        var refreshQueued = false
+        /// Settling before the switch back to Redis: no new sale from escrow, so the journal can empty.
+        var draining = false
+        /// Shutting down: the escrow is being given back and must not be topped up again.
+        var stopping = false
+    }
+
+    private enum Job {
+        case refresh
+        case seed(CheckedContinuation<Bool, Never>)
+        case giveBack(EventID, CheckedContinuation<Void, Never>)
+        case shutdown
+    }
+
+    let redis: RedisTicketStore
+    private let client: RedisClient
+    let escrow: RedisEscrow
+    private let files: FallbackFiles
+    private let journal: FallbackJournal
+    let configuration: FallbackConfiguration
+    let logger: Logger
+    private let metrics = FallbackMetrics()
+    private let state: Mutex<State>
+    private let jobs: AsyncStream<Job>
+    private let jobInput: AsyncStream<Job>.Continuation
+    private let replacedSalesHandler = Mutex<(@Sendable ([Purchase]) async -> Void)?>(nil)
+
+    /// Opens the store: reads the escrow mirror and the journal from `files`. With unsettled sales in the
+    /// journal it starts in fallback mode and settles them as soon as Redis answers.
+    /// - Throws: ``FallbackStorageError`` or a decoding error when the files cannot be read.
+    public static func open(
+        redis: RedisTicketStore,
+        client: RedisClient,
+        files: FallbackFiles,
+        instance: InstanceID,
+        configuration: FallbackConfiguration,
+        logger: Logger
+    ) async throws -> FallbackTicketStore {
+        _ = TicketScripts.fallbackScripts
+        let mirror = try await files.loadEscrow()
+        let journal = try await files.loadJournal()
+        let store = FallbackTicketStore(
+            redis: redis,
+            client: client,
+            escrow: RedisEscrow(client: client, instance: instance),
+            files: files,
+            local: LocalEscrow(mirror: mirror, journal: journal),
+            configuration: configuration,
+            logger: logger
+        )
+        if !journal.isEmpty {
+            logger.warning(
+                "the journal holds fallback sales not yet recorded in Redis; selling from escrow until they are settled",
+                metadata: ["fallback.journal_backlog": "\(journal.count)", "fallback.instance": "\(instance)"]
+            )
+        }
+        return store
+    }
+
+    private init(
+        redis: RedisTicketStore,
+        client: RedisClient,
+        escrow: RedisEscrow,
+        files: FallbackFiles,
+        local: LocalEscrow,
+        configuration: FallbackConfiguration,
+        logger: Logger
+    ) {
+        self.redis = redis
+        self.client = client
+        self.escrow = escrow
+        self.files = files
+        self.journal = FallbackJournal(files: files)
+        self.configuration = configuration
+        self.logger = logger
+        let now = Self.nowMillis()
+        var state = State(escrow: local, mode: local.backlog > 0 ? .fallback : .redis, since: now)
+        if state.mode == .fallback { state.lastFallbackAt = now }
+        self.state = Mutex(state)
+        let (jobs, jobInput) = AsyncStream.makeStream(of: Job.self)
+        self.jobs = jobs
+        self.jobInput = jobInput
+    }
+
+    /// Calls `handler` with the fallback sales that settled over Redis's own sale of the same purchase id (whose
+    /// ticket went back to the pool), so that whatever was derived from Redis's sale (a PDF ticket) is made again.
+    public func onReplacedSales(_ handler: @escaping @Sendable ([Purchase]) async -> Void) {
+        self.replacedSalesHandler.withLock { $0 = handler }
+    }
+
+    // MARK: Status
+
+    /// Where sales come from now, the escrow and the journal backlog.
+    public var status: FallbackStatus {
+        self.state.withLock { state in
+            FallbackStatus(
+                mode: state.mode,
+                since: state.since,
+                instanceID: self.escrow.instance,
+                escrow: Dictionary(uniqueKeysWithValues: state.escrow.available.map { ($0.key.rawValue, $0.value) }),
+                journalBacklog: state.escrow.backlog,
+                fallbackSales: state.fallbackSales,
+                settleConflicts: state.settleConflicts
+            )
+        }
+    }
+
+    /// The fallback sale of purchase `id` that Redis has not recorded yet, if there is one.
+    func unsettledSale(_ id: PurchaseID) -> Purchase? {
+        self.state.withLock { $0.escrow.unsettledSale(id) }
+    }
+
+    // MARK: Purchases
+
+    public func purchase(_ request: PurchaseRequest) async throws(PurchaseError) -> PurchaseResult {
+        // A purchase id answered from escrow keeps that answer until it is settled, whatever Redis would say.
+        if let earlier = self.unsettledSale(request.purchaseID) { return PurchaseResult(purchase: earlier, isReplay: true) }
+        if self.state.withLock({ $0.mode }) == .fallback {
+            do {
+                return try await self.sellFromEscrow(request)
+            } catch let error where error.nothingSent {
+                // The escrow cannot sell this one (none of the event, a per-user limit, switching back) and nothing
+                // was journaled for it: Redis may answer after all, and fails fast when it cannot.
+                return try await self.redis.purchase(request)
+            }
+        }
+        do {
+            return try await self.redis.purchase(request)
+        } catch let error where error.nothingSent && self.client.health != .up {
+            // Not sent with every connection up is back-pressure (too many commands in flight), not a failing
+            // Redis: that purchase answers 503 and sales stay with Redis.
+            self.enterFallback(because: error.message)
+            return try await self.sellFromEscrow(request)
+        } catch let unknown where unknown.outcomeUnknown && request.purchaseIDIsPrivate {
+            // Redis may have sold under this id, but no one else can ask for it (a random id the buyer has not
+            // seen): the answer from escrow is the only one that reaches anyone, and settling keeps it over
+            // Redis's (settle.lua gives Redis's ticket back). With an Idempotency-Key a retry could hear Redis's
+            // answer elsewhere, so that purchase keeps its 503.
+            do {
+                return try await self.sellFromEscrow(request)
+            } catch {
+                // Nothing came from escrow; what Redis did is still unknown.
+                throw unknown
+            }
+        } catch let error where error.code == .soldOut && self.state.withLock({ $0.escrow.holds(request.eventID) }) {
+            // The pool is empty but this instance holds some of the event: give it back and ask again, so that
+            // no buyer hears sold out while a ticket is left.
+            await withCheckedContinuation { continuation in
+                if case .terminated = self.jobInput.yield(.giveBack(request.eventID, continuation)) { continuation.resume() }
+            }
+            return try await self.redis.purchase(request)
+        }
+    }
+
+    /// Sells from this instance's escrow and answers once the sale is in the journal on disk.
+    private func sellFromEscrow(_ request: PurchaseRequest) async throws(PurchaseError) -> PurchaseResult {
+        let outcome = self.state.withLock { state -> LocalEscrow.Sale in
+            guard state.draining else { return state.escrow.sell(request) }
+            if let earlier = state.escrow.unsettledSale(request.purchaseID) { return .replay(earlier) }
+            return .refused(Self.switchingBack)
+        }
+        switch outcome {
+        case .refused(let error):
+            throw error
+        case .replay(let sale):
+            return PurchaseResult(purchase: sale, isReplay: true)
+        case .sold(let sale):
+            do {
+                try await self.journal.append(sale)
+            } catch {
+                self.state.withLock { $0.escrow.abandon(sale) }
+                self.logger.error("cannot journal a fallback sale; it is refused", metadata: ["error": "\(error)"])
+                throw PurchaseError(.unavailable, "Redis is unreachable and the local journal cannot be written; nothing was sold")
+            }
+            self.state.withLock { state in
+                state.escrow.journaled(sale)
+                state.fallbackSales += 1
+            }
+            self.metrics.recordSale()
+            return PurchaseResult(purchase: sale, isReplay: false)
+        }
+    }
+
+    private static let switchingBack = PurchaseError(
+        .unavailable,
+        "switching back to Redis after settling this instance's fallback sales; nothing was sold, try again",
+        nothingSent: true
+    )
+
+    private func enterFallback(because reason: String) {
+        let switched = self.state.withLock { state in
+            guard state.mode == .redis else { return false }
+            state.mode = .fallback
+            state.since = Self.nowMillis()
+            state.lastFallbackAt = state.since
+            return true
+        }
+        guard switched else { return }
+        self.metrics.update(self.status)
+        self.logger.warning(
+            """
+            switching to FALLBACK: Redis cannot be reached, selling from this instance's escrow; until they are settled \
+            in Redis, these sales exist only in the local journal (\(self.files.journalPath)): losing this disk before \
+            then loses them
+            """,
+            metadata: ["fallback.reason": "\(reason)", "fallback.instance": "\(self.escrow.instance)", "fallback.escrow": "\(self.status.escrow)"]
+        )
+    }
+
+    // MARK: Events, health, audit
+
+    public func event(_ id: EventID) async throws(TicketStoreError) -> EventSnapshot? { try await self.redis.event(id) }
+
+    public func events() async throws(TicketStoreError) -> [EventSnapshot] { try await self.redis.events() }
+
+    /// Redis's health with the fallback's status; while sales go on from escrow, a down Redis makes the store
+    /// `degraded`, not `down`.
+    public func health() async -> StoreHealth {
+        var health = await self.redis.health()
+        let status = self.status
+        health.fallback = status
+        if status.mode == .fallback, health.status == "down" {
+            health.status = "degraded"
+            health.detail = "selling from this instance's escrow: \(health.detail ?? "Redis is unreachable")"
+        }
+        return health
+    }
+
+    public func audit() async throws(TicketStoreError) -> AuditReport { try await self.redis.audit() }
+
+    // MARK: Service
+
+    /// Keeps the escrow topped up, follows Redis's health, settles the journal; on graceful shutdown settles and
+    /// gives the escrow back.
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await health in self.client.healthUpdates() {
+                        if health == .down {
+                            self.enterFallback(because: "the Redis client reports Redis down")
+                        } else {
+                            self.requestRefresh()
+                        }
+                    }
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        self.requestRefresh()
+                        try? await Task.sleep(for: self.configuration.refreshInterval)
+                    }
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: self.configuration.probeInterval)
+                        await self.probe()
+                    }
+                }
+                for await job in self.jobs {
+                    defer { self.metrics.update(self.status) }
+                    switch job {
+                    case .refresh:
+                        self.state.withLock { $0.refreshQueued = false }
+                        await self.refresh()
+                    case .seed(let continuation):
+                        continuation.resume(returning: await self.refresh())
+                    case .giveBack(let event, let continuation):
+                        await self.giveBack(event)
+                        continuation.resume()
+                    case .shutdown:
+                        self.state.withLock { $0.stopping = true }
+                        await self.settleAndSwitchBack()
+                        for event in self.state.withLock({ $0.escrow.events }) { await self.giveBack(event) }
+                        await self.report(stopped: true)
+                        self.jobInput.finish()
+                    }
+                }
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.jobInput.yield(.shutdown)
+        }
+    }
+
+    /// Runs a refresh now, after the jobs queued before it. Returns whether it reached Redis throughout.
+    func refreshNow() async -> Bool {
+        await withCheckedContinuation { continuation in
+            if case .terminated = self.jobInput.yield(.seed(continuation)) { continuation.resume(returning: false) }
+        }
+    }
+
+    private func requestRefresh() {
+        let queue = self.state.withLock { state in
+            guard !state.refreshQueued else { return false }
+            state.refreshQueued = true
+            return true
+        }
+        if queue { self.jobInput.yield(.refresh) }
+    }
+
+    /// Settles the journal, switches back to Redis once it is empty, then tops the escrow up or gives it back, and
+    /// reports to Redis. Returns whether all of that reached Redis.
+    @discardableResult
+    private func refresh() async -> Bool {
+        guard !self.state.withLock({ $0.stopping }) else { return false }
+        guard await self.settleAndSwitchBack() else {
+            await self.report(stopped: false)
+            return false
+        }
+        do {
+            var changed = false
+            for event in try await self.redis.eventIDs() {
+                guard let capacity = try await self.escrow.capacity(event: event) else { continue }
+                let size = self.configuration.escrowSize(capacity: capacity)
+                let pool = try await self.escrow.poolSize(event: event)
+                if pool < self.configuration.giveBackBelow(escrowSize: size) {
+                    if self.state.withLock({ $0.escrow.events.contains(event) }) { await self.giveBack(event) }
+                    continue
+                }
+                guard let block = try await self.escrow.take(event: event, size: size, reserve: self.configuration.reserve(escrowSize: size)) else {
+                    continue
+                }
+                changed = self.state.withLock { state in
+                    let before = state.escrow.available[event]
+                    state.escrow.replace(block)
+                    return changed || before != state.escrow.available[event]
+                }
+            }
+            if changed { try await self.saveMirror() }
+        } catch {
+            self.logger.notice("cannot top up the escrow now", metadata: ["error": "\(error)"])
+            return false
+        }
+        return await self.report(stopped: false)
+    }
+
+    /// Tells Redis this instance's mode and journal backlog (see ``InstanceReport``). Returns whether Redis has it.
+    @discardableResult
+    private func report(stopped: Bool) async -> Bool {
+        let report = self.state.withLock { state in
+            InstanceReport(
+                mode: stopped ? "stopped" : state.mode.rawValue,
+                journalBacklog: state.escrow.backlog,
+                reportedAt: Self.nowMillis(),
+                lastFallbackAt: state.lastFallbackAt
+            )
+        }
+        do {
+            try await self.escrow.report(report)
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// While sales go through Redis, a `PING` that goes unanswered for the probe timeout means Redis hangs (or the
+    /// network does): sales switch to escrow at once, without waiting for the client to give up its connections.
+    private func probe() async {
+        guard self.state.withLock({ $0.mode }) == .redis else { return }
+        do {
+            _ = try await self.client.execute(
+                RESPCommand("PING"),
+                options: RedisCommandOptions(timeout: self.configuration.probeTimeout, idempotent: true)
+            )
+        } catch let error where error.kind == .outcomeUnknown || (error.kind == .notSent && self.client.health != .up) {
+            self.enterFallback(because: "Redis did not answer a PING within \(self.configuration.probeTimeout): \(error.message)")
+        } catch {
+            // Redis answered, with an error: it is there. Or the PING found no room on connections that are all up:
+            // back-pressure, which the purchases' own deadlines deal with.
+        }
+    }
+
+    /// Settles the journal if Redis answers, and sells through Redis again once nothing is left unsettled.
+    /// Returns whether sales now go through Redis.
+    @discardableResult
+    private func settleAndSwitchBack() async -> Bool {
+        guard self.client.health != .down else { return false }
+        // A hung Redis can leave an idle connection looking alive: only a reply proves it answers again.
+        if self.state.withLock({ $0.mode }) == .fallback {
+            do {
+                _ = try await self.client.execute(RESPCommand("PING"), options: RedisCommandOptions(timeout: .milliseconds(500), idempotent: true))
+            } catch {
+                return false
+            }
+        }
+        let draining = self.state.withLock { state in
+            state.draining = state.mode == .fallback
+            return state.draining
+        }
+        // A sale made just before draining began is on disk within one group commit: settle until it is in too.
+        var settled = await self.settle()
+        var rounds = 0
+        while draining, settled, self.state.withLock({ $0.escrow.backlog }) > 0, rounds < 100 {
+            try? await Task.sleep(for: .milliseconds(5))
+            settled = await self.settle()
+            rounds += 1
+        }
+        let (mode, switched) = self.state.withLock { state in
+            state.draining = false
+            guard settled, state.mode == .fallback, state.escrow.backlog == 0 else { return (state.mode, false) }
+            state.mode = .redis
+            state.since = Self.nowMillis()
+            return (state.mode, true)
+        }
+        if switched {
+            self.logger.warning("switching back to REDIS: the journal is settled", metadata: ["fallback.instance": "\(self.escrow.instance)"])
+        }
+        return mode == .redis
+    }
+
+    /// Records every journaled sale in Redis, then shrinks the mirror and the journal. Returns whether the
+    /// journal is settled (or was empty).
+    @discardableResult
+    private func settle() async -> Bool {
+        let sales = self.state.withLock { $0.escrow.durableSales }
+        guard !sales.isEmpty else { return true }
+        let clock = ContinuousClock()
+        let start = clock.now
+        var conflicts = 0
+        var replaced: [Purchase] = []
+        do {
+            for (event, ofEvent) in Dictionary(grouping: sales, by: \.eventID) {
+                var index = 0
+                while index < ofEvent.count {
+                    let chunk = Array(ofEvent[index..<min(index + 500, ofEvent.count)])
+                    let outcomes = try await self.escrow.settle(event: event, sales: chunk)
+                    conflicts += outcomes.filter(\.isConflict).count
+                    replaced += zip(chunk, outcomes).filter { $0.1 == .replacedRedisSale }.map(\.0)
+                    index += chunk.count
+                }
+            }
+            let remaining = self.state.withLock { state in
+                state.escrow.settled(sales)
+                state.settleConflicts += conflicts
+                return state.escrow.unsettledSales
+            }
+            self.metrics.recordConflicts(conflicts)
+            if !replaced.isEmpty, let handler = self.replacedSalesHandler.withLock({ $0 }) { await handler(replaced) }
+            // The mirror first: a crash between the two leaves sales in the journal that settle again harmlessly.
+            try await self.saveMirror()
+            try await self.journal.replace(with: remaining)
+        } catch {
+            self.logger.warning("cannot settle the journal yet", metadata: ["error": "\(error)", "fallback.journal_backlog": "\(sales.count)"])
+            return false
+        }
+        let elapsed = clock.now - start
+        self.logger.warning(
+            "settled fallback sales in Redis",
+            metadata: ["fallback.settled": "\(sales.count)", "fallback.settle_conflicts": "\(conflicts)", "fallback.settle_duration": "\(elapsed)"]
+        )
+        return self.state.withLock { $0.escrow.backlog == 0 }
+    }
+
+    /// Gives an event's escrow back to the pool, if no sale from it awaits settling and sales come from Redis.
+    private func giveBack(_ event: EventID) async {
+        let removed = self.state.withLock { state in
+            guard state.mode == .redis, state.escrow.events.contains(event),
+                !state.escrow.unsettledSales.contains(where: { $0.eventID == event })
+            else { return false }
+            state.escrow.remove(event)
+            return true
+        }
+        guard removed else { return }
+        do {
+            // The local mirror shrinks before Redis's escrow does: a crash in between never lets this instance sell
+            // a ticket that is back in the pool.
+            try await self.saveMirror()
+            let count = try await self.escrow.giveBack(event: event)
+            self.logger.info("escrow given back to the pool", metadata: ["ticket.event_id": "\(event)", "fallback.tickets": "\(count)"])
+        } catch {
+            self.logger.notice("cannot give the escrow back now", metadata: ["ticket.event_id": "\(event)", "error": "\(error)"])
+        }
+    }
+
+    private func saveMirror() async throws {
+        try await self.files.saveEscrow(self.state.withLock { $0.escrow.mirror })
+    }
+
+    private static func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+}

@@ -1,0 +1,91 @@
+import Logging
+import RESPClient
+import RedisTestSupport
+import Testing
+import TicketCore
+import TicketRedis
+
+/// `escrow-take.lua`, `escrow-return.lua`, `settle.lua` and what the audit and the snapshot make of an escrow.
+@Suite struct EscrowScriptTests {
+    let event = EventID("1")!
+    let instance = InstanceID("alpha")!
+
+    /// A store, a seeder and the escrow of instance `alpha` on a private Redis.
+    func withEscrow(
+        _ body: @Sendable (RedisServerFixture, RedisTicketStore, TicketSeeder, RedisEscrow) async throws -> Void
+    ) async throws {
+        try await withClient { redis, client in
+            let logger = Logger(label: "test.escrow")
+            let store = RedisTicketStore(client: client, logger: logger)
+            try await store.prepare()
+            try await body(redis, store, TicketSeeder(client: client, logger: logger), RedisEscrow(client: client, instance: self.instance))
+        }
+    }
+
+    func sale(_ ticket: String, user: String? = nil, id: PurchaseID = .random()) -> Purchase {
+        Purchase(purchaseID: id, eventID: self.event, ticketID: ticket, userID: user.flatMap(UserID.init), purchasedAt: 1_790_000_000_000)
+    }
+
+    @Test func takeMovesTicketsFromThePoolTailAndRespectsTheReserve() async throws {
+        try await withEscrow { redis, store, seeder, escrow throws in
+            _ = try await seeder.seed(events: 1, ticketsPerEvent: 10, perUserLimit: 2, reset: false)
+            let block = try #require(try await escrow.take(event: self.event, size: 3, reserve: 0))
+            #expect(block.tickets == ["10", "9", "8"] && block.perUserLimit == 2)
+            #expect(try await escrow.take(event: self.event, size: 3, reserve: 0)?.tickets == block.tickets, "a repeat takes nothing more")
+            #expect(try await escrow.take(event: self.event, size: 20, reserve: 5)?.tickets.count == 5, "the pool keeps its reserve")
+            #expect(try await escrow.take(event: EventID("nope")!, size: 3, reserve: 0) == nil)
+            let snapshot = try #require(try await store.event(self.event))
+            #expect(snapshot.available == 10 && snapshot.sold == 0, "available counts the escrow")
+            let audit = try await store.audit()
+            #expect(audit.isClean, "\(audit)")
+            #expect(audit.events[0].available == 5 && audit.events[0].escrowed == 5)
+            #expect(try await escrow.giveBack(event: self.event) == 5)
+            #expect(try await redis.command("LLEN", "event:{1}:tickets") == "10")
+            #expect(try await redis.command("EXISTS", "event:{1}:escrow:alpha") == "0")
+            #expect(try await store.audit().isClean)
+        }
+    }
+
+    @Test func settleRecordsOnceAndCountsTheBuyer() async throws {
+        try await withEscrow { redis, store, seeder, escrow throws in
+            _ = try await seeder.seed(events: 1, ticketsPerEvent: 10, perUserLimit: 2, reset: false)
+            _ = try await escrow.take(event: self.event, size: 3, reserve: 0)
+            let sales = [self.sale("10", user: "alice"), self.sale("9")]
+            #expect(try await escrow.settle(event: self.event, sales: sales) == [.recorded, .recorded])
+            let digest = try await redis.command("DEBUG", "DIGEST")
+            #expect(try await escrow.settle(event: self.event, sales: sales) == [.alreadySettled, .alreadySettled])
+            #expect(try await redis.command("DEBUG", "DIGEST") == digest, "a replayed journal changes nothing")
+            #expect(try await redis.command("HGET", "event:{1}:users", "alice") == "1")
+            #expect(try await redis.command("LRANGE", "event:{1}:escrow:alpha", "0", "-1") == "8")
+            let audit = try await store.audit()
+            #expect(audit.isClean, "\(audit)")
+            #expect(audit.events[0].sold == 2 && audit.events[0].escrowed == 1)
+        }
+    }
+
+    @Test func theJournalWinsOverRedisSaleOfTheSamePurchase() async throws {
+        try await withEscrow { redis, store, seeder, escrow throws in
+            _ = try await seeder.seed(events: 1, ticketsPerEvent: 10, perUserLimit: 2, reset: false)
+            _ = try await escrow.take(event: self.event, size: 3, reserve: 0)
+            // Redis sold ticket 1 for the purchase; the buyer was answered from escrow with ticket 10.
+            let id = PurchaseID.random()
+            let bought = try await store.purchase(request("1", user: "alice", id: id)).purchase
+            #expect(bought.ticketID == "1")
+            #expect(try await escrow.settle(event: self.event, sales: [self.sale("10", user: "alice", id: id)]) == [.replacedRedisSale])
+            #expect(try await redis.command("LINDEX", "event:{1}:tickets", "0") == "1", "Redis's ticket is back in the pool")
+            #expect(try await redis.command("HGET", "event:{1}:users", "alice") == "1", "the purchase counts once")
+            #expect(try await store.audit().isClean)
+        }
+    }
+
+    @Test func aTicketNoLongerInTheEscrowIsAConflict() async throws {
+        try await withEscrow { redis, store, seeder, escrow throws in
+            _ = try await seeder.seed(events: 1, ticketsPerEvent: 10, perUserLimit: 0, reset: false)
+            _ = try await escrow.take(event: self.event, size: 3, reserve: 0)
+            try await escrow.giveBack(event: self.event)
+            let outcomes = try await escrow.settle(event: self.event, sales: [self.sale("10")])
+            #expect(outcomes == [.notInEscrow] && outcomes[0].isConflict)
+            #expect(try await store.audit().isClean, "the ticket left the pool it had gone back to")
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import RedisTestSupport
+import Testing
+import TicketHTTP
+
+/// Issue 6, tests 3 and 4, and the fallback's admin routes.
+extension FallbackTests {
+    static let adminToken = "fallback-test-token"
+
+    @Test func redisAnsweringErrorsNeverSellsATicketTwice() async throws {
+        let redis = try await Self.durableRedis()
+        defer { redis.stop() }
+        #expect(try await TicketdProcess.run(["seed", "1", "10000"], redisURL: redis.url, directory: redis.directory).status == 0)
+        let server = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: Self.environment)
+        defer { server.stop() }
+        let client = RawHTTPClient(host: "127.0.0.1", port: server.port)
+        try await waitUntil(timeout: .seconds(20), "escrow of 1 % of 10000") { try await client.fallback()?.escrow["1"] == 100 }
+
+        let log = SaleLog()
+        let buyers = Task { await log.buy(event: "1", through: client, buyers: 50) }
+        try await waitUntil(timeout: .seconds(60), "200 sales through Redis") { await log.acknowledged.count >= 200 }
+        // OOM: purchase.lua (a `#!lua` script) is refused whole before it runs, so purchases answer 503.
+        _ = try await redis.command(["CONFIG", "SET", "maxmemory", "1"])
+        let refusedBeforeOOM = await log.statuses[503] ?? 0
+        try await waitUntil(timeout: .seconds(30), "purchases refused under OOM") { await (log.statuses[503] ?? 0) >= refusedBeforeOOM + 100 }
+        _ = try await redis.command(["CONFIG", "SET", "maxmemory", "0"])
+        // NOREPLICAS: every write, the pop included, is refused with an error.
+        _ = try await redis.command(["CONFIG", "SET", "min-replicas-to-write", "1"])
+        let refusedBefore = await log.statuses[503] ?? 0
+        try await waitUntil(timeout: .seconds(30), "purchases refused while Redis answers errors") {
+            await (log.statuses[503] ?? 0) >= refusedBefore + 100
+        }
+        _ = try await redis.command(["CONFIG", "SET", "min-replicas-to-write", "0"])
+        let duringErrors = await log.acknowledged.count
+        try await waitUntil(timeout: .seconds(60), "sales again once Redis accepts writes") { await log.acknowledged.count >= duringErrors + 200 }
+        await log.stop()
+        await buyers.value
+
+        let sales = await log.acknowledged
+        print("fallback figures (OOM, NOREPLICAS): \(sales.count) acknowledged, statuses \(await log.statuses)")
+        #expect(Set(sales.map(\.ticket)).count == sales.count, "no ticket acknowledged twice")
+        #expect(try await redis.ledgerTickets(event: "1", purchases: sales.map(\.purchase)) == sales.map(\.ticket))
+        let audit = try await TicketdProcess.run(["audit"], redisURL: redis.url, directory: redis.directory)
+        #expect(audit.status == 0, "\(audit.output)")
+    }
+
+    @Test func twoInstancesOnOneRedisNeverSellTheSameTicket() async throws {
+        _ = FileDescriptorLimit.raiseToHardLimit()
+        let redis = try await Self.durableRedis()
+        defer { redis.stop() }
+        #expect(try await TicketdProcess.run(["seed", "1", "20000"], redisURL: redis.url, directory: redis.directory).status == 0)
+        var servers: [TicketdProcess] = []
+        defer { for server in servers { server.stop() } }
+        for name in ["inst-a", "inst-b"] {
+            let directory = redis.directory + "/" + name
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            var environment = Self.environment
+            environment["INSTANCE_ID"] = name
+            environment["ADMIN_TOKEN"] = Self.adminToken
+            environment["FALLBACK_GONE_AFTER_MS"] = "1000"
+            servers.append(try await TicketdProcess.serve(redisURL: redis.url, directory: directory, environment: environment))
+        }
+        let clients = servers.map { RawHTTPClient(host: "127.0.0.1", port: $0.port) }
+        for client in clients {
+            try await waitUntil(timeout: .seconds(20), "escrow of 1 % of 20000") { try await client.fallback()?.escrow["1"] == 200 }
+        }
+
+        let log = SaleLog()
+        let buyers = clients.map { client in Task { await log.buy(event: "1", through: client, buyers: 150) } }
+        try await waitUntil(timeout: .seconds(60), "1000 sales through Redis") { await log.acknowledged.count >= 1000 }
+        redis.kill()
+        for client in clients {
+            try await waitUntil(timeout: .seconds(10), "fallback mode") { try await client.fallback()?.mode == "fallback" }
+            try await waitUntil(timeout: .seconds(30), "the escrow sold") { try await client.fallback()?.escrow["1"] == 0 }
+        }
+        try await redis.restart()
+        for client in clients {
+            try await waitUntil(timeout: .seconds(30), "settled, back to Redis") {
+                guard let status = try await client.fallback() else { return false }
+                return status.mode == "redis" && status.journalBacklog == 0
+            }
+        }
+        let afterSettle = await log.acknowledged.count
+        try await waitUntil(timeout: .seconds(60), "sales through Redis again") { await log.acknowledged.count >= afterSettle + 500 }
+        await log.stop()
+        for buyer in buyers { await buyer.value }
+
+        let sales = await log.acknowledged
+        print("fallback figures (two instances): \(sales.count) acknowledged, statuses \(await log.statuses)")
+        #expect(Set(sales.map(\.ticket)).count == sales.count, "no ticket acknowledged by both instances, or twice by one")
+        #expect(try await redis.ledgerTickets(event: "1", purchases: sales.map(\.purchase)) == sales.map(\.ticket))
+        let audit = try await TicketdProcess.run(["audit"], redisURL: redis.url, directory: redis.directory)
+        #expect(audit.status == 0, "\(audit.output)")
+
+        // The admin routes: a top-up on request, and the escrow of instance b, killed while settled, released by a.
+        let admin = [("Authorization", "Bearer \(Self.adminToken)")]
+        let seeded = try await clients[0].send("POST", "/admin/seed-fallback", headers: admin)
+        #expect(seeded.status == 200, "\(seeded.body)")
+        #expect(try await clients[0].fallback()?.escrow["1"] == 200)
+        #expect(try await clients[0].send("POST", "/admin/escrow/release?instance=inst-b").status == 401)
+        servers[1].process.killAndWait()
+        let early = try await clients[0].send("POST", "/admin/escrow/release?instance=inst-b", headers: admin)
+        #expect(early.status == 409 && early.body.contains("looks alive"), "\(early.body)")
+        #expect(try await clients[0].send("POST", "/admin/escrow/release?instance=inst-a", headers: admin).status == 409)
+        var released: RawHTTPClient.Response?
+        try await waitUntil(timeout: .seconds(10), "b counts as gone") {
+            released = try await clients[0].send("POST", "/admin/escrow/release?instance=inst-b", headers: admin)
+            return released?.status != 409
+        }
+        #expect(released?.status == 200 && released?.body.contains("\"released\":true") == true, "\(released?.body ?? "")")
+        #expect(try await redis.command(["EXISTS", "event:{1}:escrow:inst-b"]).trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        let afterRelease = try await TicketdProcess.run(["audit"], redisURL: redis.url, directory: redis.directory)
+        #expect(afterRelease.status == 0, "\(afterRelease.output)")
+    }
+}
