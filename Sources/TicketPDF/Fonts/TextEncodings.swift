@@ -10,9 +10,11 @@
 /// Scripts written right to left or that need shaping (Hebrew, Arabic, Thai) are left out on purpose: drawn one
 /// character after another they would come out garbled, so they are refused like a character the font lacks.
 struct TextEncodings: Sendable {
+    /// libharu's name of WinAnsi, the encoding of Base-14 text.
+    static let winAnsi = "WinAnsiEncoding"
     /// libharu's names of the encodings, in order of preference.
     static let names = [
-        "WinAnsiEncoding", "CP1251", "CP1253", "ISO8859-7", "CP1250", "CP1257", "CP1254", "ISO8859-2", "ISO8859-3", "ISO8859-4",
+        Self.winAnsi, "CP1251", "CP1253", "ISO8859-7", "CP1250", "CP1257", "CP1254", "ISO8859-2", "ISO8859-3", "ISO8859-4",
         "ISO8859-9", "ISO8859-10", "ISO8859-13", "ISO8859-14", "ISO8859-15", "ISO8859-16",
     ]
 
@@ -43,6 +45,8 @@ struct TextEncodings: Sendable {
     /// `text` as runs, each in the encoding that covers the most of it from the run's start (the first one of
     /// ``names`` when several do); `nil` when a character is in none. Text WinAnsi encodes whole is one WinAnsi run.
     func runs(_ text: String) -> [Run]? {
+        let winAnsi = self.encodings[0]
+        if let bytes = Self.bytes(of: text, in: winAnsi) { return bytes.count == 1 ? [] : [Run(encoding: winAnsi.name, bytes: bytes)] }
         let scalars = Array(text.unicodeScalars)
         var runs: [Run] = []
         var start = 0
@@ -59,5 +63,17 @@ struct TextEncodings: Sendable {
             start = best.end
         }
         return runs
+    }
+
+    /// `text` in `encoding` followed by a NUL, or `nil` when a character is not in it.
+    private static func bytes(of text: String, in encoding: SingleByteEncoding) -> [UInt8]? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count + 1)
+        for scalar in text.unicodeScalars {
+            guard let byte = encoding.byte(for: scalar) else { return nil }
+            bytes.append(byte)
+        }
+        bytes.append(0)
+        return bytes
     }
 }

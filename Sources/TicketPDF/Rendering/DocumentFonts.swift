@@ -37,10 +37,10 @@ struct DocumentFonts {
     /// (the renderer checks every text before drawing, so that does not happen).
     func runs(_ text: String, face: Face) -> [Run]? {
         guard let runs = self.encodings.runs(text) else { return nil }
-        if self.encodings.isWinAnsi(text) {
-            // One WinAnsi run (none for empty text).
+        if runs.allSatisfy({ $0.encoding == TextEncodings.winAnsi }) {
+            // Text WinAnsi encodes whole: one run, none when empty.
             let name = face == .bold ? "Helvetica-Bold" : "Helvetica"
-            guard let font = HPDF_GetFont(self.document, name, "WinAnsiEncoding") else { return nil }
+            guard let font = HPDF_GetFont(self.document, name, TextEncodings.winAnsi) else { return nil }
             return runs.map { Run(font: font, bytes: $0.bytes) }
         }
         guard let embedded = face == .bold ? self.bold : self.regular else { return nil }

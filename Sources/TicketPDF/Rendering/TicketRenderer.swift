@@ -69,8 +69,8 @@ public struct TicketRenderer: Sendable {
         let fonts = DocumentFonts(
             document: pdf,
             encodings: self.encodings,
-            regular: try self.embed(self.regular, for: PageDrawing.text(of: content, in: .regular), into: document),
-            bold: try self.embed(self.bold, for: PageDrawing.text(of: content, in: .bold), into: document)
+            regular: try self.embed(self.regular, tag: "TKTREG", for: PageDrawing.text(of: content, in: .regular), into: document),
+            bold: try self.embed(self.bold, tag: "TKTBLD", for: PageDrawing.text(of: content, in: .bold), into: document)
         )
 
         let page = try document.require(HPDF_AddPage(pdf), "HPDF_AddPage")
@@ -85,12 +85,18 @@ public struct TicketRenderer: Sendable {
         return try document.bytes()
     }
 
-    /// Embeds `font`, cut down to the characters of those `lines` that WinAnsi cannot encode (and "…", for when they
-    /// are shortened), and returns its name in `document`; `nil`, embedding nothing, when WinAnsi encodes every line.
-    private func embed(_ font: TrueTypeFont, for lines: [String], into document: borrowing HaruDocument) throws(TicketRenderError) -> String? {
+    /// Embeds `font` as the subset tagged `tag`, cut down to the characters of those `lines` that WinAnsi cannot encode
+    /// (and "…", for when they are shortened), and returns its name in `document`; `nil`, embedding nothing, when
+    /// WinAnsi encodes every line.
+    private func embed(
+        _ font: TrueTypeFont,
+        tag: String,
+        for lines: [String],
+        into document: borrowing HaruDocument
+    ) throws(TicketRenderError) -> String? {
         let embedded = lines.filter { !self.encodings.isWinAnsi($0) }
         guard !embedded.isEmpty else { return nil }
-        return try document.loadTrueTypeFont(font.subset(covering: embedded.lazy.flatMap(\.unicodeScalars) + ["…"]))
+        return try document.loadTrueTypeFont(font.subset(covering: embedded.lazy.flatMap(\.unicodeScalars) + ["…"]), tag: tag)
     }
 
     /// Throws when `text` has a character that cannot be drawn: a control character, or, in text that WinAnsi cannot
