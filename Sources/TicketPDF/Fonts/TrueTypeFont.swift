@@ -250,7 +250,7 @@ struct TrueTypeFont: Sendable {
 
     /// A (3, 1) format 4 `cmap`, one segment per run of consecutive characters with consecutive glyphs.
     ///
-    /// Few segments matter: libharu looks up each of the 65,536 UTF-8 codes by a linear walk over the segments.
+    /// Few segments keep libharu's lookups short: it walks the segments linearly for every character it measures.
     private static func cmap(_ mapping: [(UInt16, UInt16)]) -> [UInt8] {
         var runs: [(start: UInt16, end: UInt16, glyph: UInt16)] = []
         for (code, glyph) in mapping {
