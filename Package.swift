@@ -239,9 +239,9 @@ let package = Package(
     ]
 )
 
-// The decoder fuzzer and the client benchmark are executables that only build
-// on purpose (`make fuzz`, `bench/redis-client/run`): the fuzzer links libFuzzer's
-// own `main`, and neither belongs in the everyday build.
+// The decoder fuzzer and the benchmarks are executables that only build on purpose
+// (`make fuzz`, `bench/redis-client/run`, `TICKETD_BENCH=1 swift build --product PDFRenderBench`):
+// the fuzzer links libFuzzer's own `main`, and none belongs in the everyday build.
 let environment = Context.environment
 if environment["TICKETD_FUZZ"] == "1" {
     package.targets.append(
@@ -264,6 +264,14 @@ if environment["TICKETD_BENCH"] == "1" {
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "bench/redis-client/Sources",
+            swiftSettings: swiftSettings
+        )
+    )
+    package.targets.append(
+        .executableTarget(
+            name: "PDFRenderBench",
+            dependencies: ["TicketPDF"],
+            path: "bench/pdf-render/Sources",
             swiftSettings: swiftSettings
         )
     )

@@ -65,7 +65,7 @@ import TicketCore
         #expect(throws: TicketTokenError.self) { try TicketToken(verifying: String(tampered), with: self.key) }
     }
 
-    @Test(arguments: [("李小龍", "U+674E"), ("Ticket 🎫", "U+1F3AB"), ("tab\there", "U+0009")])
+    @Test(arguments: [("李小龍", "U+674E"), ("Ticket 🎫", "U+1F3AB"), ("tab\there", "U+0009"), ("שרה", "U+05E9")])
     func aCharacterTheFontLacksIsReportedNotGarbled(_ buyer: String, _ code: String) {
         #expect(
             performing: { try self.renderer.render(self.content(buyer: buyer)) },
@@ -74,6 +74,15 @@ import TicketCore
                 return error?.code == .unsupportedCharacter && error?.message.contains(code) == true && error?.message.contains("buyer") == true
             }
         )
+    }
+
+    @Test func aLatinTicketEmbedsNoFontAndOthersEmbedOnlyTheFaceTheyNeed() throws {
+        let latin = try self.renderer.render(self.content(buyer: "Zoë Ñúñez"))
+        #expect(!latin.contains(Array("/FontFile2".utf8)), "Base-14 Helvetica only")
+        #expect(latin.count < 5_000, "\(latin.count) bytes")
+        let cyrillic = try self.renderer.render(self.content(buyer: "Ольга Петрова"))
+        #expect(cyrillic.contains(Array("DejaVuSans".utf8)) && !cyrillic.contains(Array("DejaVuSans-Bold".utf8)))
+        #expect(cyrillic.count < 12_000, "\(cyrillic.count) bytes")
     }
 
     @Test func aLongNameIsShrunkOrShortenedToFitThePage() async throws {

@@ -4,9 +4,9 @@ import Glibc
 
 /// A TrueType font file, read and parsed once: its tables and the Unicode → glyph map of its Windows BMP `cmap`.
 ///
-/// libharu 2.3 embeds a TrueType font with every character of its `cmap` in the PDF's width array and ToUnicode map,
-/// and with its whole `hmtx`, `post` and `name` tables: about 90 KB per font per ticket for DejaVu Sans. So each
-/// ticket gets a font cut down to the characters it prints (``subset(covering:)``), which makes a ticket a few KB.
+/// libharu 2.3 embeds a TrueType font with its whole `cmap`, `hmtx`, `loca`, `post` and `name` tables, and parses
+/// them all when it loads the font: about 90 KB per font per ticket for DejaVu Sans. So each ticket gets a font cut
+/// down to the glyphs of the characters it prints (``subset(covering:)``), numbered from 0, which is a few KB.
 struct TrueTypeFont: Sendable {
     /// The file it was read from.
     let path: String
@@ -56,8 +56,9 @@ struct TrueTypeFont: Sendable {
         return self.glyphs[UInt16(scalar.value)]
     }
 
-    /// A TrueType font with the same glyph ids that maps only `scalars` (those the font has), holds only their glyphs
-    /// (and the parts of composite glyphs), and leaves out glyph names, layout tables and all but the basic names.
+    /// A TrueType font that maps only `scalars` (those the font has) and holds only their glyphs and the parts of
+    /// composite glyphs, renumbered in their order from 0 (`.notdef`); without glyph names, layout tables and all but
+    /// the basic names.
     func subset(covering scalars: some Sequence<Unicode.Scalar>) -> [UInt8] {
         let reader = ByteReader(bytes: self.bytes)
         var mapping: [(UInt16, UInt16)] = []
@@ -65,14 +66,17 @@ struct TrueTypeFont: Sendable {
             if let glyph = self.glyph(for: scalar) { mapping.append((UInt16(scalar.value), glyph)) }
         }
         mapping.sort { $0.0 < $1.0 }
-        let used = self.glyphClosure([0] + mapping.map(\.1), reader: reader)
+        let used = self.glyphClosure([0] + mapping.map(\.1), reader: reader).sorted()
+        var newIDs: [Int: UInt16] = [:]
+        for (newID, glyph) in used.enumerated() { newIDs[glyph] = UInt16(newID) }
+        mapping = mapping.map { ($0.0, newIDs[Int($0.1)] ?? 0) }
 
         var tables: [(String, [UInt8])] = []
-        let (glyf, loca) = self.glyphTables(used, reader: reader)
+        let (glyf, loca) = self.glyphTables(used, newIDs: newIDs, reader: reader)
         tables.append(("glyf", glyf))
         tables.append(("loca", loca))
         tables.append(("cmap", Self.cmap(mapping)))
-        tables.append(("hmtx", self.horizontalMetrics(used)))
+        tables.append(("hmtx", self.horizontalMetrics(used, reader: reader)))
         tables.append(("post", Array(self.bytes[self.tables["post"]!.prefix(32)])))
         tables[tables.count - 1].1.replaceSubrange(0..<4, with: [0, 3, 0, 0])
         tables.append(("name", self.basicNames(reader)))
@@ -80,7 +84,13 @@ struct TrueTypeFont: Sendable {
         head[50] = 0
         head[51] = 1  // long loca offsets
         tables.append(("head", head))
-        for tag in ["OS/2", "cvt ", "fpgm", "hhea", "maxp", "prep"] {
+        var hhea = Array(self.bytes[self.tables["hhea"]!])
+        hhea.replaceSubrange(34..<36, with: [UInt8(used.count >> 8), UInt8(used.count & 0xFF)])  // numberOfHMetrics
+        tables.append(("hhea", hhea))
+        var maxp = Array(self.bytes[self.tables["maxp"]!])
+        maxp.replaceSubrange(4..<6, with: [UInt8(used.count >> 8), UInt8(used.count & 0xFF)])  // numGlyphs
+        tables.append(("maxp", maxp))
+        for tag in ["OS/2", "cvt ", "fpgm", "prep"] {
             if let range = self.tables[tag] { tables.append((tag, Array(self.bytes[range]))) }
         }
         return Self.assemble(tables)
@@ -179,53 +189,68 @@ struct TrueTypeFont: Sendable {
 
     // MARK: Writing
 
-    /// `glyf` with only the used glyphs' outlines, without their hinting instructions (a ticket is read on paper or
-    /// zoomed on a phone, where unhinted outlines look the same and the instructions are half the bytes), and its
-    /// `loca` (long offsets).
-    private func glyphTables(_ used: Set<Int>, reader: ByteReader) -> ([UInt8], [UInt8]) {
+    /// `glyf` with the `used` glyphs' outlines in their new order, without their hinting instructions (a ticket is
+    /// read on paper or zoomed on a phone, where unhinted outlines look the same and the instructions are half the
+    /// bytes), composite glyphs pointing at their parts' new ids; and its `loca` (long offsets).
+    private func glyphTables(_ used: [Int], newIDs: [Int: UInt16], reader: ByteReader) -> ([UInt8], [UInt8]) {
         var glyf: [UInt8] = []
         var loca: [UInt8] = []
-        loca.reserveCapacity(4 * (self.glyphCount + 1))
-        for glyph in 0..<self.glyphCount {
+        loca.reserveCapacity(4 * (used.count + 1))
+        for glyph in used {
             ByteWriter.u32(UInt32(glyf.count), to: &loca)
-            if used.contains(glyph) {
-                let range = self.glyphRange(glyph, reader: reader)
-                let contours = range.count >= 10 ? Int(Int16(bitPattern: reader.u16(range.lowerBound))) : -1
-                let instructions = range.lowerBound + 10 + 2 * contours
-                if contours >= 0, instructions + 2 <= range.upperBound {
-                    // A simple glyph: header and contour ends, no instructions, then its flags and coordinates.
-                    let skipped = instructions + 2 + Int(reader.u16(instructions))
-                    glyf.append(contentsOf: self.bytes[range.lowerBound..<instructions])
-                    glyf.append(contentsOf: [0, 0])
-                    glyf.append(contentsOf: self.bytes[min(skipped, range.upperBound)..<range.upperBound])
-                } else {
-                    glyf.append(contentsOf: self.bytes[range])
-                }
-                while glyf.count % 4 != 0 { glyf.append(0) }
+            let range = self.glyphRange(glyph, reader: reader)
+            let contours = range.count >= 10 ? Int(Int16(bitPattern: reader.u16(range.lowerBound))) : 0
+            let instructions = range.lowerBound + 10 + 2 * contours
+            if contours >= 0, instructions + 2 <= range.upperBound {
+                // A simple glyph: header and contour ends, no instructions, then its flags and coordinates.
+                let skipped = instructions + 2 + Int(reader.u16(instructions))
+                glyf.append(contentsOf: self.bytes[range.lowerBound..<instructions])
+                glyf.append(contentsOf: [0, 0])
+                glyf.append(contentsOf: self.bytes[min(skipped, range.upperBound)..<range.upperBound])
+            } else {
+                let start = glyf.count
+                glyf.append(contentsOf: self.bytes[range])
+                if contours < 0 { Self.renumberComponents(&glyf, from: start, newIDs: newIDs) }
             }
+            while glyf.count % 4 != 0 { glyf.append(0) }
         }
         ByteWriter.u32(UInt32(glyf.count), to: &loca)
         return (glyf, loca)
     }
 
-    /// `hmtx` with the metrics of unused glyphs zeroed (they compress to nothing).
-    private func horizontalMetrics(_ used: Set<Int>) -> [UInt8] {
+    /// Points the components of the composite glyph at `glyf[start...]` at their new glyph ids.
+    private static func renumberComponents(_ glyf: inout [UInt8], from start: Int, newIDs: [Int: UInt16]) {
+        var position = start + 10
+        while position + 4 <= glyf.count {
+            let flags = UInt16(glyf[position]) << 8 | UInt16(glyf[position + 1])
+            let old = Int(glyf[position + 2]) << 8 | Int(glyf[position + 3])
+            let new = newIDs[old] ?? 0
+            glyf[position + 2] = UInt8(new >> 8)
+            glyf[position + 3] = UInt8(new & 0xFF)
+            position += 4 + (flags & 0x0001 != 0 ? 4 : 2)
+            if flags & 0x0008 != 0 { position += 2 } else if flags & 0x0040 != 0 { position += 4 } else if flags & 0x0080 != 0 { position += 8 }
+            guard flags & 0x0020 != 0 else { break }
+        }
+    }
+
+    /// `hmtx` of the `used` glyphs in their new order, each with its own advance width and left side bearing.
+    private func horizontalMetrics(_ used: [Int], reader: ByteReader) -> [UInt8] {
         let hmtx = self.tables["hmtx"]!
-        var table = [UInt8](repeating: 0, count: hmtx.count)
-        // Glyphs past the last long metric take its advance width.
-        for glyph in used.union([self.horizontalMetricsCount - 1]) {
-            let (offset, size) =
-                glyph < self.horizontalMetricsCount
-                ? (4 * glyph, 4) : (4 * self.horizontalMetricsCount + 2 * (glyph - self.horizontalMetricsCount), 2)
-            guard offset + size <= table.count else { continue }
-            table.replaceSubrange(offset..<offset + size, with: self.bytes[hmtx.lowerBound + offset..<hmtx.lowerBound + offset + size])
+        let longCount = self.horizontalMetricsCount
+        func value(at offset: Int) -> UInt16 { offset >= 0 && offset + 2 <= hmtx.count ? reader.u16(hmtx.lowerBound + offset) : 0 }
+        var table: [UInt8] = []
+        table.reserveCapacity(4 * used.count)
+        for glyph in used {
+            // Glyphs past the last long metric take its advance width, and have only a side bearing of their own.
+            ByteWriter.u16(value(at: 4 * min(glyph, longCount - 1)), to: &table)
+            ByteWriter.u16(value(at: glyph < longCount ? 4 * glyph + 2 : 4 * longCount + 2 * (glyph - longCount)), to: &table)
         }
         return table
     }
 
     /// A (3, 1) format 4 `cmap`, one segment per run of consecutive characters with consecutive glyphs.
     ///
-    /// Few segments matter: libharu looks up each of the 65,536 UTF-8 codes by a linear walk over the segments.
+    /// Few segments keep libharu's lookups short: it walks the segments linearly for every character it measures.
     private static func cmap(_ mapping: [(UInt16, UInt16)]) -> [UInt8] {
         var runs: [(start: UInt16, end: UInt16, glyph: UInt16)] = []
         for (code, glyph) in mapping {

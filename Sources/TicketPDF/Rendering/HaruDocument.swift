@@ -1,9 +1,5 @@
 import CLibHaru
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// One libharu document: created, drawn, saved and freed inside one render call, on one thread.
 ///
 /// libharu keeps all of a document's state (fonts, encoders, pages, the last error) in its `HPDF_Doc`, and two
@@ -41,33 +37,26 @@ struct HaruDocument: ~Copyable {
         return TicketRenderError(.pdf, "\(what) failed: libharu error 0x\(String(code, radix: 16, uppercase: true)), detail \(detail)")
     }
 
-    /// Loads a TrueType font from `bytes`, embedded, and returns its name in this document.
+    /// Loads a TrueType font from `bytes`, to be embedded as a subset tagged `tag` (six capital letters, unique in the
+    /// document), and returns its name in this document.
     ///
-    /// libharu 2.3 loads fonts only from files, and reads glyphs from the open file again when saving; so the bytes go
-    /// to a temporary file in memory (`/dev/shm`, else `/tmp`) that is unlinked at once and lives as long as libharu's
-    /// open handle, that is, as long as this document.
-    func loadTrueTypeFont(_ bytes: [UInt8]) throws(TicketRenderError) -> String {
-        let directory = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp"
-        var template = Array("\(directory)/ticketd-font-XXXXXX".utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard descriptor >= 0 else { throw TicketRenderError(.font, "cannot create a font file in \(directory): errno \(errno)") }
-        let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        defer { unlink(path) }
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, $0.count - written) }
-            if count < 0, errno == EINTR { continue }
-            guard count > 0 else {
-                close(descriptor)
-                throw TicketRenderError(.font, "cannot write a font file in \(directory): errno \(errno)")
-            }
-            written += count
+    /// libharu 2.3's public API loads fonts only from files; this does what `HPDF_LoadTTFontFromFile` does, from a
+    /// memory stream, through the library's own font-definition functions (exported, declared in Debian's
+    /// `libhpdf-dev` headers): no temporary file, and no reading the font two bytes per `fread`.
+    func loadTrueTypeFont(_ bytes: [UInt8], tag: String) throws(TicketRenderError) -> String {
+        let memory = self.handle.pointee.mmgr
+        guard let stream = HPDF_MemStream_New(memory, HPDF_UINT(max(bytes.count, 1))) else { throw self.error("HPDF_MemStream_New") }
+        let written = bytes.withUnsafeBufferPointer { HPDF_Stream_Write(stream, $0.baseAddress, HPDF_UINT($0.count)) }
+        guard written == HPDF_OK else {
+            HPDF_Stream_Free(stream)
+            throw self.error("HPDF_Stream_Write")
         }
-        close(descriptor)
-        guard let name = HPDF_LoadTTFontFromFile(self.handle, path, HPDF_BOOL(HPDF_TRUE)) else {
-            throw self.error("HPDF_LoadTTFontFromFile")
-        }
-        return String(cString: name)
+        // The definition owns the stream from here on; libharu frees both when loading fails.
+        guard let definition = HPDF_TTFontDef_Load(memory, stream, HPDF_BOOL(HPDF_TRUE)) else { throw self.error("HPDF_TTFontDef_Load") }
+        // The document owns the definition once registered; libharu frees it when registering fails.
+        try self.check(HPDF_Doc_RegisterFontDef(self.handle, definition), "HPDF_Doc_RegisterFontDef")
+        tag.withCString { HPDF_TTFontDef_SetTagName(definition, UnsafeMutablePointer(mutating: $0)) }
+        return withUnsafeBytes(of: definition.pointee.base_font) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
     }
 
     /// The finished document's bytes.

@@ -3,13 +3,17 @@ import CLibHaru
 /// Renders one ticket as a one-page A6 PDF with libharu: the event's name, venue and start in a header band, then
 /// the ticket, the buyer, the purchase time, a QR code with the signed token, and the purchase id.
 ///
-/// Text is UTF-8 drawn with an embedded TrueType font (DejaVu Sans by default, which covers Latin, Cyrillic and
-/// Greek), so names such as "Zoë Ñúñez", "Ольга" or "Σοφία" print as written. A character the font has no glyph
-/// for is refused with ``TicketRenderError/Code-swift.struct/unsupportedCharacter`` before anything is drawn: a
-/// ticket is never printed with boxes in place of a name.
+/// Text is drawn with single-byte encodings, one per script: text that WinAnsi (Windows-1252) encodes, such as
+/// "Zoë Ñúñez", in Base-14 Helvetica, which PDF readers bring along, so nothing is embedded; any other text, such as
+/// "Ольга" or "Σοφία", in an embedded TrueType font (DejaVu Sans by default) cut down to the characters the ticket
+/// prints, in runs of Cyrillic, Greek or another European code page (see ``TextEncodings``). A character the font
+/// has no glyph for, or that none of those code pages has (CJK, emoji, Hebrew, Arabic), is refused with
+/// ``TicketRenderError/Code-swift.struct/unsupportedCharacter`` before anything is drawn: a ticket is never printed
+/// with boxes in place of a name.
 ///
-/// `render(_:)` is synchronous and CPU-bound (about a millisecond): call it from a thread pool, never from an event
-/// loop. Each call builds its own libharu document, so calls on different threads run in parallel safely.
+/// `render(_:)` is synchronous and CPU-bound (about a millisecond for a Latin name): call it from a thread pool,
+/// never from an event loop. Each call builds its own libharu document, so calls on different threads run in
+/// parallel safely.
 ///
 /// ```swift
 /// let renderer = try TicketRenderer(fonts: .dejaVuSans)
@@ -40,6 +44,7 @@ public struct TicketRenderer: Sendable {
     public let fonts: Fonts
     private let regular: TrueTypeFont
     private let bold: TrueTypeFont
+    private let encodings: TextEncodings
 
     /// Creates a renderer after reading both fonts.
     /// - Throws: ``TicketRenderError/Code-swift.struct/font`` when a font file is missing or not a TrueType font.
@@ -47,55 +52,60 @@ public struct TicketRenderer: Sendable {
         self.fonts = fonts
         self.regular = try TrueTypeFont(path: fonts.regular)
         self.bold = try TrueTypeFont(path: fonts.bold)
+        self.encodings = try TextEncodings()
     }
 
     /// The PDF of one ticket.
     /// - Throws: ``TicketRenderError``: `unsupportedCharacter` when a field has a character the font lacks, `qrEncoding`
     ///   when the token is too long for a QR code, `pdf` or `font` when libharu fails.
     public func render(_ content: TicketContent) throws(TicketRenderError) -> [UInt8] {
-        try Self.checkCoverage(content.eventName, field: "event name", font: self.bold)
-        for (field, text) in content.printedFields { try Self.checkCoverage(text, field: field, font: self.regular) }
+        try self.checkCoverage(content.eventName, field: "event name", font: self.bold)
+        for (field, text) in content.printedFields { try self.checkCoverage(text, field: field, font: self.regular) }
         let qrCode = try QRCode(encoding: content.token)
 
         let document = try HaruDocument()
         let pdf = document.handle
         try document.check(HPDF_SetCompressionMode(pdf, HPDF_UINT(HPDF_COMP_ALL)), "HPDF_SetCompressionMode")
-        try document.check(HPDF_UseUTFEncodings(pdf), "HPDF_UseUTFEncodings")
-        try document.check(HPDF_SetCurrentEncoder(pdf, "UTF-8"), "HPDF_SetCurrentEncoder")
-        let regular = try Self.load(self.regular, covering: content.regularText, into: document)
-        let bold = try Self.load(self.bold, covering: PageDrawing.boldText(content), into: document)
+        let fonts = DocumentFonts(
+            document: pdf,
+            encodings: self.encodings,
+            regular: try self.embed(self.regular, tag: "TKTREG", for: PageDrawing.text(of: content, in: .regular), into: document),
+            bold: try self.embed(self.bold, tag: "TKTBLD", for: PageDrawing.text(of: content, in: .bold), into: document)
+        )
 
         let page = try document.require(HPDF_AddPage(pdf), "HPDF_AddPage")
         try document.check(HPDF_Page_SetWidth(page, Layout.width), "HPDF_Page_SetWidth")
         try document.check(HPDF_Page_SetHeight(page, Layout.height), "HPDF_Page_SetHeight")
-        var drawing = PageDrawing(page: page)
-        drawing.drawHeader(content, regular: regular, bold: bold)
-        drawing.drawDetails(content, regular: regular)
+        var drawing = PageDrawing(page: page, fonts: fonts)
+        drawing.drawHeader(content)
+        drawing.drawDetails(content)
         drawing.drawQRCode(qrCode)
-        drawing.drawFooter(content, regular: regular)
+        drawing.drawFooter(content)
         try document.check(drawing.status, "drawing the page")
         return try document.bytes()
     }
 
-    /// Embeds `font`, cut down to the characters of `texts`, with the UTF-8 encoder.
-    private static func load(
+    /// Embeds `font` as the subset tagged `tag`, cut down to the characters of those `lines` that WinAnsi cannot encode
+    /// (and "…", for when they are shortened), and returns its name in `document`; `nil`, embedding nothing, when
+    /// WinAnsi encodes every line.
+    private func embed(
         _ font: TrueTypeFont,
-        covering texts: [String],
+        tag: String,
+        for lines: [String],
         into document: borrowing HaruDocument
-    ) throws(TicketRenderError) -> HPDF_Font {
-        let name = try document.loadTrueTypeFont(font.subset(covering: texts.lazy.flatMap(\.unicodeScalars)))
-        guard let handle = HPDF_GetFont(document.handle, name, "UTF-8") else {
-            throw TicketRenderError(.font, "cannot use \(font.path) with UTF-8: \(document.error("HPDF_GetFont").message)")
-        }
-        return handle
+    ) throws(TicketRenderError) -> String? {
+        let embedded = lines.filter { !self.encodings.isWinAnsi($0) }
+        guard !embedded.isEmpty else { return nil }
+        return try document.loadTrueTypeFont(font.subset(covering: embedded.lazy.flatMap(\.unicodeScalars) + ["…"]), tag: tag)
     }
 
-    /// Throws when `text` has a character `font` cannot draw: no glyph, a control character, or a character outside
-    /// the Basic Multilingual Plane (libharu's UTF-8 encoder maps only those).
-    private static func checkCoverage(_ text: String, field: String, font: TrueTypeFont) throws(TicketRenderError) {
+    /// Throws when `text` has a character that cannot be drawn: a control character, or, in text that WinAnsi cannot
+    /// encode (and so is set in `font`), a character `font` has no glyph for or none of the encodings has.
+    private func checkCoverage(_ text: String, field: String, font: TrueTypeFont) throws(TicketRenderError) {
+        let isWinAnsi = self.encodings.isWinAnsi(text)
         for scalar in text.unicodeScalars {
             let isControl = scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
-            guard isControl || font.glyph(for: scalar) == nil else { continue }
+            guard isControl || (!isWinAnsi && (font.glyph(for: scalar) == nil || !self.encodings.canEncode(scalar))) else { continue }
             let hex = String(scalar.value, radix: 16, uppercase: true)
             let code = "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
             throw TicketRenderError(.unsupportedCharacter, "the \(field) has \(code), which the font \(font.path) cannot print")
@@ -123,7 +133,4 @@ extension TicketContent {
         if let startsAt = self.startsAt { fields.append(("start time", startsAt)) }
         return fields
     }
-
-    /// Everything set in the regular face: the fields and the page's own words.
-    var regularText: [String] { self.printedFields.map(\.1) + PageDrawing.fixedText }
 }
