@@ -117,7 +117,16 @@ import TicketPDF
     }
 
     @Test func cleanupThenDownloadGivesTheSameTicket() async throws {
-        try await self.app.test { client in
+        // Tickets render on download only: a background render still under way could write the file again after
+        // the cleanup.
+        let tickets = try TicketPDFService(
+            configuration: TicketPDFConfiguration(outputDirectory: self.directory + "/on-download", workers: 0),
+            signingKey: TicketSigningKey("route tests signing key")!,
+            store: self.store,
+            logger: Logger(label: "test.tickets")
+        )
+        let app = TestApp(store: self.store, adminToken: "s3cret", tickets: tickets)
+        try await app.test { client in
             let id = try await Self.buy(client)
             let first = try await client.execute(uri: "/tickets/\(id)", method: .get) { Data($0.body.readableBytesView) }
             let admin: HTTPFields = [.authorization: "Bearer s3cret"]
@@ -125,7 +134,7 @@ import TicketPDF
                 #expect(response.status == .ok)
                 let body = try response.json()
                 #expect(body["files"] as? Int == 1 && (body["bytes"] as? Int ?? 0) > 1000 && body["oldestFile"] is String)
-                #expect(body["workers"] as? Int == 1 && body["backlog"] is Int && body["renderP50Ms"] is Double)
+                #expect(body["workers"] as? Int == 0 && body["backlog"] is Int && body["renderP50Ms"] is Double)
             }
             try await client.execute(uri: "/admin/cleanup-tickets?maxAgeHours=0", method: .post, headers: admin) { response in
                 #expect(response.status == .ok)
@@ -135,7 +144,7 @@ import TicketPDF
             try await client.execute(uri: "/admin/cleanup-tickets?maxAgeHours=-1", method: .post, headers: admin) { response in
                 try expectProblem(response, status: .badRequest, type: "https://ticketd.dev/problems/invalid-request")
             }
-            #expect(!self.tickets.archive.contains(PurchaseID(id)!))
+            #expect(!tickets.archive.contains(PurchaseID(id)!))
             let again = try await client.execute(uri: "/tickets/\(id)", method: .get) { Data($0.body.readableBytesView) }
             #expect(again == first)
         }
