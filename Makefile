@@ -9,6 +9,8 @@ SEED_TICKETS ?= 10000
 RELEASE_BIN = $(shell swift build -c release --show-bin-path 2>/dev/null)
 REDIS_DIR := .redis
 SWIFT_BUILD_FLAGS ?=
+TEST_VENV := .venv-test
+TEST_PYTHON_PACKAGES := opentelemetry-proto==1.45.2
 
 # Debian packages the build, the tests and the benchmarks use, each checked by one file it installs.
 APT_PACKAGES := redis-server:/usr/bin/redis-server redis-tools:/usr/bin/redis-benchmark pkg-config:/usr/bin/pkg-config \
@@ -34,6 +36,11 @@ deps: ## Install the missing Debian packages (apt-get update first, only if some
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 	@command -v swift >/dev/null || { echo "swift is not on PATH: install Swift 6.2 or later (swift.org)"; exit 1; }
+	@# The tracing test's OTLP receiver decodes spans with the reference protobuf definitions, kept in a venv.
+	@$(TEST_VENV)/bin/python3 -c 'import opentelemetry.proto' 2>/dev/null || { \
+		echo "installing opentelemetry-proto into $(TEST_VENV)/"; \
+		python3 -m venv $(TEST_VENV) && $(TEST_VENV)/bin/pip install -q --disable-pip-version-check $(TEST_PYTHON_PACKAGES); \
+	}
 
 build: deps ## Build everything (debug)
 	swift build $(SWIFT_BUILD_FLAGS)
@@ -43,8 +50,9 @@ test: deps ## Run every test: unit, then integration against real redis-server p
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests|TicketLoadTests|TicketPDFTests'
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter RESPClientIntegrationTests
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketRedisTests
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketdIntegrationTests --skip 'LoadTesterTests|PDFTicketTests'
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketdIntegrationTests --skip 'LoadTesterTests|PDFTicketTests|TraceExportTests'
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter PDFTicketTests
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TraceExportTests
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter LoadTesterTests
 
 test-unit: deps ## Run only the tests that need no Redis
