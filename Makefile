@@ -21,7 +21,7 @@ APT_PACKAGES := redis-server:/usr/bin/redis-server redis-tools:/usr/bin/redis-be
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help deps build test test-unit test-integration run load load-full redis-up redis-down fuzz bench-redis-client \
-	bench-purchase bench-purchase-script bench-purchase-instructions bench-load-vs-wrk bench-pdf lint clean
+	bench-purchase bench-purchase-script bench-purchase-instructions bench-load-vs-wrk bench-pdf bench-tracing lint clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -105,6 +105,9 @@ bench-load-vs-wrk: deps ## ticket-load against wrk at 5000 connections on the sa
 
 bench-pdf: deps ## Purchases/s with the PDF renderer on vs off (wrk, 2000 connections), PDFs per CPU-second, bytes per PDF
 	bash bench/pdf/run.sh
+
+bench-tracing: deps ## wrk at 5000 connections: purchases/s with tracing off, on (every purchase sampled) and at 1%, A B B A
+	bash bench/tracing/run.sh
 
 bench-purchase-script: deps ## Redis CPU and memory per purchase of purchase.lua, driven by redis-benchmark
 	bash bench/purchase-script/run.sh
