@@ -11,6 +11,9 @@ REDIS_DIR := .redis
 SWIFT_BUILD_FLAGS ?=
 # The fallback's suites, run by `make test-fallback` and as one group of `make test`, skipped by the other groups.
 FALLBACK_TESTS := EscrowScriptTests|LocalEscrowTests|FallbackJournalTests|EscrowReleasePolicyTests|FallbackTests
+# The tracing test's OTLP receiver decodes spans with the reference protobuf definitions, kept in a venv.
+TEST_VENV := .venv-test
+TEST_PYTHON_PACKAGES := opentelemetry-proto==1.45.2
 
 # Debian packages the build, the tests and the benchmarks use, each checked by one file it installs.
 APT_PACKAGES := redis-server:/usr/bin/redis-server redis-tools:/usr/bin/redis-benchmark pkg-config:/usr/bin/pkg-config \
@@ -24,8 +27,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Test-only Python tools for `make test-deploy` (pytest, PyYAML, openapi-spec-validator, schemathesis), in a venv.
 DEPLOY_VENV := .venv-deploy
 
-.PHONY: help deps deploy-deps build test test-unit test-integration test-fallback test-deploy run load load-full redis-up redis-down fuzz \
-	bench-redis-client bench-purchase bench-purchase-script bench-purchase-instructions bench-load-vs-wrk bench-pdf bench-aof lint clean
+.PHONY: help deps deploy-deps trace-test-deps build test test-unit test-integration test-fallback test-deploy run load load-full \
+	redis-up redis-down fuzz bench-redis-client bench-purchase bench-purchase-script bench-purchase-instructions bench-load-vs-wrk \
+	bench-pdf bench-aof bench-tracing lint clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -44,13 +48,14 @@ deps: ## Install the missing Debian packages (apt-get update first, only if some
 build: deps ## Build everything (debug)
 	swift build $(SWIFT_BUILD_FLAGS)
 
-test: deps ## Run every test: unit, then integration against real redis-server processes (each group alone)
+test: deps trace-test-deps ## Run every test: unit, then integration against real redis-server processes (each group alone)
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests|TicketLoadTests|TicketPDFTests' --skip '$(FALLBACK_TESTS)'
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter RESPClientIntegrationTests
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketRedisTests --skip '$(FALLBACK_TESTS)'
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketdIntegrationTests --skip 'LoadTesterTests|PDFTicketTests|$(FALLBACK_TESTS)'
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketdIntegrationTests --skip 'LoadTesterTests|PDFTicketTests|TraceExportTests|$(FALLBACK_TESTS)'
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter PDFTicketTests
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TraceExportTests
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter LoadTesterTests
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter '$(FALLBACK_TESTS)'
 	$(MAKE) --no-print-directory test-deploy SKIP_SWIFT_BUILD=1
@@ -71,6 +76,15 @@ test-deploy: deps deploy-deps ## Check the Docker, compose, Prometheus, Grafana 
 		$(DEPLOY_VENV)/bin/python -m pytest -p no:cacheprovider -q Tests/Deploy
 
 deploy-deps: $(DEPLOY_VENV)/.installed
+
+trace-test-deps: ## Install opentelemetry-proto into .venv-test/ for the tracing test's OTLP receiver
+	@$(TEST_VENV)/bin/python3 -c 'import opentelemetry.proto' 2>/dev/null || { \
+		python3 -c 'import venv, ensurepip' 2>/dev/null || { $(SUDO) apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends python3 python3-venv; }; \
+		echo "installing opentelemetry-proto into $(TEST_VENV)/"; \
+		rm -rf $(TEST_VENV) && python3 -m venv $(TEST_VENV) && \
+		$(TEST_VENV)/bin/pip install -q --disable-pip-version-check $(TEST_PYTHON_PACKAGES); \
+	}
 
 $(DEPLOY_VENV)/.installed: Tests/Deploy/requirements.txt
 	@python3 -c 'import venv, ensurepip' 2>/dev/null || { $(SUDO) apt-get update -qq && \
@@ -124,6 +138,9 @@ bench-load-vs-wrk: deps ## ticket-load against wrk at 5000 connections on the sa
 
 bench-pdf: deps ## Purchases/s with the PDF renderer on vs off (wrk, 2000 connections), PDFs per CPU-second, bytes per PDF
 	bash bench/pdf/run.sh
+
+bench-tracing: deps ## wrk at 5000 connections: purchases/s with tracing off, on (every purchase sampled) and at 1%, A B B A
+	bash bench/tracing/run.sh
 
 bench-purchase-script: deps ## Redis CPU and memory per purchase of purchase.lua, driven by redis-benchmark
 	bash bench/purchase-script/run.sh

@@ -1,6 +1,7 @@
 import Logging
 import RESPClient
 import TicketCore
+import Tracing
 
 /// The ticket store on Redis: `purchase.lua` sells in one `EVALSHA` per batch of concurrent purchases of an event.
 ///
@@ -31,8 +32,48 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
 
     // MARK: Purchases
 
+    /// Sells one ticket through the purchase script, in a batch with others of its event.
+    ///
+    /// Traced as a client span `EVALSHA purchase.lua`, a child of the caller's span, from the purchase's arrival at
+    /// the batcher to its answer: the time it waited for a batch and the batch's round trip, retries included.
     public func purchase(_ request: PurchaseRequest) async throws(PurchaseError) -> PurchaseResult {
-        try await self.batcher.purchase(request)
+        let result = await withSpan("EVALSHA purchase.lua", ofKind: .client) { span in
+            // Attributes only on a span that records: a no-op (tracing off) or unsampled span costs nothing more.
+            if span.isRecording {
+                span.updateAttributes { attributes in
+                    attributes["db.system.name"] = "redis"
+                    attributes["db.operation.name"] = "EVALSHA"
+                    attributes[TraceAttribute.redisScript] = "purchase.lua"
+                    attributes[TraceAttribute.eventID] = request.eventID.rawValue
+                    attributes[TraceAttribute.purchaseID] = request.purchaseID.rawValue
+                }
+            }
+            let result: Result<PurchaseResult, PurchaseError>
+            do throws(PurchaseError) {
+                result = .success(try await self.batcher.purchase(request))
+            } catch {
+                result = .failure(error)
+            }
+            if span.isRecording {
+                span.attributes[TraceAttribute.purchaseOutcome] = Self.outcome(result)
+                if case .failure(let error) = result, error.code == .unavailable {
+                    span.setStatus(SpanStatus(code: .error, message: error.message))
+                }
+            }
+            return result
+        }
+        return try result.get()
+    }
+
+    /// The outcome attribute of a purchase's span.
+    static func outcome(_ result: Result<PurchaseResult, PurchaseError>) -> String {
+        switch result {
+        case .success(let purchase): return purchase.isReplay ? "replayed" : "sold"
+        case .failure(let error) where error.code == .soldOut: return "sold_out"
+        case .failure(let error) where error.code == .unknownEvent: return "unknown_event"
+        case .failure(let error) where error.code == .userLimitReached: return "user_limit"
+        case .failure: return "unavailable"
+        }
     }
 
     /// Runs the purchase script for a batch and answers each of its purchases.

@@ -34,7 +34,10 @@ struct ServeCommand: AsyncParsableCommand {
         ]
         MetricsSystem.bootstrap(factory)
 
+        let tracing = try TracingSetup.bootstrap(reader, logger: logger)
+
         var configuration = AppConfiguration(reader: reader)
+        configuration.tracing = tracing != nil
         if configuration.maxConnections == nil, let openFiles = FileDescriptorLimit.current() {
             configuration.maxConnections = ConnectionLimit.maxConnections(openFiles: openFiles)
         }
@@ -88,7 +91,8 @@ struct ServeCommand: AsyncParsableCommand {
             fallback: fallbackStore,
             prometheus: registry,
             logger: logger,
-            services: services,
+            // First in, last out: the exporter flushes the spans of the last requests after the server stopped.
+            services: (tracing.map { [$0] } ?? []) + services,
             onServerStarting: {
                 // Serve even if Redis is late: purchases answer 503 until it is up, and scripts load on first use.
                 do {

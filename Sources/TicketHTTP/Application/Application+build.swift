@@ -71,7 +71,8 @@ public func buildApplication(
     return app
 }
 
-/// Builds the router: every route, behind the request id, metrics, access log and problem middleware.
+/// Builds the router: every route, behind the request id, tracing (when ``AppConfiguration/tracing`` is on), metrics,
+/// access log and problem middleware.
 ///
 /// | route | |
 /// | --- | --- |
@@ -103,8 +104,13 @@ public func buildRouter(
     let metrics = AppMetrics(registry: prometheus)
     let router = Router(context: AppRequestContext.self, options: [.autoGenerateHeadEndpoints])
     // Outermost first: the request id must be set before anything logs; metrics see the final status, which
-    // ProblemMiddleware (innermost) produces for every error.
+    // ProblemMiddleware (innermost) produces for every error. The request's span (when tracing) covers everything
+    // but the request id, and its trace id joins the logger before anything below logs.
     router.add(middleware: RequestIDMiddleware())
+    if configuration.tracing {
+        router.add(middleware: TracingMiddleware<AppRequestContext>())
+        router.add(middleware: TraceContextMiddleware())
+    }
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
     router.add(middleware: AccessLogMiddleware())
     router.add(middleware: ProblemMiddleware())

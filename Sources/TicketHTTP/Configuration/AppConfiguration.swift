@@ -24,6 +24,10 @@ public struct AppConfiguration: Sendable {
     public var environment: String
     /// The version reported by `/health` and `/metrics`.
     public var version: String
+    /// Whether requests are traced: a span per request (continuing an incoming `traceparent`), its trace id in the
+    /// `traceresponse` header and on the request's log lines. Set it once a tracer is bootstrapped; when `false` the
+    /// tracing middleware is left out of the router, so tracing costs nothing.
+    public var tracing: Bool
 
     /// Creates a configuration.
     public init(
@@ -34,7 +38,8 @@ public struct AppConfiguration: Sendable {
         serverName: String = "ticketd",
         adminToken: String? = nil,
         environment: String = "development",
-        version: String = "dev"
+        version: String = "dev",
+        tracing: Bool = false
     ) {
         self.host = host
         self.port = port
@@ -44,6 +49,7 @@ public struct AppConfiguration: Sendable {
         self.adminToken = adminToken
         self.environment = environment
         self.version = version
+        self.tracing = tracing
     }
 
     /// The admin token, when one is configured and not empty.

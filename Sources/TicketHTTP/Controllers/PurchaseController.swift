@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import TicketCore
 import TicketPDF
+import Tracing
 
 /// `POST /buy/:eventId`: sells one ticket.
 ///
@@ -43,6 +44,7 @@ struct PurchaseController: Sendable {
             context.logger.debug("purchase refused: invalid request", metadata: ["outcome": "invalid", "error": "\(error)"])
             throw error
         }
+        Self.describeSpan(of: purchaseRequest)
 
         let result: PurchaseResult
         do {
@@ -76,6 +78,17 @@ struct PurchaseController: Sendable {
             throw Problem.invalid(field: "eventId", detail: "eventId must be 1 to \(EventID.maxLength) characters of A-Z, a-z, 0-9, _ or -")
         }
         return id
+    }
+
+    /// Names the event and the purchase on the request's span; nothing to do when the request is not traced.
+    private static func describeSpan(of request: PurchaseRequest) {
+        guard let context = InstrumentationContext.current,
+            let span = InstrumentationSystem.tracer.activeSpan(identifiedBy: context), span.isRecording
+        else { return }
+        span.updateAttributes { attributes in
+            attributes[TraceAttribute.eventID] = request.eventID.rawValue
+            attributes[TraceAttribute.purchaseID] = request.purchaseID.rawValue
+        }
     }
 
     /// Reads and checks everything the buyer sent.

@@ -9,4 +9,6 @@ extension HTTPField.Name {
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
     /// `Idempotent-Replayed: true` marks a response that repeats an earlier purchase.
     static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
+    /// `traceresponse`: the W3C Trace Context (level 2) response header naming the trace the request joined.
+    static let traceresponse = HTTPField.Name("traceresponse")!
 }

@@ -9,15 +9,15 @@ import TicketCore
 /// start, so the backlog survives a crash: the ledger is the truth, the queue only a shortcut.
 final class RenderBacklog: Sendable {
     /// What the dispatcher should do next.
-    enum Work: Sendable, Hashable {
-        /// Render this purchase's ticket.
-        case render(Purchase)
+    enum Work: Sendable, Equatable {
+        /// Render this sale's ticket.
+        case render(TicketSale)
         /// Scan the ledger for purchases without a ticket.
         case scanLedger
     }
 
     private struct State {
-        var queue = Deque<Purchase>()
+        var queue = Deque<TicketSale>()
         var queued = Set<PurchaseID>()
         var scanNeeded: Bool
         var waiter: CheckedContinuation<Work?, Never>?
@@ -37,7 +37,8 @@ final class RenderBacklog: Sendable {
     /// Queues `purchase` unless it is queued already; never waits.
     /// - Returns: `false` when the backlog is full (a ledger scan is then scheduled) or finished.
     @discardableResult
-    func submit(_ purchase: Purchase) -> Bool {
+    func submit(_ sale: TicketSale) -> Bool {
+        let purchase = sale.purchase
         let (accepted, waiter): (Bool, CheckedContinuation<Work?, Never>?) = self.state.withLock { state in
             guard !state.finished else { return (false, nil) }
             if let waiter = state.waiter {
@@ -49,11 +50,11 @@ final class RenderBacklog: Sendable {
                 state.scanNeeded = true
                 return (false, nil)
             }
-            state.queue.append(purchase)
+            state.queue.append(sale)
             state.queued.insert(purchase.purchaseID)
             return (true, nil)
         }
-        waiter?.resume(returning: .render(purchase))
+        waiter?.resume(returning: .render(sale))
         return accepted
     }
 
@@ -90,11 +91,11 @@ final class RenderBacklog: Sendable {
     }
 
     /// The next queued purchase, if any, without waiting: lets fresh sales go before a long scan's finds.
-    func poll() -> Purchase? {
+    func poll() -> TicketSale? {
         self.state.withLock { state in
-            guard let purchase = state.queue.popFirst() else { return nil }
-            state.queued.remove(purchase.purchaseID)
-            return purchase
+            guard let sale = state.queue.popFirst() else { return nil }
+            state.queued.remove(sale.purchase.purchaseID)
+            return sale
         }
     }
 
@@ -112,9 +113,9 @@ final class RenderBacklog: Sendable {
     }
 
     private static func take(_ state: inout State) -> Work? {
-        if let purchase = state.queue.popFirst() {
-            state.queued.remove(purchase.purchaseID)
-            return .render(purchase)
+        if let sale = state.queue.popFirst() {
+            state.queued.remove(sale.purchase.purchaseID)
+            return .render(sale)
         }
         if state.scanNeeded {
             state.scanNeeded = false

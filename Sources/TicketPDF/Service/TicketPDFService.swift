@@ -4,6 +4,7 @@ import NIOPosix
 import ServiceLifecycle
 import Synchronization
 import TicketCore
+import Tracing
 
 #if canImport(Glibc)
 import Glibc
@@ -19,6 +20,9 @@ import Glibc
 /// - The backlog survives a crash: on start, and whenever the queue overflowed, the ledger is scanned (`HSCAN`, a page
 ///   at a time) for purchases without a file, and those are rendered, fresh sales first.
 /// - ``ticket(for:)`` serves a download: the file, or a render on a separate, normal-priority pool.
+/// - Tracing: a background render is a span `render ticket PDF` in the trace of the request that sold the ticket
+///   (a child of its span, started when a render thread gets to it); renders found by a ledger scan start traces
+///   of their own.
 ///
 /// The service must be running (add it to the application's services) for anything to be rendered in the
 /// background; its thread pools start at creation and stop when ``run()`` ends.
@@ -76,10 +80,10 @@ public final class TicketPDFService: Service, Sendable {
     // MARK: Sales
 
     /// Queues a new purchase for its ticket; never waits. When the queue is full the purchase is left to the next
-    /// ledger scan.
+    /// ledger scan. The caller's trace context goes with it, so its render is traced as part of the sale.
     public func ticketSold(_ purchase: Purchase) {
         guard self.backgroundPool != nil else { return }
-        if !self.backlog.submit(purchase) {
+        if !self.backlog.submit(TicketSale(purchase, origin: InstrumentationContext.current)) {
             self.logger.debug("render backlog full; the next ledger scan renders this ticket", metadata: ["purchase_id": "\(purchase.purchaseID)"])
         }
         self.metrics.recordBacklog(self.backlogCount)
@@ -137,18 +141,18 @@ public final class TicketPDFService: Service, Sendable {
     private func dispatch(on pool: NIOThreadPool) async {
         await withTaskGroup(of: Void.self) { group in
             var running = 0
-            func launch(_ purchase: Purchase) async {
+            func launch(_ sale: TicketSale) async {
                 if running >= self.configuration.workers {
                     await group.next()
                     running -= 1
                 }
                 running += 1
-                group.addTask { await self.renderInBackground(purchase, on: pool) }
+                group.addTask { await self.renderInBackground(sale, on: pool) }
             }
             while let work = await self.backlog.next() {
                 switch work {
-                case .render(let purchase):
-                    await launch(purchase)
+                case .render(let sale):
+                    await launch(sale)
                 case .scanLedger:
                     self.scanning.store(true, ordering: .relaxed)
                     defer { self.scanning.store(false, ordering: .relaxed) }
@@ -165,7 +169,7 @@ public final class TicketPDFService: Service, Sendable {
     }
 
     /// Finds every purchase without a ticket, page by page, and renders it; queued sales go first after each page.
-    private func scanLedger(launch: (Purchase) async -> Void) async throws {
+    private func scanLedger(launch: (TicketSale) async -> Void) async throws {
         self.eventCache.withLock { $0.removeAll() }
         let events = try await self.store.events()
         let archive = self.archive
@@ -180,7 +184,7 @@ public final class TicketPDFService: Service, Sendable {
                     page.purchases.filter { !archive.contains($0.purchaseID) }
                 }
                 found += missing.count
-                for purchase in missing { await launch(purchase) }
+                for purchase in missing { await launch(TicketSale(purchase)) }
                 while let fresh = self.backlog.poll() { await launch(fresh) }
                 cursor = page.next
             }
@@ -188,16 +192,28 @@ public final class TicketPDFService: Service, Sendable {
         self.logger.info("ledger scanned for purchases without a ticket", metadata: ["events": "\(events.count)", "found": "\(found)"])
     }
 
-    private func renderInBackground(_ purchase: Purchase, on pool: NIOThreadPool) async {
+    private func renderInBackground(_ sale: TicketSale, on pool: NIOThreadPool) async {
         self.renderingNow.add(1, ordering: .relaxed)
         defer {
             self.renderingNow.subtract(1, ordering: .relaxed)
             self.metrics.recordBacklog(self.backlogCount)
         }
-        do {
-            _ = try await self.render(purchase, on: pool, trigger: .background)
-        } catch {
-            self.logger.error("could not render a ticket", metadata: ["purchase_id": "\(purchase.purchaseID)", "error": "\(error)"])
+        let purchase = sale.purchase
+        await withSpan("render ticket PDF", context: sale.origin ?? .topLevel, ofKind: .consumer) { span in
+            if span.isRecording {
+                span.updateAttributes { attributes in
+                    attributes[TraceAttribute.eventID] = purchase.eventID.rawValue
+                    attributes[TraceAttribute.purchaseID] = purchase.purchaseID.rawValue
+                }
+            }
+            do {
+                let rendered = try await self.render(purchase, on: pool, trigger: .background)
+                if span.isRecording, let rendered { span.attributes["ticketd.pdf.bytes"] = rendered.count }
+            } catch {
+                span.recordError(error)
+                span.setStatus(SpanStatus(code: .error, message: "\(error)"))
+                self.logger.error("could not render a ticket", metadata: ["purchase_id": "\(purchase.purchaseID)", "error": "\(error)"])
+            }
         }
     }
 

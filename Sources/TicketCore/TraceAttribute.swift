@@ -1,0 +1,12 @@
+/// The names of ticketd's own attributes on trace spans, shared by the HTTP, Redis and PDF spans so that one
+/// purchase can be found by the same key wherever it went.
+public enum TraceAttribute {
+    /// The event a purchase is for (string).
+    public static let eventID = "ticketd.event_id"
+    /// The purchase's id, the same as in the ledger and the ticket's file name (string).
+    public static let purchaseID = "ticketd.purchase_id"
+    /// How a purchase ended: `sold`, `replayed`, `sold_out`, `unknown_event`, `user_limit` or `unavailable` (string).
+    public static let purchaseOutcome = "ticketd.purchase.outcome"
+    /// The Lua script a Redis call ran, such as `purchase.lua` (string).
+    public static let redisScript = "ticketd.redis.script"
+}

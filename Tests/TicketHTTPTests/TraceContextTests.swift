@@ -1,0 +1,32 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import TicketHTTP
+
+/// The tracing middleware without a real tracer: what a trace header says, and that the router works with tracing
+/// on and the no-op tracer. `TraceExportTests` checks real spans, exported by the real binary.
+@Suite struct TraceContextTests {
+    static let traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+    @Test func theTraceIDIsATraceparentsSecondField() {
+        #expect(TraceContextMiddleware.traceID(Self.traceparent) == "0af7651916cd43dd8448eb211c80319c")
+        #expect(TraceContextMiddleware.traceID("00-0af7651916cd43dd-b7ad6b7169203331-01") == nil)
+        #expect(TraceContextMiddleware.traceID("not a traceparent") == nil)
+    }
+
+    @Test(arguments: [false, true]) func withoutATracerNoResponseNamesATrace(tracing: Bool) async throws {
+        var app = TestApp()
+        app.configuration.tracing = tracing
+        try await app.test { client in
+            try await client.execute(uri: "/buy/1", method: .post, headers: [.traceparent: Self.traceparent]) { response in
+                #expect(response.status == .created)
+                #expect(response.headers[.traceresponse] == nil)
+            }
+        }
+        let purchaseLine = try #require(app.logs.all.first { $0.message == "purchase" })
+        #expect(purchaseLine.metadata[TraceContextMiddleware.metadataKey] == nil)
+        #expect(purchaseLine.metadata[RequestIDMiddleware.metadataKey] != nil)
+    }
+}

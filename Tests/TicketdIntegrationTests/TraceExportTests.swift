@@ -1,0 +1,89 @@
+import Foundation
+import RedisTestSupport
+import Testing
+
+/// The real server exporting its spans over OTLP/HTTP to a receiver in the test: one purchase followed from the
+/// caller's `traceparent` through the request and the Redis call to its PDF ticket. A group of its own in
+/// `make test` (`--filter TraceExportTests`).
+@Suite(.serialized) struct TraceExportTests {
+    @Test func aPurchaseIsTracedFromItsCallerThroughRedisToItsPDF() async throws {
+        let redis = try await RedisServerFixture.start()
+        defer { redis.stop() }
+        let seeded = try await TicketdProcess.run(["seed", "1", "10"], redisURL: redis.url, directory: redis.directory)
+        #expect(seeded.status == 0, "\(seeded.output)")
+        let receiver = try await OTLPReceiver.start(directory: redis.directory)
+        defer { receiver.stop() }
+        // A short batch delay: spans reach the receiver within a tenth of a second, so the test polls, never sleeps.
+        let server = try await TicketdProcess.serve(
+            redisURL: redis.url,
+            directory: redis.directory,
+            environment: [
+                "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "50", "LOG_LEVEL": "info",
+                "PDF_WORKERS": "1",
+            ]
+        )
+        defer { server.stop() }
+
+        let traceID = Self.randomHex(bytes: 16)
+        let callerSpanID = Self.randomHex(bytes: 8)
+        let client = RawHTTPClient(host: "127.0.0.1", port: server.port)
+        let response = try await client.send("POST", "/buy/1", headers: [("traceparent", "00-\(traceID)-\(callerSpanID)-01")])
+        #expect(response.status == 201, "\(response.body)")
+        let purchase = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any]
+        let purchaseID = try #require(purchase?["purchaseId"] as? String)
+
+        var spans: [OTLPReceiver.Span] = []
+        try await waitUntil(timeout: .seconds(30), "the purchase's request, Redis and PDF spans reach the receiver") {
+            spans = try receiver.spans().filter { $0.traceID == traceID }
+            return Set(spans.map(\.name)).isSuperset(of: ["/buy/{eventId}", "EVALSHA purchase.lua", "render ticket PDF"])
+        }
+        let names = spans.map(\.name)
+
+        // The request continues the caller's trace, as a server span under the caller's span.
+        let request = try #require(spans.first { $0.name == "/buy/{eventId}" }, "\(names)")
+        #expect(request.kind == .server)
+        #expect(request.parentSpanID == callerSpanID)
+        #expect(request.service == "ticketd")
+        #expect(request.attributes["http.request.method"] == "POST")
+        #expect(request.attributes["http.route"] == "/buy/{eventId}")
+        #expect(request.attributes["http.response.status_code"] == "201")
+        #expect(request.attributes["ticketd.event_id"] == "1")
+        #expect(request.attributes["ticketd.purchase_id"] == purchaseID)
+
+        // The Redis call is a client span under the request.
+        let script = try #require(spans.first { $0.name == "EVALSHA purchase.lua" }, "\(names)")
+        #expect(script.kind == .client)
+        #expect(script.parentSpanID == request.spanID)
+        #expect(script.attributes["db.system.name"] == "redis")
+        #expect(script.attributes["ticketd.redis.script"] == "purchase.lua")
+        #expect(script.attributes["ticketd.purchase.outcome"] == "sold")
+        #expect(script.attributes["ticketd.purchase_id"] == purchaseID)
+
+        // The PDF, rendered later in the background, joins the same trace under the request that sold it.
+        let render = try #require(spans.first { $0.name == "render ticket PDF" }, "\(names)")
+        #expect(render.kind == .consumer)
+        #expect(render.parentSpanID == request.spanID)
+        #expect(render.attributes["ticketd.purchase_id"] == purchaseID)
+
+        // The response names the trace and the server's span; the request's log lines carry the trace id.
+        #expect(Self.header("traceresponse", in: response.head) == "00-\(traceID)-\(request.spanID)-01")
+        let purchaseLine = server.output.split(separator: "\n").first { $0.contains(#""msg":"purchase""#) && $0.contains(purchaseID) }
+        #expect(purchaseLine?.contains(#""trace_id":"\#(traceID)""#) == true, "\(purchaseLine ?? "no purchase line in: \(server.output)")")
+    }
+
+    /// `count` random bytes as lowercase hex, never all zero (an invalid W3C id).
+    static func randomHex(bytes count: Int) -> String {
+        var bytes = (0..<count).map { _ in UInt8.random(in: 0...255) }
+        bytes[0] |= 1
+        return bytes.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// A response header's value from the raw head.
+    static func header(_ name: String, in head: String) -> String? {
+        for line in head.split(separator: "\r\n") {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == name { return parts[1].trimmingCharacters(in: .whitespaces) }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# What tracing costs a purchase: wrk at 5000 connections against POST /buy/1 of a pool that does not sell out, with
+# tracing off, on with every purchase sampled, and on with a 1% sampler (parentbased_traceidratio 0.01). Spans go
+# over OTLP/HTTP to Tests/OTLPReceiver/otlp_receiver.py in counting mode on the same machine. Runs go
+# off, all, 1%, 1%, all, off (A B C C B A) so that load drifting during the benchmark biases no side; every run is
+# printed with the load average before it. PDF rendering is off (PDF_WORKERS=0): this is the purchase path's cost.
+#
+# Run from the repository root: bash bench/tracing/run.sh (make bench-tracing). Knobs: CONNECTIONS (5000),
+# DURATION (15s), THREADS (2), TICKETS (3000000), SWIFT_BUILD_FLAGS. A benchmark, not a test: it prints figures and exits 0.
+set -euo pipefail
+
+CONNECTIONS=${CONNECTIONS:-5000}
+DURATION=${DURATION:-15s}
+THREADS=${THREADS:-2}
+TICKETS=${TICKETS:-3000000}
+[ -f Package.swift ] || { echo "run from the repository root" >&2; exit 64; }
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk (make deps)" >&2; exit 69; }
+python=.venv-test/bin/python3
+[ -x "$python" ] || { echo "$python is missing: make deps installs it" >&2; exit 69; }
+
+ulimit -n "$(ulimit -Hn)"
+# SWIFT_BUILD_FLAGS (e.g. --scratch-path .build-release) as for make.
+swift build -c release ${SWIFT_BUILD_FLAGS:-} --product ticketd >/dev/null
+bin="$(swift build -c release ${SWIFT_BUILD_FLAGS:-} --show-bin-path)/ticketd"
+
+source "$(dirname "$0")/../private-redis.sh"
+export REDIS_URL="redis://127.0.0.1:$redis_port" LOG_FILE="" PDF_WORKERS=0 PDF_OUTPUT_DIR="$dir/tickets"
+
+receiver_port=$(free_port)
+"$python" Tests/OTLPReceiver/otlp_receiver.py --port "$receiver_port" --spans "$dir/spans.count" --discard > "$dir/receiver.log" 2>&1 &
+receiver=$!
+trap 'kill "$receiver" 2>/dev/null || true; cleanup' EXIT
+for _ in $(seq 1 100); do grep -q listening "$dir/receiver.log" 2>/dev/null && break; sleep 0.05; done
+
+cat > "$dir/post.lua" <<'LUA'
+wrk.method = "POST"
+LUA
+
+# Starts the server in mode $1 (off, all, 1pct) on a fresh pool; sets $server and $port.
+start_server() {
+    "$bin" seed 1 "$TICKETS" --reset --per-user-limit 0 >/dev/null
+    port=$(free_port)
+    local tracing=()
+    case $1 in
+        off) ;;
+        all) tracing=(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$receiver_port") ;;
+        1pct) tracing=(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$receiver_port" OTEL_TRACES_SAMPLER=parentbased_traceidratio
+            OTEL_TRACES_SAMPLER_ARG=0.01) ;;
+    esac
+    env "${tracing[@]}" PORT="$port" HOST=127.0.0.1 LOG_LEVEL=warning "$bin" serve > "$dir/server-$1.log" 2>&1 &
+    server=$!
+    for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$port/livez" >/dev/null && return; sleep 0.05; done
+    echo "server did not start:"; tail "$dir/server-$1.log"; exit 1
+}
+stop_server() { kill "$server"; wait "$server" 2>/dev/null || true; server=""; }
+spans_received() { cat "$dir/spans.count" 2>/dev/null || echo 0; }
+
+# Runs wrk on POST /buy/1; prints "rps p50 p99 errors non2xx".
+measure() {
+    local out="$dir/wrk.out"
+    wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency --timeout 10s -s "$dir/post.lua" "http://127.0.0.1:$port/buy/1" > "$out" 2>&1 || true
+    python3 - "$out" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+def lat(p):
+    m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)", text, re.M)
+    if not m: return float("nan")
+    return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
+m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+errors = sum(map(int, m.groups())) if m else 0
+non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+print(f"{rps:.0f} {lat(50):.2f} {lat(99):.2f} {errors} {int(non2xx.group(1)) if non2xx else 0}")
+PY
+}
+
+echo "wrk -t $THREADS -c $CONNECTIONS -d $DURATION, POST /buy/1 against ticketd (release), Redis and the OTLP receiver on loopback"
+printf "%-4s %-6s %10s %9s %9s %8s %9s %10s  %s\n" run mode "req/s" "p50 ms" "p99 ms" errors non-2xx spans "load average before"
+declare -A total=() runs=()
+number=0
+for mode in off all 1pct 1pct all off; do
+    number=$((number + 1))
+    load=$(cut -d' ' -f1-3 /proc/loadavg)
+    before=$(spans_received)
+    start_server "$mode"
+    read -r rps p50 p99 errors non2xx < <(measure)
+    stop_server
+    spans=$(( $(spans_received) - before ))
+    printf "%-4s %-6s %10s %9s %9s %8s %9s %10s  %s\n" "$number" "$mode" "$rps" "$p50" "$p99" "$errors" "$non2xx" "$spans" "$load"
+    total[$mode]=$(( ${total[$mode]:-0} + rps ))
+    runs[$mode]=$(( ${runs[$mode]:-0} + 1 ))
+done
+python3 - "${total[off]}" "${total[all]}" "${total[1pct]}" <<'PY'
+import sys
+off, every, one = map(float, sys.argv[1:])
+print(f"purchases/s, tracing on with every purchase sampled over off (sums of two runs each): {every / off:.3f} (goal >= 0.9)")
+print(f"purchases/s, tracing on with a 1% sampler over off (sums of two runs each): {one / off:.3f} (goal >= 0.97)")
+PY
