@@ -37,18 +37,9 @@ printf 'wrk.method = "POST"\n' > "$dir/post.lua"
 # Prints "purchases/s p50 p99 non-2xx errors" of one wrk run.
 run_wrk() {
     wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --latency --timeout 10s -s "$dir/post.lua" "$url/buy/1" > "$dir/wrk.out" 2>&1 || true
-    python3 - "$dir/wrk.out" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-def lat(p):
-    m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)", text, re.M)
-    return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)] if m else float("nan")
-m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
-errors = sum(map(int, m.groups())) if m else 0
-non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-print(f"{rps:.0f} {lat(50):.2f} {lat(99):.2f} {int(non2xx.group(1)) if non2xx else 0} {errors}")
-PY
+    local rps p50 p99 timeouts errors non2xx
+    read -r rps p50 p99 timeouts errors non2xx < <(python3 "$(dirname "$0")/../wrk-summary.py" "$dir/wrk.out")
+    echo "$rps $p50 $p99 $non2xx $((timeouts + errors))"
 }
 
 # Prints "purchases/s p50 p99 non-201 errors peak-connections verdict" of one ticket-load run (with its audit).

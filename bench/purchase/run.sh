@@ -36,23 +36,11 @@ start_server() {
 }
 stop_server() { kill "$server"; wait "$server" 2>/dev/null || true; server=""; }
 
-# Runs wrk; prints "rps p50 p99 timeouts errors" from its report.
+# Runs wrk; prints "rps p50 p99 timeouts errors non2xx" from its report.
 measure() {
     local out="$dir/wrk.out"
     wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency --timeout 10s "$@" > "$out" 2>&1 || true
-    python3 - "$out" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-def lat(p):
-    m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)", text, re.M)
-    if not m: return float("nan")
-    return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
-m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
-connect, read, write, timeout = map(int, m.groups()) if m else (0, 0, 0, 0)
-non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-print(f"{rps:.0f} {lat(50):.2f} {lat(99):.2f} {timeout} {connect + read + write} {int(non2xx.group(1)) if non2xx else 0}")
-PY
+    python3 "$(dirname "$0")/../wrk-summary.py" "$out"
 }
 
 peak_rss_mb() { awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$server/status"; }

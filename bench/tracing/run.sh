@@ -55,23 +55,11 @@ start_server() {
 stop_server() { kill "$server"; wait "$server" 2>/dev/null || true; server=""; }
 spans_received() { cat "$dir/spans.count" 2>/dev/null || echo 0; }
 
-# Runs wrk on POST /buy/1; prints "rps p50 p99 errors non2xx".
+# Runs wrk on POST /buy/1; prints "rps p50 p99 timeouts errors non2xx".
 measure() {
     local out="$dir/wrk.out"
     wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency --timeout 10s -s "$dir/post.lua" "http://127.0.0.1:$port/buy/1" > "$out" 2>&1 || true
-    python3 - "$out" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-def lat(p):
-    m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)", text, re.M)
-    if not m: return float("nan")
-    return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
-m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
-errors = sum(map(int, m.groups())) if m else 0
-non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-print(f"{rps:.0f} {lat(50):.2f} {lat(99):.2f} {errors} {int(non2xx.group(1)) if non2xx else 0}")
-PY
+    python3 "$(dirname "$0")/../wrk-summary.py" "$out"
 }
 
 echo "wrk -t $THREADS -c $CONNECTIONS -d $DURATION, POST /buy/1 against ticketd (release), Redis and the OTLP receiver on loopback"
@@ -83,7 +71,8 @@ for mode in off all 1pct 1pct all off; do
     load=$(cut -d' ' -f1-3 /proc/loadavg)
     before=$(spans_received)
     start_server "$mode"
-    read -r rps p50 p99 errors non2xx < <(measure)
+    read -r rps p50 p99 timeouts socket_errors non2xx < <(measure)
+    errors=$((timeouts + socket_errors))
     stop_server
     spans=$(( $(spans_received) - before ))
     printf "%-4s %-6s %10s %9s %9s %8s %9s %10s  %s\n" "$number" "$mode" "$rps" "$p50" "$p99" "$errors" "$non2xx" "$spans" "$load"
