@@ -8,13 +8,9 @@ extension FallbackTests {
     static let adminToken = "fallback-test-token"
 
     @Test func redisAnsweringErrorsNeverSellsATicketTwice() async throws {
-        let redis = try await Self.durableRedis()
+        let (redis, server, client) = try await Self.serveWithFullEscrow(tickets: 10000)
         defer { redis.stop() }
-        #expect(try await TicketdProcess.run(["seed", "1", "10000"], redisURL: redis.url, directory: redis.directory).status == 0)
-        let server = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: Self.environment)
         defer { server.stop() }
-        let client = RawHTTPClient(host: "127.0.0.1", port: server.port)
-        try await waitUntil(timeout: .seconds(20), "escrow of 1 % of 10000") { try await client.fallback()?.escrow["1"] == 100 }
 
         let log = SaleLog()
         let buyers = Task { await log.buy(event: "1", through: client, buyers: 50) }

@@ -13,15 +13,31 @@ import TicketHTTP
 
     static let environment = ["FALLBACK_REFRESH_MS": "100", "REDIS_COMMAND_TIMEOUT_MS": "300"]
 
+    /// A durable Redis seeded with `tickets` tickets of event 1, and a server on it whose escrow holds its 1 %.
+    static func serveWithFullEscrow(tickets: Int) async throws -> (redis: RedisServerFixture, server: TicketdProcess, client: RawHTTPClient) {
+        let redis = try await Self.durableRedis()
+        do {
+            #expect(try await TicketdProcess.run(["seed", "1", "\(tickets)"], redisURL: redis.url, directory: redis.directory).status == 0)
+            let server = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: Self.environment)
+            let client = RawHTTPClient(host: "127.0.0.1", port: server.port)
+            do {
+                try await waitUntil(timeout: .seconds(20), "escrow of 1 % of \(tickets)") { try await client.fallback()?.escrow["1"] == tickets / 100 }
+            } catch {
+                server.stop()
+                throw error
+            }
+            return (redis, server, client)
+        } catch {
+            redis.stop()
+            throw error
+        }
+    }
+
     @Test func killingRedisMidRunKeepsSellingFromEscrowAndSettlesExactly() async throws {
         _ = FileDescriptorLimit.raiseToHardLimit()
-        let redis = try await Self.durableRedis()
+        let (redis, server, client) = try await Self.serveWithFullEscrow(tickets: 20000)
         defer { redis.stop() }
-        #expect(try await TicketdProcess.run(["seed", "1", "20000"], redisURL: redis.url, directory: redis.directory).status == 0)
-        let server = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: Self.environment)
         defer { server.stop() }
-        let client = RawHTTPClient(host: "127.0.0.1", port: server.port)
-        try await waitUntil(timeout: .seconds(20), "escrow of 1 % of 20000") { try await client.fallback()?.escrow["1"] == 200 }
 
         let log = SaleLog()
         // 400 buyers, each purchase on a connection of its own. 5000 took 220 s on two shared cores, and the server,
@@ -69,13 +85,9 @@ import TicketHTTP
     }
 
     @Test func aHungRedisSwitchesToFallbackWithinASecondAndSettlesWhenItWakes() async throws {
-        let redis = try await Self.durableRedis()
+        let (redis, server, client) = try await Self.serveWithFullEscrow(tickets: 10000)
         defer { redis.stop() }
-        #expect(try await TicketdProcess.run(["seed", "1", "10000"], redisURL: redis.url, directory: redis.directory).status == 0)
-        let server = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: Self.environment)
         defer { server.stop() }
-        let client = RawHTTPClient(host: "127.0.0.1", port: server.port)
-        try await waitUntil(timeout: .seconds(20), "escrow of 1 % of 10000") { try await client.fallback()?.escrow["1"] == 100 }
 
         let log = SaleLog()
         let buyers = Task { await log.buy(event: "1", through: client, buyers: 50) }
