@@ -23,7 +23,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let (before, after) = FileDescriptorLimit.raiseToHardLimit() {
             logger.info("open-files limit raised to the hard limit", metadata: ["nofile_before": "\(before)", "nofile_after": "\(after)"])
         } else {
-            logger.warning("could not raise the open-files limit; connections beyond it are refused")
+            logger.warning("could not raise the open-files limit; fewer connections are held at once, the rest wait in the backlog")
         }
 
         let registry = PrometheusCollectorRegistry()
