@@ -41,18 +41,20 @@ def app_environment(compose) -> dict[str, str]:
 
 def test_docker_compose_accepts_the_file():
     """Compose's own validation (`docker-compose config` needs no Docker engine), with and without the profile."""
-    for arguments in (["config", "-q"], ["--profile", "monitoring", "config", "-q"]):
+    for arguments in (["config", "-q"], ["--profile", "monitoring", "config", "-q"], ["--profile", "tracing", "config", "-q"]):
         result = subprocess.run(["docker-compose", *arguments], cwd=ROOT, capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_services_and_profiles(compose):
     services = compose["services"]
-    assert set(services) == {"redis", "seed", "app", "prometheus", "grafana"}
+    assert set(services) == {"redis", "seed", "app", "prometheus", "grafana", "jaeger"}
     for name in ("redis", "seed", "app"):
         assert "profiles" not in services[name], f"{name} must start with a plain `docker-compose up -d`"
     for name in ("prometheus", "grafana"):
         assert services[name]["profiles"] == ["monitoring"]
+    assert services["jaeger"]["profiles"] == ["tracing"]
+    assert "4318:4318" in services["jaeger"]["ports"], "the app's spans reach Jaeger over OTLP/HTTP on 4318"
 
 
 def test_app_environment_agrees_with_env_example(compose):
