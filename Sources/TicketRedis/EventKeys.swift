@@ -30,7 +30,10 @@ struct EventKeys: Sendable {
     }
 
     /// `event:{ID}:escrow:{instance}`: list of the tickets that only `instance` may sell (see `escrow-take.lua`).
-    func escrow(_ instance: InstanceID) -> String { self.prefix + "escrow:" + instance.rawValue }
+    func escrow(_ instance: InstanceID) -> String { self.escrowPrefix + instance.rawValue }
+
+    /// `event:{ID}:escrow:`, the start of every escrow list's key, for scripts that find the instances in `escrows`.
+    var escrowPrefix: String { self.prefix + "escrow:" }
 
     /// The set of every event id (outside any event's hash tag).
     static let eventIndex = "events"

@@ -3,13 +3,13 @@ import TicketCore
 
 /// Checks one event's books against each other: the pool, the ledger, the per-user counts and the capacity.
 ///
-/// Reads the pool with `LRANGE` and the ledger with `HSCAN` in chunks, so it is meant for a quiet moment
-/// (after a load test, before opening sales): purchases during the audit can show up as transient mismatches.
+/// Reads the pool and the escrows in one step (`audit-stock.lua`), so a running instance's escrow top-ups never
+/// show as mismatches, and then the ledger with `HSCAN` in chunks: it is meant for a quiet moment (after a load
+/// test, before opening sales), since purchases during the audit can show up as transient mismatches.
 struct TicketAudit {
     let client: RedisClient
     let event: EventID
 
-    private static let chunk = 10_000
     /// Problems listed per kind before the rest are only counted.
     private static let listed = 5
 
@@ -20,27 +20,37 @@ struct TicketAudit {
         let capacity = Int(try await self.command("HGET", .string(keys.meta), "capacity").integer ?? -1)
         if capacity < 0 { problems.append("the event has no capacity in \(keys.meta)") }
 
+        // The pool and the escrows, read in one step: a running instance moves tickets between them.
+        let stock: [RESPValue]
+        do {
+            stock = try await self.client.evalScript(
+                TicketScripts.auditStock,
+                keys: [.string(keys.tickets), .string(keys.escrows)],
+                arguments: [.string(keys.escrowPrefix)],
+                options: RedisCommandOptions(timeout: .seconds(30), idempotent: true)
+            ).array ?? []
+        } catch {
+            throw TicketStoreError("auditing event \(self.event): reading the pool and escrows failed: \(error.message)")
+        }
+
         // The pool: every ticket once.
         var pool: Set<String> = []
         var poolDuplicates: [String] = []
-        var start = 0
-        while true {
-            let page = try await self.command("LRANGE", .string(keys.tickets), .integer(start), .integer(start + Self.chunk - 1)).array ?? []
-            for ticket in page.compactMap(\.string) where !pool.insert(ticket).inserted { poolDuplicates.append(ticket) }
-            if page.count < Self.chunk { break }
-            start += Self.chunk
-        }
+        for ticket in (stock.first?.array ?? []).compactMap(\.string) where !pool.insert(ticket).inserted { poolDuplicates.append(ticket) }
         Self.report(poolDuplicates, "tickets appear more than once in the pool", into: &problems)
 
         // The escrows: every ticket in one of them only, and not in the pool.
         var escrowed: [String: String] = [:]
         var misplaced: [String] = []
-        for instance in (try await self.command("SMEMBERS", .string(keys.escrows)).array ?? []).compactMap(\.string) {
-            guard let id = InstanceID(instance) else {
+        var position = 1
+        while position + 1 < stock.count {
+            let instance = stock[position].string ?? "?"
+            let tickets = stock[position + 1].array ?? []
+            position += 2
+            guard InstanceID(instance) != nil else {
                 problems.append("an escrow of an invalid instance id \(instance)")
                 continue
             }
-            let tickets = try await self.command("LRANGE", .string(keys.escrow(id)), 0, -1).array ?? []
             for ticket in tickets.compactMap(\.string) {
                 if pool.contains(ticket) {
                     misplaced.append("\(ticket) (pool and escrow of \(instance))")

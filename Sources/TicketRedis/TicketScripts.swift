@@ -11,6 +11,10 @@ enum TicketScripts {
     static let fillPool = load("fill-pool")
     /// Publishes a seeded pool with its description (`finish-seed.lua`).
     static let finishSeed = load("finish-seed")
+    /// Deletes an event with every escrow of it, for a reseed (`reset-event.lua`).
+    static let resetEvent = load("reset-event")
+    /// An event's pool and escrows, read at one moment for the audit (`audit-stock.lua`).
+    static let auditStock = load("audit-stock")
     /// Moves tickets from the pool into an instance's escrow (`escrow-take.lua`).
     static let escrowTake = load("escrow-take")
     /// Gives an instance's escrow back to the pool (`escrow-return.lua`).

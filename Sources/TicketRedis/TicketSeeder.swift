@@ -36,7 +36,8 @@ public struct TicketSeeder: Sendable {
     ///   - events: How many events.
     ///   - ticketsPerEvent: Tickets per event.
     ///   - perUserLimit: Tickets one known buyer may hold per event; 0 for no limit.
-    ///   - reset: Delete each event first (its pool, ledger and counts): every sale of it is forgotten.
+    ///   - reset: Delete each event first (its pool, ledger, counts and every instance's escrow): every sale of it is
+    ///     forgotten.
     /// - Throws: ``RedisError`` when Redis fails midway; re-running finishes the job.
     public func seed(events: Int, ticketsPerEvent: Int, perUserLimit: Int, reset: Bool) async throws(RedisError) -> [Outcome] {
         guard events > 0 else { return [] }
@@ -70,7 +71,12 @@ public struct TicketSeeder: Sendable {
     ) async throws(RedisError) -> Outcome {
         let keys = EventKeys(id)
         if reset {
-            _ = try await self.run(RESPCommand("DEL", .string(keys.tickets), .string(keys.purchases), .string(keys.users), .string(keys.meta), .string(keys.seeding)))
+            // Escrows go too: left behind, they would hold tickets that the new pool holds again.
+            _ = try await self.client.evalScript(
+                TicketScripts.resetEvent,
+                keys: [.string(keys.tickets), .string(keys.purchases), .string(keys.users), .string(keys.meta), .string(keys.seeding), .string(keys.escrows)],
+                arguments: [.string(keys.escrowPrefix)]
+            )
         } else if try await self.run(RESPCommand("EXISTS", .string(keys.meta))).integer == 1 {
             _ = try await self.run(RESPCommand("SADD", .string(EventKeys.eventIndex), .string(id.rawValue)))
             let available = Int(try await self.run(RESPCommand("LLEN", .string(keys.tickets))).integer ?? 0)

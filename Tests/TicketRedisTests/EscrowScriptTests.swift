@@ -46,6 +46,18 @@ import TicketRedis
         }
     }
 
+    @Test func aResetSeedDeletesEveryEscrowSoNoTicketIsInTwoPlaces() async throws {
+        try await withEscrow { redis, store, seeder, escrow throws in
+            _ = try await seeder.seed(events: 1, ticketsPerEvent: 10, perUserLimit: 0, reset: false)
+            #expect(try await escrow.take(event: self.event, size: 3, reserve: 0)?.tickets == ["10", "9", "8"])
+            _ = try await seeder.seed(events: 1, ticketsPerEvent: 10, perUserLimit: 0, reset: true)
+            #expect(try await redis.command("EXISTS", "event:{1}:escrow:alpha", "event:{1}:escrows") == "0")
+            #expect(try await redis.command("LLEN", "event:{1}:tickets") == "10")
+            let audit = try await store.audit()
+            #expect(audit.isClean, "\(audit)")
+        }
+    }
+
     @Test func settleRecordsOnceAndCountsTheBuyer() async throws {
         try await withEscrow { redis, store, seeder, escrow throws in
             _ = try await seeder.seed(events: 1, ticketsPerEvent: 10, perUserLimit: 2, reset: false)
