@@ -201,6 +201,7 @@ let package = Package(
             name: "TicketdIntegrationTests",
             dependencies: [
                 "TicketHTTP",
+                "TicketLoad",
                 "RedisTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

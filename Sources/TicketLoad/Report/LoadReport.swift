@@ -42,6 +42,15 @@ public struct LoadReport: Sendable, Codable {
     public var audit: PurchaseAudit
     /// Whether the audit found nothing wrong.
     public var passed: Bool
+    /// Every purchase answered `201`, in no particular order; left out of the JSON, which would grow by some
+    /// 100 bytes per sale.
+    public var sales: [SaleRecord] = []
+
+    private enum CodingKeys: String, CodingKey {
+        case url, events, connections, mode, stop, elapsedSeconds, connectSeconds, connectedBeforeStart, requestsSent
+        case requestsUnsent, responses, throughput, purchasesPerSecond, latency, statusCounts, errors, connectionsOpened
+        case peakOpenConnections, timeline, audit, passed
+    }
 
     /// The report of a finished run.
     public init(configuration: LoadConfiguration, tally: RunTally, timing: RunTiming, peakOpenConnections: Int, audit: PurchaseAudit) {
@@ -67,6 +76,7 @@ public struct LoadReport: Sendable, Codable {
         self.timeline = tally.timeline.seconds.enumerated().map { TimelinePoint(second: $0.offset, bucket: $0.element, runSeconds: seconds) }
         self.audit = audit
         self.passed = audit.passed
+        self.sales = tally.sales
     }
 }
 
