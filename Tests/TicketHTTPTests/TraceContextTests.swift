@@ -27,6 +27,6 @@ import Testing
         }
         let purchaseLine = try #require(app.logs.all.first { $0.message == "purchase" })
         #expect(purchaseLine.metadata[TraceContextMiddleware.metadataKey] == nil)
-        #expect(purchaseLine.metadata[RequestIDMiddleware.metadataKey] != nil)
+        #expect(purchaseLine.metadata[RequestIDAssignment.metadataKey] != nil)
     }
 }

@@ -71,8 +71,8 @@ public func buildApplication(
     return app
 }
 
-/// Builds the router: every route, behind the request id, tracing (when ``AppConfiguration/tracing`` is on), metrics,
-/// access log and problem middleware.
+/// Builds the router: every route, behind the tracing middleware (when ``AppConfiguration/tracing`` is on) and
+/// ``RequestEnvelopeMiddleware`` (request id, problems, metrics, access log).
 ///
 /// | route | |
 /// | --- | --- |
@@ -103,17 +103,14 @@ public func buildRouter(
     let info = ServiceInfo(version: configuration.version)
     let metrics = AppMetrics(registry: prometheus)
     let router = Router(context: AppRequestContext.self, options: [.autoGenerateHeadEndpoints])
-    // Outermost first: the request id must be set before anything logs; metrics see the final status, which
-    // ProblemMiddleware (innermost) produces for every error. The request's span (when tracing) covers everything
-    // but the request id, and its trace id joins the logger before anything below logs.
-    router.add(middleware: RequestIDMiddleware())
+    // Outermost first. The request's span (when tracing) covers everything, and its trace id joins the logger before
+    // anything below logs; the envelope then sets the request id, answers every error with a problem and measures
+    // the final status (see RequestEnvelopeMiddleware for why that is one layer).
     if configuration.tracing {
         router.add(middleware: TracingMiddleware<AppRequestContext>())
         router.add(middleware: TraceContextMiddleware())
     }
-    router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
-    router.add(middleware: AccessLogMiddleware())
-    router.add(middleware: ProblemMiddleware())
+    router.add(middleware: RequestEnvelopeMiddleware(metrics: RequestMetricsRecorder(metrics: metrics)))
 
     var routes = RouteTable(router: router)
     let health = HealthController(store: store, info: info)

@@ -4,7 +4,7 @@ import Logging
 
 /// The request context of every ticketd route: Hummingbird's core storage plus the request id.
 ///
-/// ``RequestIDMiddleware`` fills ``requestID`` and puts it in `logger` metadata as `request_id` (replacing
+/// ``RequestEnvelopeMiddleware`` fills ``requestID`` and puts it in `logger` metadata as `request_id` (replacing
 /// Hummingbird's own `hb.request.id`), so every line a handler logs through `context.logger` carries it.
 ///
 /// > Important: Hummingbird's `RequestContext.id` reads `hb.request.id` and traps when it is missing; use
@@ -13,7 +13,7 @@ public struct AppRequestContext: RequestContext {
     /// Hummingbird's per-request storage: logger, path parameters, matched route.
     public var coreContext: CoreRequestContextStorage
     /// The request's id: the caller's `X-Request-Id` when it is a valid short token, otherwise a generated one.
-    /// Empty until ``RequestIDMiddleware`` has run.
+    /// Empty until ``RequestEnvelopeMiddleware`` has run.
     public var requestID: String
 
     /// Creates a context for a new request.

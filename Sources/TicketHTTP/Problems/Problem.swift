@@ -4,7 +4,7 @@ import Hummingbird
 
 /// An RFC 9457 problem: the body of every error response, sent as `application/problem+json`.
 ///
-/// Thrown from handlers and middleware; ``ProblemMiddleware`` turns it (and every other error) into a response,
+/// Thrown from handlers and middleware; ``RequestEnvelopeMiddleware`` turns it (and every other error) into a response,
 /// adding `instance` (the request path) and `requestId` when they are not set.
 ///
 /// ```swift
@@ -29,7 +29,7 @@ public struct Problem: HTTPResponseError, Sendable, CustomStringConvertible {
     /// - Parameters:
     ///   - type: The kind of problem.
     ///   - detail: What went wrong this time.
-    ///   - instance: The occurrence; `nil` lets ``ProblemMiddleware`` use the request path.
+    ///   - instance: The occurrence; `nil` lets ``RequestEnvelopeMiddleware`` use the request path.
     ///   - extensions: Extra members of the body.
     ///   - headers: Headers to send with the response.
     public init(

@@ -2,37 +2,27 @@ import HTTPTypes
 import Hummingbird
 import Logging
 
-/// Gives each request an id, echoes it in the `X-Request-Id` response header and tags the request's logger with it.
+/// Gives each request an id: the caller's `X-Request-Id` when it is a short token (1 to 64 of
+/// `A-Z a-z 0-9 - _ . :`), so that a request can be followed from a load balancer into our logs; anything else is
+/// replaced by a generated id, so a caller can never inject text into log lines.
 ///
-/// The caller's `X-Request-Id` is kept when it is a short token (1 to 64 of `A-Z a-z 0-9 - _ . :`), so that a
-/// request can be followed from a load balancer into our logs; anything else is replaced by a generated id, so a
-/// caller can never inject text into log lines. This middleware must be the outermost one: the others rely on
-/// `context.requestID` and `context.logger` being set.
-public struct RequestIDMiddleware: RouterMiddleware {
-    public typealias Context = AppRequestContext
-
+/// ``RequestEnvelopeMiddleware`` assigns it first thing, echoes it in the response's `X-Request-Id` and tags the
+/// request's logger with it.
+enum RequestIDAssignment {
     /// The metadata key of the request id on every log line of a request.
-    public static let metadataKey = "request_id"
+    static let metadataKey = "request_id"
     /// The longest caller-supplied id kept.
-    public static let maxLength = 64
+    static let maxLength = 64
 
-    /// Creates the middleware.
-    public init() {}
-
-    public func handle(
-        _ request: Request,
-        context: AppRequestContext,
-        next: (Request, AppRequestContext) async throws -> Response
-    ) async throws -> Response {
-        var context = context
+    /// Sets `context.requestID` and the logger's `request_id` (replacing Hummingbird's `hb.request.id`) and returns
+    /// the id.
+    static func assign(to context: inout AppRequestContext, from request: Request) -> String {
         let incoming = request.headers[.xRequestID]
         let id = incoming.flatMap { Self.isValid($0) ? $0 : nil } ?? RequestID().description
         context.requestID = id
         context.logger[metadataKey: "hb.request.id"] = nil
         context.logger[metadataKey: Self.metadataKey] = .string(id)
-        var response = try await next(request, context)
-        response.headers[.xRequestID] = id
-        return response
+        return id
     }
 
     /// Whether a caller-supplied id is short and made of safe characters only.

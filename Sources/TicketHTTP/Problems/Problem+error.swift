@@ -1,0 +1,35 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+
+extension Problem {
+    /// The problem that answers `error`, thrown while serving `request`:
+    ///
+    /// - ``Problem``: as is.
+    /// - Hummingbird's 404 for an unknown path: ``ProblemType/routeNotFound``.
+    /// - Any other `HTTPResponseError` (a 413 for a body over the context's upload limit, …): type `about:blank` with
+    ///   the same status.
+    /// - Anything else: ``ProblemType/internalError`` (500), logged at `error`; the body does not echo the error.
+    ///
+    /// `instance` defaults to the request path, and every problem carries the `requestId` member, so a caller can
+    /// quote it and we can find the log lines.
+    init(answering error: any Error, request: Request, context: AppRequestContext) {
+        switch error {
+        case let problem as Problem:
+            self = problem
+        case let error as HTTPError where error.status == .notFound:
+            self.init(.routeNotFound, detail: "no route for \(request.method) \(request.uri.path)", headers: error.headers)
+        case let error as any HTTPResponseError:
+            let detail = (error as? HTTPError)?.body ?? error.status.reasonPhrase
+            self.init(.httpStatus(error.status), detail: detail, headers: (error as? HTTPError)?.headers ?? [:])
+        default:
+            context.logger.error(
+                "unexpected error",
+                metadata: ["error": "\(String(reflecting: error))", "http_method": "\(request.method)", "path": "\(request.uri.path)"]
+            )
+            self.init(.internalError, detail: "an unexpected error occurred")
+        }
+        if self.instance == nil { self.instance = request.uri.path }
+        if self.extensions["requestId"] == nil, !context.requestID.isEmpty { self.extensions["requestId"] = context.requestID }
+    }
+}
