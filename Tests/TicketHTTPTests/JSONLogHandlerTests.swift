@@ -36,6 +36,32 @@ import Testing
         #expect(object["_msg"] as? String == "clash")
     }
 
+    @Test func theCallsMetadataWinsOverTheProvidersWhichWinsOverTheHandlers() throws {
+        var handler = JSONLogHandler(
+            label: "ticketd",
+            output: .standardOutput,
+            metadataProvider: Logger.MetadataProvider { ["b": "provider", "c": "provider"] }
+        )
+        handler[metadataKey: "a"] = "handler"
+        handler[metadataKey: "b"] = "handler"
+        handler[metadataKey: "c"] = "handler"
+        let event = LogEvent(
+            level: .error,
+            message: "m",
+            metadata: ["c": "call", "error": "from metadata"],
+            source: "",
+            file: #fileID,
+            function: #function,
+            line: #line
+        )
+        let (text, object) = try self.line(handler, event)
+        #expect(object["a"] as? String == "handler")
+        #expect(object["b"] as? String == "provider")
+        #expect(object["c"] as? String == "call")
+        #expect(object["error"] as? String == "from metadata")
+        #expect(text.hasSuffix(#""a":"handler","b":"provider","c":"call","error":"from metadata"}\#n"#), "keys in order: \(text)")
+    }
+
     @Test func escapesControlCharacters() throws {
         let handler = JSONLogHandler(label: "x", output: .standardOutput)
         let event = LogEvent(level: .warning, message: "a\u{01}b\tc\\d", metadata: nil, source: "", file: "", function: "", line: 0)

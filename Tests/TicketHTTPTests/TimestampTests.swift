@@ -9,6 +9,7 @@ import Testing
         (951_782_400_000, "2000-02-29T00:00:00.000Z"),
         (4_102_444_799_999, "2099-12-31T23:59:59.999Z"),
         (-1, "1969-12-31T23:59:59.999Z"),
+        (253_402_300_800_000, "+010000-01-01T00:00:00.000Z"),
     ])
     func formatsUTCWithMilliseconds(millis: Int64, expected: String) {
         #expect(Timestamp.iso8601(millis: millis) == expected)

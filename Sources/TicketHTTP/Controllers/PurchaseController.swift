@@ -57,14 +57,16 @@ struct PurchaseController: Sendable {
         let outcome: PurchaseOutcome = result.isReplay ? .replayed : .purchased
         self.metrics.record(outcome)
         if !result.isReplay { self.tickets?.ticketSold(purchase) }
-        var metadata: Logger.Metadata = [
-            "event_id": .string(purchase.eventID.rawValue),
-            "purchase_id": .string(purchase.purchaseID.rawValue),
-            "ticket_id": .string(purchase.ticketID),
-            "outcome": .string(outcome.rawValue),
-        ]
-        if let user = purchase.userID { metadata["user_id"] = .string(user.rawValue) }
-        context.logger.info("purchase", metadata: metadata)
+        if context.logger.logLevel <= .info {
+            var metadata: Logger.Metadata = [
+                "event_id": .string(purchase.eventID.rawValue),
+                "purchase_id": .string(purchase.purchaseID.rawValue),
+                "ticket_id": .string(purchase.ticketID),
+                "outcome": .string(outcome.rawValue),
+            ]
+            if let user = purchase.userID { metadata["user_id"] = .string(user.rawValue) }
+            context.logger.info("purchase", metadata: metadata)
+        }
 
         let body = PurchaseResponse(purchase)
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .location: body.ticketUrl]

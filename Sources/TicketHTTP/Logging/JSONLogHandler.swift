@@ -43,10 +43,20 @@ public struct JSONLogHandler: LogHandler {
 
     /// The line for `event`, newline included.
     func line(for event: LogEvent, timestampMillis: Int64) -> [UInt8] {
-        var merged = self.metadata
-        if let provided = self.metadataProvider?.get() { merged.merge(provided) { _, new in new } }
-        if let explicit = event.metadata { merged.merge(explicit) { _, new in new } }
-        if let error = event.error, merged["error"] == nil { merged["error"] = .string(String(describing: error)) }
+        // The call's metadata wins over the provider's, which wins over the handler's. A line has a handful of keys,
+        // so a small array searched linearly is cheaper than merging dictionaries, which copies and rehashes them.
+        var fields: [(key: String, value: Logger.Metadata.Value)] = []
+        fields.reserveCapacity(self.metadata.count + (event.metadata?.count ?? 0) + 2)
+        func add(_ metadata: Logger.Metadata) {
+            for (key, value) in metadata where !fields.contains(where: { $0.key == key }) { fields.append((key, value)) }
+        }
+        if let explicit = event.metadata { add(explicit) }
+        if let provided = self.metadataProvider?.get() { add(provided) }
+        add(self.metadata)
+        if let error = event.error, !fields.contains(where: { $0.key == "error" }) {
+            fields.append(("error", .string(String(describing: error))))
+        }
+        fields.sort { $0.key < $1.key }
 
         var line: [UInt8] = []
         line.reserveCapacity(256)
@@ -58,11 +68,11 @@ public struct JSONLogHandler: LogHandler {
         JSONText.appendString(self.label, to: &line)
         line.append(contentsOf: #","msg":"#.utf8)
         JSONText.appendString(event.message.description, to: &line)
-        for key in merged.keys.sorted() {
+        for (key, value) in fields {
             line.append(UInt8(ascii: ","))
             JSONText.appendString(Self.reservedKeys.contains(key) ? "_" + key : key, to: &line)
             line.append(UInt8(ascii: ":"))
-            Self.appendValue(merged[key]!, to: &line)
+            Self.appendValue(value, to: &line)
         }
         line.append(contentsOf: "}\n".utf8)
         return line
