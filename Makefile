@@ -52,6 +52,7 @@ test: deps trace-test-deps ## Run every test: unit, then integration against rea
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests|TicketLoadTests|TicketPDFTests' --skip '$(FALLBACK_TESTS)'
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter RESPClientIntegrationTests
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter ClusterIntegrationTests
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketRedisTests --skip '$(FALLBACK_TESTS)'
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketdIntegrationTests --skip 'LoadTesterTests|PDFTicketTests|TraceExportTests|$(FALLBACK_TESTS)'
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter PDFTicketTests
@@ -64,7 +65,7 @@ test-unit: deps ## Run only the tests that need no Redis
 	swift test $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests|TicketLoadTests|TicketPDFTests'
 
 test-integration: deps ## Run only the tests against real redis-server processes
-	swift test $(SWIFT_BUILD_FLAGS) --filter 'RESPClientIntegrationTests|TicketRedisTests|TicketdIntegrationTests'
+	swift test $(SWIFT_BUILD_FLAGS) --filter 'RESPClientIntegrationTests|ClusterIntegrationTests|TicketRedisTests|TicketdIntegrationTests'
 
 test-fallback: deps ## Run the fallback tests: escrow scripts, journal, and Redis killed, hung and restarted under load
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
