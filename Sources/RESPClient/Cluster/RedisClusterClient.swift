@@ -248,6 +248,9 @@ public final class RedisClusterClient: RedisCommandExecutor, Service {
     }
 
     /// Runs `command` on every primary and returns the first primary's reply.
+    ///
+    /// A primary that cannot be reached does not fail the call when another one answered (for `SCRIPT LOAD` the
+    /// `NOSCRIPT` fallback covers it later); an error reply from any primary does.
     private func broadcast(_ command: RESPCommand, deadline: ContinuousClock.Instant, idempotent: Bool) async throws(RedisError) -> RESPValue {
         try await self.waitForTopology(deadline: deadline)
         let clients = self.state.withLock { $0.primaryClients }
@@ -267,12 +270,16 @@ public final class RedisClusterClient: RedisCommandExecutor, Service {
             return results
         }
         var first: RESPValue?
+        var unreachable: RedisError?
         for case let result? in results {
-            let reply = try result.get()
-            if first == nil { first = reply }
+            switch result {
+            case .success(let reply): first = first ?? reply
+            case .failure(let error) where error.kind == .serverError: throw error
+            case .failure(let error): unreachable = unreachable ?? error
+            }
         }
-        guard let first else { throw .notSent(.circuitOpen, "no cluster primary is known") }
-        return first
+        if let first { return first }
+        throw unreachable ?? .notSent(.circuitOpen, "no cluster primary is known")
     }
 
     // MARK: Topology
