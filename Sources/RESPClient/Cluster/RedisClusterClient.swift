@@ -17,8 +17,8 @@ import Synchronization
 ///   are single-flight and at least ``RedisClusterOptions/minimumRefreshInterval`` apart;
 /// - on `ASK` sends `ASKING` and the command in one write to the named node, without touching the slot table;
 /// - follows at most ``RedisClusterOptions/maxRedirects`` redirects per command;
-/// - retries `TRYAGAIN`, `CLUSTERDOWN`, `LOADING` and `MASTERDOWN` (which guarantee the command did not run)
-///   with jittered backoff until the command's deadline;
+/// - retries `TRYAGAIN`, `CLUSTERDOWN`, `LOADING`, `MASTERDOWN` and `READONLY` (which guarantee the command did
+///   not run) with jittered backoff until the command's deadline, asking for a refresh on the last two kinds;
 /// - sends `SCRIPT`, `FLUSHALL` and `FLUSHDB` to every primary, so `loadScript` caches a script on each; a
 ///   node that lost it still answers `NOSCRIPT` and `evalScript` resends it with `EVAL` there.
 ///
@@ -149,7 +149,8 @@ public final class RedisClusterClient: RedisCommandExecutor, Service {
         return code == "MOVED" || code == "ASK" || Self.retryableCodes.contains(code)
     }
 
-    private static let retryableCodes: Set<Substring> = ["TRYAGAIN", "CLUSTERDOWN", "LOADING", "MASTERDOWN"]
+    /// Error replies that guarantee the command did not run and may go away by themselves.
+    private static let retryableCodes: Set<Substring> = ["TRYAGAIN", "CLUSTERDOWN", "LOADING", "MASTERDOWN", "READONLY"]
 
     /// Sends `command` to the primary of `slot` (any primary when `nil`), following redirects.
     private func send(
@@ -218,7 +219,8 @@ public final class RedisClusterClient: RedisCommandExecutor, Service {
             let retryable: Bool
             if let code = error.serverErrorCode {
                 retryable = Self.retryableCodes.contains(code)
-                if code == "CLUSTERDOWN" { self.requestRefresh() }
+                // CLUSTERDOWN: slots lost their primary; READONLY: the node was demoted to a replica by a failover.
+                if code == "CLUSTERDOWN" || code == "READONLY" { self.requestRefresh() }
             } else {
                 // A node client made a moment ago may not be running yet; any other failure to reach the node is
                 // the caller's to handle (fall back, or retry later), after a refresh has been asked for.

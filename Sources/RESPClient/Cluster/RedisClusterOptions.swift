@@ -9,8 +9,8 @@ public struct RedisClusterOptions: Sendable, Hashable {
     public var minimumRefreshInterval: Duration
     /// How often the topology is refreshed when nothing asks for it.
     public var refreshInterval: Duration
-    /// The delays between retries of a command answered `TRYAGAIN`, `CLUSTERDOWN`, `LOADING` or `MASTERDOWN`,
-    /// which guarantee it did not run; retries stop at the command's deadline.
+    /// The delays between retries of a command answered `TRYAGAIN`, `CLUSTERDOWN`, `LOADING`, `MASTERDOWN` or
+    /// `READONLY`, which guarantee it did not run; retries stop at the command's deadline.
     public var retryBackoff: Backoff
 
     /// Creates cluster options.
