@@ -4,13 +4,14 @@ import RedisTestSupport
 import Synchronization
 import Testing
 
-/// A private 3-primary cluster and a running cluster-mode ``RedisClient`` on it (all nodes as seeds), for the
-/// duration of `body`.
+/// A private 3-primary cluster (with `replicas` replicas each) and a running cluster-mode ``RedisClient`` on it (all
+/// nodes as seeds), for the duration of `body`.
 func withCluster<T: Sendable>(
+    replicas: Int = 0,
     configure: (inout RedisClientConfiguration) -> Void = { _ in },
     _ body: @Sendable (RedisClusterFixture, RedisClient) async throws -> T
 ) async throws -> T {
-    let cluster = try await RedisClusterFixture.start()
+    let cluster = try await RedisClusterFixture.start(replicas: replicas)
     defer { cluster.stop() }
     var configuration = try RedisClientConfiguration(url: cluster.url)
     // Generous: a small machine runs the cluster, the client and other builds at once.

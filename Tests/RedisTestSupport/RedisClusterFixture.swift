@@ -1,9 +1,10 @@
 import Foundation
 
-/// A private Redis Cluster for one test: `primaries` `redis-server` processes with `--cluster-enabled yes` on free
-/// ports, joined by `redis-cli --cluster create … --cluster-replicas 0`, stopped by ``stop()`` or `deinit`.
+/// A private Redis Cluster for one test: `redis-server` processes with `--cluster-enabled yes` on free ports (the
+/// primaries, then their replicas), joined by `redis-cli --cluster create … --cluster-replicas N`, stopped by
+/// ``stop()`` or `deinit`.
 ///
-/// ``start(primaries:arguments:timeout:)`` returns once every node reports `cluster_state:ok`, knows every other
+/// ``start(primaries:replicas:arguments:timeout:)`` returns once every node reports `cluster_state:ok`, knows every other
 /// node and sees all 16384 slots assigned (polled, never slept on). The nodes run with
 /// `--cluster-require-full-coverage no` unless the extra arguments say otherwise, so losing one primary leaves
 /// the others serving their slots.
@@ -14,7 +15,7 @@ import Foundation
 /// let owner = try await cluster.owner(of: "event:{1}:tickets")
 /// ```
 public final class RedisClusterFixture: Sendable {
-    /// The nodes, in the order they were started (each a primary right after start).
+    /// The nodes, in the order they were started (primaries first, as `redis-cli --cluster create` assigns them).
     public let nodes: [RedisServerFixture]
     /// The cluster bus ports (`--cluster-port`), reserved like the client ports: port + 10000, Redis's default, may
     /// be taken or beyond 65535.
@@ -35,15 +36,20 @@ public final class RedisClusterFixture: Sendable {
     /// Starts the nodes, creates the cluster and waits until it is consistent.
     /// - Parameters:
     ///   - primaries: How many primaries (at least 3, as `redis-cli --cluster create` demands).
+    ///   - replicas: How many replicas each primary gets.
     ///   - extra: Arguments for every node, appended after the fixture's own.
     ///   - timeout: How long to wait for the cluster to become consistent.
     /// - Throws: ``RedisFixtureError`` or ``TimeoutError``; nodes already started are stopped.
-    public static func start(primaries: Int = 3, arguments extra: [String] = [], timeout: Duration = .seconds(30)) async throws -> RedisClusterFixture
-    {
+    public static func start(
+        primaries: Int = 3,
+        replicas: Int = 0,
+        arguments extra: [String] = [],
+        timeout: Duration = .seconds(30)
+    ) async throws -> RedisClusterFixture {
         var nodes: [RedisServerFixture] = []
         var busPorts: [Int] = []
         do {
-            for _ in 0..<primaries {
+            for _ in 0..<(primaries * (1 + replicas)) {
                 let busPort = try FreePort.reserve()
                 busPorts.append(busPort)
                 nodes.append(
@@ -57,7 +63,7 @@ public final class RedisClusterFixture: Sendable {
             }
             let fixture = RedisClusterFixture(nodes: nodes, busPorts: busPorts)
             _ = try await nodes[0].command(
-                ["--cluster", "create"] + nodes.map { "\($0.host):\($0.port)" } + ["--cluster-replicas", "0", "--cluster-yes"]
+                ["--cluster", "create"] + nodes.map { "\($0.host):\($0.port)" } + ["--cluster-replicas", String(replicas), "--cluster-yes"]
             )
             try await fixture.waitUntilConsistent(timeout: timeout)
             return fixture
@@ -86,6 +92,27 @@ public final class RedisClusterFixture: Sendable {
                 else { return false }
             }
             return true
+        }
+    }
+
+    /// The replicas of `primary`, according to the first running node's `CLUSTER NODES`.
+    public func replicas(of primary: RedisServerFixture) async throws -> [RedisServerFixture] {
+        let primaryID = try await self.id(of: primary)
+        let table = try await self.firstRunning().command("CLUSTER", "NODES")
+        let ports = table.split(separator: "\n").compactMap { line -> Int? in
+            let fields = line.split(separator: " ")
+            guard fields.count >= 4, fields[3] == primaryID else { return nil }
+            return Self.port(ofAddress: fields[1])
+        }
+        return self.nodes.filter { ports.contains($0.port) }
+    }
+
+    /// Waits until `replica` has received everything its primary wrote (equal replication offsets).
+    public func waitUntilReplicated(_ replica: RedisServerFixture, from primary: RedisServerFixture, timeout: Duration = .seconds(10)) async throws {
+        try await waitUntil(timeout: timeout, "replica \(replica.port) to catch up with \(primary.port)") {
+            let primaryOffset = try await primary.info("replication")["master_repl_offset"]
+            let replicaOffset = try await replica.info("replication")["slave_repl_offset"]
+            return primaryOffset != nil && primaryOffset == replicaOffset
         }
     }
 
