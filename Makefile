@@ -20,7 +20,7 @@ APT_PACKAGES := redis-server:/usr/bin/redis-server redis-tools:/usr/bin/redis-be
 	wrk:/usr/bin/wrk curl:/usr/bin/curl prometheus:/usr/bin/promtool \
 	libhpdf-dev:/usr/include/hpdf.h libqrencode-dev:/usr/include/qrencode.h \
 	fonts-dejavu-core:/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf poppler-utils:/usr/bin/pdftotext zbar-tools:/usr/bin/zbarimg \
-	docker-compose:/usr/bin/docker-compose
+	docker-compose:/usr/bin/docker-compose nginx:/usr/sbin/nginx
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -29,7 +29,7 @@ DEPLOY_VENV := .venv-deploy
 
 .PHONY: help deps deploy-deps trace-test-deps build test test-unit test-integration test-fallback test-deploy run load load-full \
 	redis-up redis-down fuzz bench-redis-client bench-purchase bench-purchase-script bench-purchase-instructions bench-load-vs-wrk \
-	bench-pdf bench-aof bench-tracing lint clean
+	bench-pdf bench-aof bench-tracing cluster-demo cluster-demo-down lint clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -125,6 +125,12 @@ load-full: deps ## ticket-load's suite against the server at TEST_URL: resets ev
 	swift build -c release --product ticketd
 	swift build -c release --product ticket-load
 	$(RELEASE_BIN)/ticket-load --full --connections 5000 $(ARGS)
+
+cluster-demo: deps ## A local 3-primary Redis Cluster, 3 ticketd instances and nginx in front on PORT (release build; TICKETD_BIN overrides)
+	bash bench/cluster/demo.sh up
+
+cluster-demo-down: ## Stop what `make cluster-demo` started
+	bash bench/cluster/demo.sh down
 
 fuzz: ## Fuzz the RESP decoder with libFuzzer (RUNS=10000000 by default)
 	bash Fuzz/run-fuzzer.sh $(RUNS)
