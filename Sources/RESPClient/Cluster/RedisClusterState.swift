@@ -13,7 +13,7 @@ struct RedisClusterState {
     private var indexByAddress: [ClusterNodeAddress: Int] = [:]
     /// The primaries of the last topology read, as indices in ``nodes``.
     private(set) var primaryIndices: [Int] = []
-    private var nextAnyNode = 0
+    private var nextAnyNode: UInt = 0
     /// The refresh in flight (or waiting out the minimum interval), and when the last one finished.
     private var refresh: Task<Void, Never>?
     private var lastRefresh: ContinuousClock.Instant?
@@ -55,11 +55,17 @@ struct RedisClusterState {
         return index < 0 ? nil : self.clients[Int(index)]
     }
 
-    /// Some primary's client, taking them in turn.
+    /// Some primary's client for a command without keys, taking them in turn and skipping primaries that cannot be
+    /// reached while another can: a `PING` then tells whether the cluster answers, not whether one shard is lost.
     mutating func anyPrimary() -> RedisClient? {
         guard !self.primaryIndices.isEmpty else { return nil }
         self.nextAnyNode &+= 1
-        return self.clients[self.primaryIndices[self.nextAnyNode % self.primaryIndices.count]]
+        let count = UInt(self.primaryIndices.count)
+        for offset in 0..<count {
+            let client = self.clients[self.primaryIndices[Int((self.nextAnyNode &+ offset) % count)]]
+            if client.health != .down { return client }
+        }
+        return self.clients[self.primaryIndices[Int(self.nextAnyNode % count)]]
     }
 
     /// The client of `address`, made with `makeClient` if the node is new (then `created` is `true`, and the
