@@ -24,9 +24,13 @@ public final class RedisClusterFixture: Sendable {
     /// A `redis+cluster://` URL listing every node as a seed.
     public var url: String { "redis+cluster://" + self.nodes.map { "\($0.host):\($0.port)" }.joined(separator: ",") }
 
-    private init(nodes: [RedisServerFixture], busPorts: [Int]) {
+    /// How many of the nodes are replicas.
+    private let replicaCount: Int
+
+    private init(nodes: [RedisServerFixture], busPorts: [Int], replicaCount: Int) {
         self.nodes = nodes
         self.busPorts = busPorts
+        self.replicaCount = replicaCount
     }
 
     deinit {
@@ -61,7 +65,7 @@ public final class RedisClusterFixture: Sendable {
                     )
                 )
             }
-            let fixture = RedisClusterFixture(nodes: nodes, busPorts: busPorts)
+            let fixture = RedisClusterFixture(nodes: nodes, busPorts: busPorts, replicaCount: primaries * replicas)
             _ = try await nodes[0].command(
                 ["--cluster", "create"] + nodes.map { "\($0.host):\($0.port)" } + ["--cluster-replicas", String(replicas), "--cluster-yes"]
             )
@@ -80,7 +84,8 @@ public final class RedisClusterFixture: Sendable {
         for port in self.busPorts { FreePort.release(port) }
     }
 
-    /// Waits until every running node reports `cluster_state:ok`, knows all nodes and sees every slot assigned.
+    /// Waits until every running node reports `cluster_state:ok`, knows all nodes and sees every slot assigned, and
+    /// every replica's link to its primary is up.
     /// - Throws: ``TimeoutError`` when that does not happen within `timeout`.
     public func waitUntilConsistent(timeout: Duration = .seconds(30)) async throws {
         let running = self.nodes.filter(\.isRunning)
@@ -91,20 +96,23 @@ public final class RedisClusterFixture: Sendable {
                     text.contains("cluster_known_nodes:\(self.nodes.count)")
                 else { return false }
             }
-            return true
+            var linkedReplicas = 0
+            for node in running {
+                let replication = try? await node.info("replication")
+                if replication?["role"] == "slave", replication?["master_link_status"] == "up" { linkedReplicas += 1 }
+            }
+            return linkedReplicas == self.replicaCount
         }
     }
 
-    /// The replicas of `primary`, according to the first running node's `CLUSTER NODES`.
+    /// The replicas of `primary`, each asked for its own primary (`INFO replication`).
     public func replicas(of primary: RedisServerFixture) async throws -> [RedisServerFixture] {
-        let primaryID = try await self.id(of: primary)
-        let table = try await self.firstRunning().command("CLUSTER", "NODES")
-        let ports = table.split(separator: "\n").compactMap { line -> Int? in
-            let fields = line.split(separator: " ")
-            guard fields.count >= 4, fields[3] == primaryID else { return nil }
-            return Self.port(ofAddress: fields[1])
+        var replicas: [RedisServerFixture] = []
+        for node in self.nodes where node.port != primary.port && node.isRunning {
+            let replication = try await node.info("replication")
+            if replication["role"] == "slave", replication["master_port"] == String(primary.port) { replicas.append(node) }
         }
-        return self.nodes.filter { ports.contains($0.port) }
+        return replicas
     }
 
     /// Waits until `replica` has received everything its primary wrote (equal replication offsets).
