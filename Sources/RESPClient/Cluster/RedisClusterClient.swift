@@ -89,6 +89,9 @@ public final class RedisClusterClient: RedisCommandExecutor, Service {
 
     /// Runs several commands and returns each one's result, in order: one write per node for the commands that
     /// node serves; a command answered with a redirect or a retryable error is then run again on its own.
+    ///
+    /// Results come back in the caller's order, but commands on different nodes, and commands run again, may run
+    /// in another order; a resent command gets the whole timeout again.
     /// - Throws: ``RedisError`` only when the client is not running.
     public func pipeline(
         _ commands: [RESPCommand],
