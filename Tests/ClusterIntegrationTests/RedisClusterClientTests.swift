@@ -144,4 +144,22 @@ import Testing
             #expect(moved == movedAfterPatch, "after the MOVED the slot was patched: no further redirect")
         }
     }
+
+    /// Two nodes that each send a slot to the other: the client gives up after `maxRedirects`, it does not loop.
+    @Test func aRedirectLoopEndsAfterTheRedirectLimit() async throws {
+        try await withCluster { cluster, client throws in
+            let key = "loop:{nobody}"
+            let slot = try await cluster.slot(of: key)
+            let owner = try await cluster.owner(ofSlot: slot)
+            let other = try #require(cluster.nodes.first { $0.port != owner.port })
+            // The owner hands the (empty) slot to `other`, which still believes the owner has it.
+            #expect(try await owner.command("CLUSTER", "SETSLOT", String(slot), "NODE", try await cluster.id(of: other)) == "OK")
+            let movedBefore = try await cluster.errorCount("MOVED")
+
+            let error = await redisError { () throws(RedisError) in _ = try await client.execute(RESPCommand("GET", .string(key))) }
+            #expect(error?.serverErrorCode == "MOVED")
+            #expect(error?.message.contains("gave up after 5 redirects") == true, "\(String(describing: error))")
+            #expect(try await cluster.errorCount("MOVED") - movedBefore == 6, "the first reply and five redirects followed")
+        }
+    }
 }
