@@ -20,7 +20,7 @@ APT_PACKAGES := redis-server:/usr/bin/redis-server redis-tools:/usr/bin/redis-be
 	wrk:/usr/bin/wrk curl:/usr/bin/curl prometheus:/usr/bin/promtool \
 	libhpdf-dev:/usr/include/hpdf.h libqrencode-dev:/usr/include/qrencode.h \
 	fonts-dejavu-core:/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf poppler-utils:/usr/bin/pdftotext zbar-tools:/usr/bin/zbarimg \
-	docker-compose:/usr/bin/docker-compose
+	docker-compose:/usr/bin/docker-compose nginx:/usr/sbin/nginx
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -29,7 +29,7 @@ DEPLOY_VENV := .venv-deploy
 
 .PHONY: help deps deploy-deps trace-test-deps build test test-unit test-integration test-fallback test-deploy run load load-full \
 	redis-up redis-down fuzz bench-redis-client bench-purchase bench-purchase-script bench-purchase-instructions bench-load-vs-wrk \
-	bench-pdf bench-aof bench-tracing lint clean
+	bench-pdf bench-aof bench-tracing cluster-demo cluster-demo-down lint clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -52,8 +52,10 @@ test: deps trace-test-deps ## Run every test: unit, then integration against rea
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests|TicketLoadTests|TicketPDFTests' --skip '$(FALLBACK_TESTS)'
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter RESPClientIntegrationTests
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter ClusterIntegrationTests
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketRedisTests --skip '$(FALLBACK_TESTS)'
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketdIntegrationTests --skip 'LoadTesterTests|PDFTicketTests|TraceExportTests|$(FALLBACK_TESTS)'
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketdIntegrationTests --skip 'LoadTesterTests|PDFTicketTests|TraceExportTests|ClusterServeTests|$(FALLBACK_TESTS)'
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter ClusterServeTests
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter PDFTicketTests
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TraceExportTests
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter LoadTesterTests
@@ -64,7 +66,7 @@ test-unit: deps ## Run only the tests that need no Redis
 	swift test $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests|TicketLoadTests|TicketPDFTests'
 
 test-integration: deps ## Run only the tests against real redis-server processes
-	swift test $(SWIFT_BUILD_FLAGS) --filter 'RESPClientIntegrationTests|TicketRedisTests|TicketdIntegrationTests'
+	swift test $(SWIFT_BUILD_FLAGS) --filter 'RESPClientIntegrationTests|ClusterIntegrationTests|TicketRedisTests|TicketdIntegrationTests'
 
 test-fallback: deps ## Run the fallback tests: escrow scripts, journal, and Redis killed, hung and restarted under load
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
@@ -123,6 +125,12 @@ load-full: deps ## ticket-load's suite against the server at TEST_URL: resets ev
 	swift build -c release --product ticketd
 	swift build -c release --product ticket-load
 	$(RELEASE_BIN)/ticket-load --full --connections 5000 $(ARGS)
+
+cluster-demo: deps ## A local 3-primary Redis Cluster, 3 ticketd instances and nginx in front on PORT (release build; TICKETD_BIN overrides)
+	bash bench/cluster/demo.sh up
+
+cluster-demo-down: ## Stop what `make cluster-demo` started
+	bash bench/cluster/demo.sh down
 
 fuzz: ## Fuzz the RESP decoder with libFuzzer (RUNS=10000000 by default)
 	bash Fuzz/run-fuzzer.sh $(RUNS)

@@ -182,6 +182,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ClusterIntegrationTests",
+            dependencies: [
+                "RESPClient",
+                "TicketRedis",
+                "TicketCore",
+                "RedisTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "TicketCoreTests",
             dependencies: ["TicketCore"],
             swiftSettings: swiftSettings

@@ -15,9 +15,14 @@ enum ConfigurationLoader {
         ])
     }
 
-    /// The Redis URL (`REDIS_URL`, default `redis://localhost:6379`).
+    /// The Redis URL: `redis+cluster://` and the seed list `REDIS_CLUSTER_NODES` (`host:port,host:port`, no
+    /// credentials) when that is set, else `REDIS_URL` (default `redis://localhost:6379`; a
+    /// `redis+cluster://[user:password@]host:port[,host:port…]` URL also selects cluster mode).
     static func redisURL(_ reader: ConfigReader) -> String {
-        reader.string(forKey: "redis.url", default: "redis://localhost:6379")
+        if let nodes = reader.string(forKey: "redis.clusterNodes"), !nodes.isEmpty {
+            return "\(RedisEndpoint.clusterScheme)://\(nodes.filter { !$0.isWhitespace })"
+        }
+        return reader.string(forKey: "redis.url", default: "redis://localhost:6379")
     }
 
     /// The Redis client's configuration: the URL, and `REDIS_COMMAND_TIMEOUT_MS` (int, default 2000), how long one

@@ -20,6 +20,9 @@ import Synchronization
 /// - on graceful shutdown refuses new commands, lets those in flight finish (up to
 ///   ``RedisClientConfiguration/shutdownTimeout``), then closes.
 ///
+/// With ``RedisClientConfiguration/cluster`` set (a `redis+cluster://` URL) the client speaks to a Redis Cluster
+/// through a ``RedisClusterClient``, with one such set of connections per primary; the API stays the same.
+///
 /// ```swift
 /// let client = RedisClient(configuration: try RedisClientConfiguration(url: "redis://127.0.0.1:6379"), logger: logger)
 /// let group = ServiceGroup(services: [client, app], gracefulShutdownSignals: [.sigterm], logger: logger)
@@ -32,24 +35,32 @@ public final class RedisClient: RedisCommandExecutor, Service {
     private let logger: Logger
     private let metrics = RedisClientMetrics()
     private let state: Mutex<RedisClientState>
+    /// In cluster mode, the client that routes every command; this client's own connections stay unused.
+    private let cluster: RedisClusterClient?
 
     /// Creates a client. It connects only once ``run()`` is running.
     public init(configuration: RedisClientConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
         self.state = Mutex(RedisClientState(slotCount: configuration.connectionCount, failureThreshold: configuration.circuitFailureThreshold))
+        self.cluster = configuration.cluster == nil ? nil : RedisClusterClient(configuration: configuration, logger: logger)
     }
 
     /// How well the client reaches Redis right now.
-    public var health: RedisHealth { self.state.withLock { $0.health } }
+    public var health: RedisHealth {
+        if let cluster = self.cluster { return cluster.health }
+        return self.state.withLock { $0.health }
+    }
 
     /// Commands handed to a connection and not yet answered, over all connections.
     public var outstandingCommandCount: Int {
-        self.state.withLock { $0.outstandingCommandCount }
+        if let cluster = self.cluster { return cluster.outstandingCommandCount }
+        return self.state.withLock { $0.outstandingCommandCount }
     }
 
     /// The current health, then every change, until the client stops running.
     public func healthUpdates() -> AsyncStream<RedisHealth> {
+        if let cluster = self.cluster { return cluster.healthUpdates() }
         let (stream, continuation) = AsyncStream.makeStream(of: RedisHealth.self, bufferingPolicy: .bufferingNewest(16))
         let id = self.state.withLock { state in
             continuation.yield(state.health)
@@ -92,6 +103,7 @@ public final class RedisClient: RedisCommandExecutor, Service {
     /// Runs one command and returns its reply.
     /// - Throws: ``RedisError``; its ``RedisError/kind-swift.property`` tells whether the command may have run.
     public func execute(_ command: RESPCommand, options: RedisCommandOptions) async throws(RedisError) -> RESPValue {
+        if let cluster = self.cluster { return try await cluster.execute(command, options: options) }
         let start = NIODeadline.now()
         let deadline = start + TimeAmount(options.timeout ?? self.configuration.commandTimeout)
         var attempt = 1
@@ -114,9 +126,11 @@ public final class RedisClient: RedisCommandExecutor, Service {
 
     /// Sends several commands in one write on one connection and returns each one's result, in order.
     ///
-    /// Nothing is retried: a failed command's result is its ``RedisError``.
+    /// Nothing is retried: a failed command's result is its ``RedisError``. In cluster mode the commands are
+    /// written per node instead (see ``RedisClusterClient/pipeline(_:options:)``).
     /// - Throws: ``RedisError`` when no connection can be had (the client is not running, or Redis is down).
     public func pipeline(_ commands: [RESPCommand], options: RedisCommandOptions = .init()) async throws(RedisError) -> [Result<RESPValue, RedisError>] {
+        if let cluster = self.cluster { return try await cluster.pipeline(commands, options: options) }
         let deadline = NIODeadline.now() + TimeAmount(options.timeout ?? self.configuration.commandTimeout)
         let connection = try await self.leaseConnection(deadline: deadline)
         return await connection.pipeline(commands, deadline: deadline)
@@ -167,6 +181,7 @@ public final class RedisClient: RedisCommandExecutor, Service {
 
     /// Opens the connections and keeps them open until graceful shutdown or cancellation.
     public func run() async throws {
+        if let cluster = self.cluster { return try await cluster.run() }
         let started = self.state.withLock { $0.start() }
         guard started else {
             throw RedisError.notSent(.clientNotRunning, "RedisClient.run() was called more than once")

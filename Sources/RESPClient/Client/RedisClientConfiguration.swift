@@ -17,6 +17,10 @@ public struct RedisClientConfiguration: Sendable {
     public var shutdownTimeout: Duration
     /// The event loops the connections run on.
     public var eventLoopGroup: any EventLoopGroup
+    /// Cluster mode when set: the client finds the primaries from these seeds and keeps ``connectionCount``
+    /// connections to each, configured like ``connection`` but for that node. `nil` (the default) talks to the
+    /// one server of ``connection``.
+    public var cluster: RedisClusterOptions?
 
     /// Creates a configuration.
     public init(
@@ -26,7 +30,8 @@ public struct RedisClientConfiguration: Sendable {
         backoff: Backoff = Backoff(),
         circuitFailureThreshold: Int = 1,
         shutdownTimeout: Duration = .seconds(5),
-        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        cluster: RedisClusterOptions? = nil
     ) {
         precondition(circuitFailureThreshold > 0, "circuitFailureThreshold must be positive")
         self.connection = connection
@@ -36,13 +41,19 @@ public struct RedisClientConfiguration: Sendable {
         self.circuitFailureThreshold = circuitFailureThreshold
         self.shutdownTimeout = shutdownTimeout
         self.eventLoopGroup = eventLoopGroup
+        self.cluster = cluster
     }
 
-    /// A configuration for the server at `url` (`redis://[[user]:password@]host[:port][/db]`), with defaults
+    /// A configuration for the server at `url` (`redis://[[user]:password@]host[:port][/db]`), or for the cluster
+    /// whose seed nodes `url` lists (`redis+cluster://[[user]:password@]host:port[,host:port…]`), with defaults
     /// for everything else.
     /// - Throws: ``RedisURLError`` when the URL cannot be read.
     public init(url: String) throws(RedisURLError) {
-        self.init(connection: RedisConnectionConfiguration(endpoint: try RedisEndpoint(url: url)))
+        if let seeds = try RedisEndpoint.clusterSeeds(url: url) {
+            self.init(connection: RedisConnectionConfiguration(endpoint: seeds[0]), cluster: RedisClusterOptions(seeds: seeds))
+        } else {
+            self.init(connection: RedisConnectionConfiguration(endpoint: try RedisEndpoint(url: url)))
+        }
     }
 
     private static func eventLoopCount(_ group: any EventLoopGroup) -> Int {

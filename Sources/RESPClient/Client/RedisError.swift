@@ -24,7 +24,7 @@ public struct RedisError: Error, Sendable, Hashable, CustomStringConvertible {
     public struct Reason: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String {
             case clientNotRunning, shuttingDown, circuitOpen, overloaded, cancelled, timeout
-            case connectionClosed, connectionFailed, protocolError, serverReply, invalidArgument
+            case connectionClosed, connectionFailed, protocolError, serverReply, invalidArgument, crossSlot
         }
         private let base: Base
         /// The client's `run()` is not running (yet, or any more).
@@ -49,6 +49,9 @@ public struct RedisError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let serverReply = Reason(base: .serverReply)
         /// The command was refused before sending because an argument is invalid.
         public static let invalidArgument = Reason(base: .invalidArgument)
+        /// In cluster mode, the command's keys hash to different slots; it was refused before sending, as Redis
+        /// would refuse it with `CROSSSLOT`.
+        public static let crossSlot = Reason(base: .crossSlot)
         public var description: String { self.base.rawValue }
     }
 
