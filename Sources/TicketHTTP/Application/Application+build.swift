@@ -108,8 +108,7 @@ public func buildRouter(
     // but the request id, and its trace id joins the logger before anything below logs.
     router.add(middleware: RequestIDMiddleware())
     if configuration.tracing {
-        router.add(middleware: TracingMiddleware<AppRequestContext>())
-        router.add(middleware: TraceContextMiddleware())
+        router.add(middleware: RequestTracingMiddleware())
     }
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
     router.add(middleware: AccessLogMiddleware())
