@@ -9,4 +9,7 @@ public enum TraceAttribute {
     public static let purchaseOutcome = "ticketd.purchase.outcome"
     /// The Lua script a Redis call ran, such as `purchase.lua` (string).
     public static let redisScript = "ticketd.redis.script"
+    /// Whether a purchase was sold from this instance's escrow while Redis was unreachable (bool): `true` on the
+    /// `sell from escrow` span, `false` on the `EVALSHA purchase.lua` span of a purchase sent to Redis.
+    public static let fallback = "ticketd.fallback"
 }
