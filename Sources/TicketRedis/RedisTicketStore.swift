@@ -35,32 +35,30 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
     /// Sells one ticket through the purchase script, in a batch with others of its event.
     ///
     /// Traced as a client span `EVALSHA purchase.lua`, a child of the caller's span, from the purchase's arrival at
-    /// the batcher to its answer: the time it waited for a batch and the batch's round trip, retries included.
+    /// the batcher to its answer: the time it waited for a batch and the batch's round trip, retries included. Only
+    /// a caller's span that records gets one (see ``InstrumentationContext/recordingParent``): with tracing off or
+    /// the trace not sampled, no span is started.
     public func purchase(_ request: PurchaseRequest) async throws(PurchaseError) -> PurchaseResult {
-        let result = await withSpan("EVALSHA purchase.lua", ofKind: .client) { span in
-            // Attributes only on a span that records: a no-op (tracing off) or unsampled span costs nothing more.
-            if span.isRecording {
-                span.updateAttributes { attributes in
-                    attributes["db.system.name"] = "redis"
-                    attributes["db.operation.name"] = "EVALSHA"
-                    attributes[TraceAttribute.redisScript] = "purchase.lua"
-                    attributes[TraceAttribute.eventID] = request.eventID.rawValue
-                    attributes[TraceAttribute.purchaseID] = request.purchaseID.rawValue
-                }
-            }
-            let result: Result<PurchaseResult, PurchaseError>
-            do throws(PurchaseError) {
-                result = .success(try await self.batcher.purchase(request))
-            } catch {
-                result = .failure(error)
-            }
-            if span.isRecording {
-                span.attributes[TraceAttribute.purchaseOutcome] = Self.outcome(result)
-                if case .failure(let error) = result, error.code == .unavailable {
-                    span.setStatus(SpanStatus(code: .error, message: error.message))
-                }
-            }
-            return result
+        guard let parent = InstrumentationContext.recordingParent else { return try await self.batcher.purchase(request) }
+        let span = InstrumentationSystem.tracer.startSpan("EVALSHA purchase.lua", context: parent, ofKind: .client)
+        defer { span.end() }
+        span.updateAttributes { attributes in
+            attributes["db.system.name"] = "redis"
+            attributes["db.operation.name"] = "EVALSHA"
+            attributes[TraceAttribute.redisScript] = "purchase.lua"
+            attributes[TraceAttribute.eventID] = request.eventID.rawValue
+            attributes[TraceAttribute.purchaseID] = request.purchaseID.rawValue
+            attributes[TraceAttribute.fallback] = false
+        }
+        let result: Result<PurchaseResult, PurchaseError>
+        do throws(PurchaseError) {
+            result = .success(try await self.batcher.purchase(request))
+        } catch {
+            result = .failure(error)
+        }
+        span.attributes[TraceAttribute.purchaseOutcome] = Self.outcome(result)
+        if case .failure(let error) = result, error.code == .unavailable {
+            span.setStatus(SpanStatus(code: .error, message: error.message))
         }
         return try result.get()
     }

@@ -3,7 +3,7 @@
 
 Accepts `POST /v1/traces` with an `application/x-protobuf` ExportTraceServiceRequest, answers with an empty
 ExportTraceServiceResponse, and appends one JSON object per received span to the spans file (ids as lowercase hex,
-attributes flattened to their values). With --discard it only counts spans, which is what the benchmark needs.
+attributes flattened to their values, booleans as "true" and "false"). With --discard it only counts spans, which is what the benchmark needs.
 
     otlp_receiver.py --port 4318 --spans spans.jsonl [--discard]
 """
@@ -21,6 +21,9 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 def value_of(any_value):
     """The Python value of an OTLP AnyValue."""
     kind = any_value.WhichOneof("value")
+    if kind == "bool_value":
+        # As text, as the Swift side reads every value: JSON's true would reach it as a number.
+        return "true" if any_value.bool_value else "false"
     if kind == "array_value":
         return [value_of(v) for v in any_value.array_value.values]
     if kind == "kvlist_value":

@@ -11,9 +11,9 @@ import Testing
     static let traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
     @Test func theTraceIDIsATraceparentsSecondField() {
-        #expect(TraceContextMiddleware.traceID(Self.traceparent) == "0af7651916cd43dd8448eb211c80319c")
-        #expect(TraceContextMiddleware.traceID("00-0af7651916cd43dd-b7ad6b7169203331-01") == nil)
-        #expect(TraceContextMiddleware.traceID("not a traceparent") == nil)
+        #expect(RequestTracingMiddleware.traceID(Self.traceparent) == "0af7651916cd43dd8448eb211c80319c")
+        #expect(RequestTracingMiddleware.traceID("00-0af7651916cd43dd-b7ad6b7169203331-01") == nil)
+        #expect(RequestTracingMiddleware.traceID("not a traceparent") == nil)
     }
 
     @Test(arguments: [false, true]) func withoutATracerNoResponseNamesATrace(tracing: Bool) async throws {
@@ -26,7 +26,7 @@ import Testing
             }
         }
         let purchaseLine = try #require(app.logs.all.first { $0.message == "purchase" })
-        #expect(purchaseLine.metadata[TraceContextMiddleware.metadataKey] == nil)
+        #expect(purchaseLine.metadata[RequestTracingMiddleware.metadataKey] == nil)
         #expect(purchaseLine.metadata[RequestIDAssignment.metadataKey] != nil)
     }
 }

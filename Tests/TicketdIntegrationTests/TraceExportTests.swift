@@ -33,9 +33,12 @@ import Testing
         let purchaseID = try #require(purchase?["purchaseId"] as? String)
 
         var spans: [OTLPReceiver.Span] = []
-        try await waitUntil(timeout: .seconds(30), "the purchase's request, Redis and PDF spans reach the receiver") {
-            spans = try receiver.spans().filter { $0.traceID == traceID }
+        var received: [OTLPReceiver.Span] = []
+        try await waitUntil(timeout: .seconds(30), "the purchase's request, Redis and PDF spans and the escrow's top-up reach the receiver") {
+            received = try receiver.spans()
+            spans = received.filter { $0.traceID == traceID }
             return Set(spans.map(\.name)).isSuperset(of: ["/buy/{eventId}", "EVALSHA purchase.lua", "render ticket PDF"])
+                && received.contains { $0.name == "top up escrow" }
         }
         let names = spans.map(\.name)
 
@@ -58,6 +61,7 @@ import Testing
         #expect(script.attributes["ticketd.redis.script"] == "purchase.lua")
         #expect(script.attributes["ticketd.purchase.outcome"] == "sold")
         #expect(script.attributes["ticketd.purchase_id"] == purchaseID)
+        #expect(script.attributes["ticketd.fallback"] == "false")
 
         // The PDF, rendered later in the background, joins the same trace under the request that sold it.
         let render = try #require(spans.first { $0.name == "render ticket PDF" }, "\(names)")
@@ -69,6 +73,68 @@ import Testing
         #expect(Self.header("traceresponse", in: response.head) == "00-\(traceID)-\(request.spanID)-01")
         let purchaseLine = server.output.split(separator: "\n").first { $0.contains(#""msg":"purchase""#) && $0.contains(purchaseID) }
         #expect(purchaseLine?.contains(#""trace_id":"\#(traceID)""#) == true, "\(purchaseLine ?? "no purchase line in: \(server.output)")")
+
+        // At start the server moved 1 % of the pool (one ticket) into its escrow: a trace of its own.
+        let topUp = try #require(received.first { $0.name == "top up escrow" })
+        #expect(topUp.parentSpanID.isEmpty)
+        #expect(topUp.attributes["ticketd.event_id"] == "1")
+        #expect(topUp.attributes["ticketd.escrow.tickets"] == "1")
+        #expect(topUp.attributes["ticketd.escrow.size"] == "1")
+    }
+
+    /// With Redis killed the purchase is sold from escrow under the request's span; when Redis is back the sale is
+    /// settled in a trace of its own, one `settle.lua` call under it.
+    @Test func aSaleFromEscrowAndItsSettlingAreTraced() async throws {
+        let redis = try await RedisServerFixture.start(arguments: ["--appendonly", "yes", "--appendfsync", "always"])
+        defer { redis.stop() }
+        let seeded = try await TicketdProcess.run(["seed", "1", "100"], redisURL: redis.url, directory: redis.directory)
+        #expect(seeded.status == 0, "\(seeded.output)")
+        let receiver = try await OTLPReceiver.start(directory: redis.directory)
+        defer { receiver.stop() }
+        let server = try await TicketdProcess.serve(
+            redisURL: redis.url,
+            directory: redis.directory,
+            environment: [
+                "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "50", "FALLBACK_REFRESH_MS": "100",
+                "REDIS_COMMAND_TIMEOUT_MS": "300",
+            ]
+        )
+        defer { server.stop() }
+        let client = RawHTTPClient(host: "127.0.0.1", port: server.port)
+        try await waitUntil(timeout: .seconds(20), "an escrow of one ticket") { try await client.fallback()?.escrow["1"] == 1 }
+
+        redis.kill()
+        try await waitUntil(timeout: .seconds(10), "fallback mode") { try await client.fallback()?.mode == "fallback" }
+        let traceID = Self.randomHex(bytes: 16)
+        let response = try await client.send("POST", "/buy/1", headers: [("traceparent", "00-\(traceID)-\(Self.randomHex(bytes: 8))-01")])
+        #expect(response.status == 201, "\(response.body)")
+        try await redis.restart()
+        try await waitUntil(timeout: .seconds(30), "settled, back to Redis") {
+            guard let status = try await client.fallback() else { return false }
+            return status.mode == "redis" && status.journalBacklog == 0
+        }
+
+        var spans: [OTLPReceiver.Span] = []
+        try await waitUntil(timeout: .seconds(30), "the escrow sale's and the settle's spans reach the receiver") {
+            spans = try receiver.spans()
+            return Set(spans.map(\.name)).isSuperset(of: ["sell from escrow", "settle fallback sales", "EVALSHA settle.lua"])
+        }
+        let names = spans.map(\.name)
+        let request = try #require(spans.first { $0.traceID == traceID && $0.name == "/buy/{eventId}" }, "\(names)")
+        let sale = try #require(spans.first { $0.name == "sell from escrow" }, "\(names)")
+        #expect(sale.traceID == traceID)
+        #expect(sale.parentSpanID == request.spanID)
+        #expect(sale.attributes["ticketd.fallback"] == "true")
+        #expect(sale.attributes["ticketd.purchase.outcome"] == "sold")
+
+        let settle = try #require(spans.first { $0.name == "settle fallback sales" }, "\(names)")
+        #expect(settle.parentSpanID.isEmpty)
+        #expect(settle.attributes["ticketd.fallback.settled"] == "1")
+        let script = try #require(spans.first { $0.name == "EVALSHA settle.lua" }, "\(names)")
+        #expect(script.kind == .client)
+        #expect(script.traceID == settle.traceID)
+        #expect(script.parentSpanID == settle.spanID)
+        #expect(script.attributes["ticketd.fallback.settle_conflicts"] == "0")
     }
 
     /// `count` random bytes as lowercase hex, never all zero (an invalid W3C id).

@@ -4,9 +4,11 @@
 # over OTLP/HTTP to Tests/OTLPReceiver/otlp_receiver.py in counting mode on the same machine. Runs go
 # off, all, 1%, 1%, all, off (A B C C B A) so that load drifting during the benchmark biases no side; every run is
 # printed with the load average before it. PDF rendering is off (PDF_WORKERS=0): this is the purchase path's cost.
+# Beside req/s each run prints the CPU time the server (and the receiver) spent per request, from /proc: on a
+# shared machine throughput follows whatever CPU share the server got, CPU per request much less so.
 #
 # Run from the repository root: bash bench/tracing/run.sh (make bench-tracing). Knobs: CONNECTIONS (5000),
-# DURATION (15s), THREADS (2), TICKETS (3000000), SWIFT_BUILD_FLAGS. A benchmark, not a test: it prints figures and exits 0.
+# DURATION (15s), THREADS (2), TICKETS (3000000), SWIFT_BUILD_FLAGS, TICKETD_BIN. A benchmark, not a test: it prints figures and exits 0.
 set -euo pipefail
 
 CONNECTIONS=${CONNECTIONS:-5000}
@@ -19,9 +21,14 @@ python=.venv-test/bin/python3
 [ -x "$python" ] || { echo "$python is missing: make deps installs it" >&2; exit 69; }
 
 ulimit -n "$(ulimit -Hn)"
+# TICKETD_BIN runs a binary built before (another commit's, for a comparison); otherwise the release build, with
 # SWIFT_BUILD_FLAGS (e.g. --scratch-path .build-release) as for make.
-swift build -c release ${SWIFT_BUILD_FLAGS:-} --product ticketd >/dev/null
-bin="$(swift build -c release ${SWIFT_BUILD_FLAGS:-} --show-bin-path)/ticketd"
+if [ -n "${TICKETD_BIN:-}" ]; then
+    bin=$TICKETD_BIN
+else
+    swift build -c release ${SWIFT_BUILD_FLAGS:-} --product ticketd >/dev/null
+    bin="$(swift build -c release ${SWIFT_BUILD_FLAGS:-} --show-bin-path)/ticketd"
+fi
 
 source "$(dirname "$0")/../private-redis.sh"
 export REDIS_URL="redis://127.0.0.1:$redis_port" LOG_FILE="" PDF_WORKERS=0 PDF_OUTPUT_DIR="$dir/tickets"
@@ -54,6 +61,12 @@ start_server() {
 }
 stop_server() { kill "$server"; wait "$server" 2>/dev/null || true; server=""; }
 spans_received() { cat "$dir/spans.count" 2>/dev/null || echo 0; }
+# User plus system CPU time of process $1 so far, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+seconds=$(python3 -c "import sys; d = sys.argv[1]; print({'s': 1, 'm': 60, 'h': 3600}.get(d[-1], 1) * float(d.rstrip('smh')))" "$DURATION")
+ticks_per_second=$(getconf CLK_TCK)
+# Microseconds of CPU per request: $1 ticks over $2 req/s for the run's duration.
+us_per_request() { python3 -c "import sys; t, rps = map(float, sys.argv[1:3]); print(f'{t * 1e6 / float(sys.argv[3]) / max(rps * float(sys.argv[4]), 1):.1f}')" "$1" "$2" "$ticks_per_second" "$seconds"; }
 
 # Runs wrk on POST /buy/1; prints "rps p50 p99 timeouts errors non2xx".
 measure() {
@@ -63,25 +76,33 @@ measure() {
 }
 
 echo "wrk -t $THREADS -c $CONNECTIONS -d $DURATION, POST /buy/1 against ticketd (release), Redis and the OTLP receiver on loopback"
-printf "%-4s %-6s %10s %9s %9s %8s %9s %10s  %s\n" run mode "req/s" "p50 ms" "p99 ms" errors non-2xx spans "load average before"
-declare -A total=() runs=()
+printf "%-4s %-6s %10s %9s %9s %8s %9s %10s %11s %13s  %s\n" run mode "req/s" "p50 ms" "p99 ms" errors non-2xx spans \
+    "server us/r" "receiver us/r" "load average before"
+declare -A total=() runs=() cpu=()
 number=0
 for mode in off all 1pct 1pct all off; do
     number=$((number + 1))
     load=$(cut -d' ' -f1-3 /proc/loadavg)
     before=$(spans_received)
     start_server "$mode"
+    server_before=$(cpu_ticks "$server") receiver_before=$(cpu_ticks "$receiver")
     read -r rps p50 p99 timeouts socket_errors non2xx < <(measure)
+    server_ticks=$(( $(cpu_ticks "$server") - server_before )) receiver_ticks=$(( $(cpu_ticks "$receiver") - receiver_before ))
     errors=$((timeouts + socket_errors))
     stop_server
     spans=$(( $(spans_received) - before ))
-    printf "%-4s %-6s %10s %9s %9s %8s %9s %10s  %s\n" "$number" "$mode" "$rps" "$p50" "$p99" "$errors" "$non2xx" "$spans" "$load"
+    server_us=$(us_per_request "$server_ticks" "$rps") receiver_us=$(us_per_request "$receiver_ticks" "$rps")
+    printf "%-4s %-6s %10s %9s %9s %8s %9s %10s %11s %13s  %s\n" "$number" "$mode" "$rps" "$p50" "$p99" "$errors" "$non2xx" "$spans" \
+        "$server_us" "$receiver_us" "$load"
     total[$mode]=$(( ${total[$mode]:-0} + rps ))
+    cpu[$mode]="${cpu[$mode]:-} $server_us"
     runs[$mode]=$(( ${runs[$mode]:-0} + 1 ))
 done
-python3 - "${total[off]}" "${total[all]}" "${total[1pct]}" <<'PY'
+python3 - "${total[off]}" "${total[all]}" "${total[1pct]}" "${cpu[off]}" "${cpu[all]}" "${cpu[1pct]}" <<'PY'
 import sys
-off, every, one = map(float, sys.argv[1:])
+off, every, one = map(float, sys.argv[1:4])
+cpu_off, cpu_every, cpu_one = (sum(map(float, runs.split())) for runs in sys.argv[4:7])
 print(f"purchases/s, tracing on with every purchase sampled over off (sums of two runs each): {every / off:.3f} (goal >= 0.9)")
 print(f"purchases/s, tracing on with a 1% sampler over off (sums of two runs each): {one / off:.3f} (goal >= 0.97)")
+print(f"server CPU per request, off over every purchase sampled: {cpu_off / cpu_every:.3f}; off over 1%: {cpu_off / cpu_one:.3f}")
 PY

@@ -108,8 +108,7 @@ public func buildRouter(
     // anything below logs; the envelope then sets the request id, answers every error with a problem and measures
     // the final status (see RequestEnvelopeMiddleware for why that is one layer).
     if configuration.tracing {
-        router.add(middleware: TracingMiddleware<AppRequestContext>())
-        router.add(middleware: TraceContextMiddleware())
+        router.add(middleware: RequestTracingMiddleware())
     }
     router.add(middleware: RequestEnvelopeMiddleware(metrics: RequestMetricsRecorder(metrics: metrics)))
 

@@ -24,9 +24,10 @@ public struct AppConfiguration: Sendable {
     public var environment: String
     /// The version reported by `/health` and `/metrics`.
     public var version: String
-    /// Whether requests are traced: a span per request (continuing an incoming `traceparent`), its trace id in the
-    /// `traceresponse` header and on the request's log lines. Set it once a tracer is bootstrapped; when `false` the
-    /// tracing middleware is left out of the router, so tracing costs nothing.
+    /// Whether requests are traced: a span per request (continuing an incoming `traceparent`) and, for a sampled
+    /// request, its trace id in the `traceresponse` header and on the request's log lines. Set it once a tracer is
+    /// bootstrapped (the router keeps the tracer it finds); when `false` the tracing middleware is left out of the
+    /// router, so tracing costs nothing.
     public var tracing: Bool
 
     /// Creates a configuration.

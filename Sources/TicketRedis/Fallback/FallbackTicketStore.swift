@@ -4,6 +4,7 @@ import RESPClient
 import ServiceLifecycle
 import Synchronization
 import TicketCore
+import Tracing
 
 /// A ticket store that sells through Redis while it can, and from this instance's own escrow while it cannot,
 /// without ever selling a ticket twice.
@@ -181,7 +182,32 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
     }
 
     /// Sells from this instance's escrow and answers once the sale is in the journal on disk.
+    ///
+    /// Traced as a span `sell from escrow` with ``TraceAttribute/fallback`` `true`, a child of the caller's span
+    /// when that span records, covering the journal's `fsync`.
     private func sellFromEscrow(_ request: PurchaseRequest) async throws(PurchaseError) -> PurchaseResult {
+        guard let parent = InstrumentationContext.recordingParent else { return try await self.sellFromEscrowUntraced(request) }
+        let span = InstrumentationSystem.tracer.startSpan("sell from escrow", context: parent, ofKind: .internal)
+        defer { span.end() }
+        span.updateAttributes { attributes in
+            attributes[TraceAttribute.eventID] = request.eventID.rawValue
+            attributes[TraceAttribute.purchaseID] = request.purchaseID.rawValue
+            attributes[TraceAttribute.fallback] = true
+        }
+        let result: Result<PurchaseResult, PurchaseError>
+        do throws(PurchaseError) {
+            result = .success(try await self.sellFromEscrowUntraced(request))
+        } catch {
+            result = .failure(error)
+        }
+        span.attributes[TraceAttribute.purchaseOutcome] = RedisTicketStore.outcome(result)
+        if case .failure(let error) = result, error.code == .unavailable {
+            span.setStatus(SpanStatus(code: .error, message: error.message))
+        }
+        return try result.get()
+    }
+
+    private func sellFromEscrowUntraced(_ request: PurchaseRequest) async throws(PurchaseError) -> PurchaseResult {
         let outcome = self.state.withLock { state -> LocalEscrow.Sale in
             guard state.draining else { return state.escrow.sell(request) }
             if let earlier = state.escrow.unsettledSale(request.purchaseID) { return .replay(earlier) }
@@ -345,13 +371,18 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
                     if self.state.withLock({ $0.escrow.events.contains(event) }) { await self.giveBack(event) }
                     continue
                 }
+                let started = DefaultTracerClock.now
                 guard let block = try await self.escrow.take(event: event, size: size, reserve: self.configuration.reserve(escrowSize: size)) else {
                     continue
                 }
-                changed = self.state.withLock { state in
+                let (before, after) = self.state.withLock { state in
                     let before = state.escrow.available[event]
                     state.escrow.replace(block)
-                    return changed || before != state.escrow.available[event]
+                    return (before, state.escrow.available[event])
+                }
+                if before != after {
+                    changed = true
+                    Self.traceTopUp(of: event, by: (after ?? 0) - (before ?? 0), escrow: after ?? 0, since: started)
                 }
             }
             if changed { try await self.saveMirror() }
@@ -438,10 +469,19 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
 
     /// Records every journaled sale in Redis, then shrinks the mirror and the journal. Returns whether the
     /// journal is settled (or was empty).
+    ///
+    /// Traced as a span `settle fallback sales` (a trace of its own), over one `EVALSHA settle.lua` span per chunk.
     @discardableResult
     private func settle() async -> Bool {
         let sales = self.state.withLock { $0.escrow.durableSales }
         guard !sales.isEmpty else { return true }
+        return await withSpan("settle fallback sales", context: .topLevel, ofKind: .internal) { span in
+            await self.settle(sales, span: span)
+        }
+    }
+
+    private func settle(_ sales: [Purchase], span: any Span) async -> Bool {
+        span.attributes[TraceAttribute.settledSales] = sales.count
         let clock = ContinuousClock()
         let start = clock.now
         var conflicts = 0
@@ -468,9 +508,12 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
             try await self.saveMirror()
             try await self.journal.replace(with: remaining)
         } catch {
+            span.recordError(error)
+            span.setStatus(SpanStatus(code: .error, message: "\(error)"))
             self.logger.warning("cannot settle the journal yet", metadata: ["error": "\(error)", "fallback.journal_backlog": "\(sales.count)"])
             return false
         }
+        span.attributes[TraceAttribute.settleConflicts] = conflicts
         let elapsed = clock.now - start
         self.logger.warning(
             "settled fallback sales in Redis",
@@ -489,15 +532,34 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
             return true
         }
         guard removed else { return }
-        do {
-            // The local mirror shrinks before Redis's escrow does: a crash in between never lets this instance sell
-            // a ticket that is back in the pool.
-            try await self.saveMirror()
-            let count = try await self.escrow.giveBack(event: event)
-            self.logger.info("escrow given back to the pool", metadata: ["ticket.event_id": "\(event)", "fallback.tickets": "\(count)"])
-        } catch {
-            self.logger.notice("cannot give the escrow back now", metadata: ["ticket.event_id": "\(event)", "error": "\(error)"])
+        await withSpan("give escrow back", context: .topLevel, ofKind: .internal) { span in
+            span.attributes[TraceAttribute.eventID] = event.rawValue
+            do {
+                // The local mirror shrinks before Redis's escrow does: a crash in between never lets this instance
+                // sell a ticket that is back in the pool.
+                try await self.saveMirror()
+                let count = try await self.escrow.giveBack(event: event)
+                span.attributes[TraceAttribute.escrowTickets] = -count
+                self.logger.info("escrow given back to the pool", metadata: ["ticket.event_id": "\(event)", "fallback.tickets": "\(count)"])
+            } catch {
+                span.recordError(error)
+                span.setStatus(SpanStatus(code: .error, message: "\(error)"))
+                self.logger.notice("cannot give the escrow back now", metadata: ["ticket.event_id": "\(event)", "error": "\(error)"])
+            }
         }
+    }
+
+    /// Records a top-up that moved tickets as a span `top up escrow` (a trace of its own) from `start` to now. Only
+    /// top-ups that moved tickets are traced: the escrow is checked every refresh interval, and a trace a second
+    /// saying that nothing happened would bury the ones that matter.
+    private static func traceTopUp(of event: EventID, by tickets: Int, escrow: Int, since start: DefaultTracerClock.Instant) {
+        let span = InstrumentationSystem.tracer.startSpan("top up escrow", context: .topLevel, ofKind: .internal, at: start)
+        span.updateAttributes { attributes in
+            attributes[TraceAttribute.eventID] = event.rawValue
+            attributes[TraceAttribute.escrowTickets] = tickets
+            attributes[TraceAttribute.escrowSize] = escrow
+        }
+        span.end()
     }
 
     private func saveMirror() async throws {

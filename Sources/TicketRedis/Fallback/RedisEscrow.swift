@@ -1,11 +1,15 @@
 import RESPClient
 import TicketCore
+import Tracing
 
 /// The escrow scripts of one instance: moving tickets between an event's pool and the instance's escrow, and
 /// settling the sales the instance made from its escrow while Redis was unreachable.
 ///
 /// Every move is one Lua script, so a ticket is at every moment in exactly one place: the pool, one escrow, or
 /// the ledger. Only the instance named `instance` may sell from its escrow.
+///
+/// Giving back and settling are client spans (`EVALSHA escrow-return.lua`, `EVALSHA settle.lua`) under the caller's
+/// span when that span records; the store traces top-ups itself, only those that moved tickets.
 public struct RedisEscrow: Sendable {
     let client: RedisClient
     /// The instance whose escrow this is.
@@ -39,14 +43,23 @@ public struct RedisEscrow: Sendable {
     /// - Throws: ``RedisError`` when Redis cannot answer.
     @discardableResult
     public func giveBack(event: EventID) async throws(RedisError) -> Int {
+        let span = Self.startSpan("escrow-return.lua", event: event)
+        defer { span?.end() }
         let keys = EventKeys(event)
-        let reply = try await self.client.evalScript(
-            TicketScripts.escrowReturn,
-            keys: [.string(keys.tickets), .string(keys.escrow(self.instance)), .string(keys.escrows)],
-            arguments: [.string(self.instance.rawValue)],
-            options: RedisCommandOptions(idempotent: true)
-        )
-        guard let count = reply.integer else { throw Self.unexpected(reply, "escrow-return") }
+        let reply: RESPValue
+        do {
+            reply = try await self.client.evalScript(
+                TicketScripts.escrowReturn,
+                keys: [.string(keys.tickets), .string(keys.escrow(self.instance)), .string(keys.escrows)],
+                arguments: [.string(self.instance.rawValue)],
+                options: RedisCommandOptions(idempotent: true)
+            )
+        } catch {
+            Self.fail(span, error)
+            throw error
+        }
+        guard let count = reply.integer else { throw Self.fail(span, Self.unexpected(reply, "escrow-return")) }
+        span?.attributes[TraceAttribute.escrowTickets] = -Int(count)
         return Int(count)
     }
 
@@ -64,19 +77,49 @@ public struct RedisEscrow: Sendable {
             arguments.append(.string(sale.userID?.rawValue ?? ""))
             arguments.append(.integer(Int(sale.purchasedAt)))
         }
-        let reply = try await self.client.evalScript(
-            TicketScripts.settle,
-            keys: [.string(keys.tickets), .string(keys.purchases), .string(keys.users), .string(keys.meta), .string(keys.escrow(self.instance))],
-            arguments: arguments,
-            options: RedisCommandOptions(idempotent: true)
-        )
+        let span = Self.startSpan("settle.lua", event: event)
+        defer { span?.end() }
+        span?.attributes[TraceAttribute.settledSales] = sales.count
+        let reply: RESPValue
+        do {
+            reply = try await self.client.evalScript(
+                TicketScripts.settle,
+                keys: [.string(keys.tickets), .string(keys.purchases), .string(keys.users), .string(keys.meta), .string(keys.escrow(self.instance))],
+                arguments: arguments,
+                options: RedisCommandOptions(idempotent: true)
+            )
+        } catch {
+            Self.fail(span, error)
+            throw error
+        }
         let outcomes = (reply.array ?? []).compactMap { $0.integer.flatMap { SettleOutcome(rawValue: Int($0)) } }
-        guard outcomes.count == sales.count else { throw Self.unexpected(reply, "settle") }
+        guard outcomes.count == sales.count else { throw Self.fail(span, Self.unexpected(reply, "settle")) }
+        span?.attributes[TraceAttribute.settleConflicts] = outcomes.filter(\.isConflict).count
         return outcomes
     }
 
     private static func unexpected(_ reply: RESPValue, _ script: String) -> RedisError {
         RedisError(kind: .serverError, reason: .serverReply, message: "unexpected reply of \(script).lua: \(reply)")
+    }
+
+    /// A client span `EVALSHA <script>` for a call about `event`, or `nil` when the caller's span does not record.
+    private static func startSpan(_ script: String, event: EventID) -> (any Span)? {
+        guard let parent = InstrumentationContext.recordingParent else { return nil }
+        let span = InstrumentationSystem.tracer.startSpan("EVALSHA \(script)", context: parent, ofKind: .client)
+        span.updateAttributes { attributes in
+            attributes["db.system.name"] = "redis"
+            attributes["db.operation.name"] = "EVALSHA"
+            attributes[TraceAttribute.redisScript] = script
+            attributes[TraceAttribute.eventID] = event.rawValue
+        }
+        return span
+    }
+
+    /// Marks `span` failed with `error`, and returns the error to throw.
+    @discardableResult
+    private static func fail(_ span: (any Span)?, _ error: RedisError) -> RedisError {
+        span?.setStatus(SpanStatus(code: .error, message: error.message))
+        return error
     }
 }
 
