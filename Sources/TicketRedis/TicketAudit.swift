@@ -23,12 +23,13 @@ struct TicketAudit {
         // The pool and the escrows, read in one step: a running instance moves tickets between them.
         let stock: [RESPValue]
         do {
-            stock = try await self.client.evalScript(
-                TicketScripts.auditStock,
-                keys: [.string(keys.tickets), .string(keys.escrows)],
-                arguments: [.string(keys.escrowPrefix)],
-                options: RedisCommandOptions(timeout: .seconds(30), idempotent: true)
-            ).array ?? []
+            stock =
+                try await self.client.evalScript(
+                    TicketScripts.auditStock,
+                    keys: [.string(keys.tickets), .string(keys.escrows)],
+                    arguments: [.string(keys.escrowPrefix)],
+                    options: RedisCommandOptions(timeout: .seconds(30), idempotent: true)
+                ).array ?? []
         } catch {
             throw TicketStoreError("auditing event \(self.event): reading the pool and escrows failed: \(error.message)")
         }

@@ -74,7 +74,10 @@ public struct TicketSeeder: Sendable {
             // Escrows go too: left behind, they would hold tickets that the new pool holds again.
             _ = try await self.client.evalScript(
                 TicketScripts.resetEvent,
-                keys: [.string(keys.tickets), .string(keys.purchases), .string(keys.users), .string(keys.meta), .string(keys.seeding), .string(keys.escrows)],
+                keys: [
+                    .string(keys.tickets), .string(keys.purchases), .string(keys.users), .string(keys.meta), .string(keys.seeding),
+                    .string(keys.escrows),
+                ],
                 arguments: [.string(keys.escrowPrefix)]
             )
         } else if try await self.run(RESPCommand("EXISTS", .string(keys.meta))).integer == 1 {

@@ -73,13 +73,11 @@ import Testing
     @Test func aHungServerGivesTimeoutsAndTheClientRecoversWhenItResumes() async throws {
         let redis = try await RedisServerFixture.start()
         defer { redis.stop() }
-        try await withClient(
-            redis,
-            configure: {
-                $0.commandTimeout = .milliseconds(500)
-                $0.connection.connectTimeout = .milliseconds(500)
-            }
-        ) { client throws in
+        let configure: (inout RedisClientConfiguration) -> Void = {
+            $0.commandTimeout = .milliseconds(500)
+            $0.connection.connectTimeout = .milliseconds(500)
+        }
+        try await withClient(redis, configure: configure) { client throws in
             #expect(try await client.execute(RESPCommand("PING")) == .simpleString("PONG"))
             redis.suspend()
             let (results, elapsed) = await measure {
@@ -109,7 +107,8 @@ import Testing
     @Test func cancelledCallersLeaveTheOthersUntouched() async throws {
         let redis = try await RedisServerFixture.start()
         defer { redis.stop() }
-        try await withClient(redis, configure: { $0.commandTimeout = .seconds(30) }) { client throws in
+        let configure: (inout RedisClientConfiguration) -> Void = { $0.commandTimeout = .seconds(30) }
+        try await withClient(redis, configure: configure) { client throws in
             #expect(try await client.execute(RESPCommand("PING")) == .simpleString("PONG"))
             redis.suspend()
             let callers = Self.echoes(client, count: 100)
@@ -167,8 +166,10 @@ import Testing
         let redis = try await RedisServerFixture.start(arguments: ["--maxclients", "1"])
         defer { redis.stop() }
         // The first client holds the only slot; the second is told so by the server.
-        try await withClient(redis, configure: { $0.connectionCount = 1 }) { first throws in
-            try await withClient(redis, waitUntilUp: false, configure: { $0.connectionCount = 1 }) { second throws in
+        let configure: (inout RedisClientConfiguration) -> Void = { $0.connectionCount = 1 }
+        try await withClient(redis, configure: configure) { first throws in
+            let configure: (inout RedisClientConfiguration) -> Void = { $0.connectionCount = 1 }
+            try await withClient(redis, waitUntilUp: false, configure: configure) { second throws in
                 let error = await redisError { _ = try await second.execute(RESPCommand("PING")) }
                 #expect(error?.kind == .notSent)
                 #expect(error?.message.contains("max number of clients") == true)

@@ -36,7 +36,8 @@ import Testing
         let redis = try await RedisServerFixture.start()
         defer { redis.stop() }
         let double = RedisScript("return tonumber(ARGV[1]) * 2")
-        try await withClient(redis, configure: { $0.connectionCount = 2 }) { client throws in
+        let configure: (inout RedisClientConfiguration) -> Void = { $0.connectionCount = 2 }
+        try await withClient(redis, configure: configure) { client throws in
             try await client.loadScript(double)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for number in 0..<10_000 {
@@ -139,7 +140,8 @@ import Testing
     @Test func aDatabaseInTheURLIsSelected() async throws {
         let redis = try await RedisServerFixture.start()
         defer { redis.stop() }
-        try await withClient(redis, configure: { $0.connection.endpoint.database = 3 }) { client throws in
+        let configure: (inout RedisClientConfiguration) -> Void = { $0.connection.endpoint.database = 3 }
+        try await withClient(redis, configure: configure) { client throws in
             _ = try await client.execute(RESPCommand("SET", "where", "three"))
         }
         #expect(try await redis.command("-n", "3", "GET", "where") == "three")

@@ -99,7 +99,9 @@ import Testing
             for writer in 0..<writers {
                 group.addTask {
                     let logger = Logger(label: "w\(writer)") { label in JSONLogHandler(label: label, output: output) }
-                    for index in 0..<linesEach { logger.info("line", metadata: ["n": "\(index)", "padding": "\(String(repeating: "x", count: 200))"]) }
+                    for index in 0..<linesEach {
+                        logger.info("line", metadata: ["n": "\(index)", "padding": "\(String(repeating: "x", count: 200))"])
+                    }
                 }
             }
         }

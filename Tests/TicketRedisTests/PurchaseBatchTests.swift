@@ -1,9 +1,10 @@
 import Logging
 import RESPClient
 import RedisTestSupport
-import TicketCore
-@testable import TicketRedis
 import Testing
+import TicketCore
+
+@testable import TicketRedis
 
 /// `purchase.lua` on whole batches, against a real Redis: each purchase judged as if it ran alone, in order.
 @Suite struct PurchaseBatchTests {
@@ -49,7 +50,10 @@ import Testing
             try await Self.seed(redis, "1", tickets: 1, limit: 2)
             // Alone, one after another: alice buys the last ticket; her next two purchases find the pool empty
             // (she holds 1 of 2, so not her limit); carol too.
-            let results = await Self.send([request("1", user: "alice"), request("1", user: "alice"), request("1", user: "alice"), request("1", user: "carol")], client)
+            let results = await Self.send(
+                [request("1", user: "alice"), request("1", user: "alice"), request("1", user: "alice"), request("1", user: "carol")],
+                client
+            )
             #expect(Self.outcomes(results) == ["1", "soldOut", "soldOut", "soldOut"])
             #expect(try await redis.command("HGET", "event:{1}:users", "alice") == "1")
             #expect(try await redis.command("HLEN", "event:{1}:purchases") == "1")
@@ -81,7 +85,10 @@ import Testing
             #expect(again == first, "the same batch again is its own sales, not replays")
             #expect(try await redis.command("DEBUG", "DIGEST") == before)
             // A later request with one of those ids is a replay.
-            let later = await Self.send([PurchaseRequest(eventID: EventID("1")!, userID: nil, purchaseID: batch.requests[0].purchaseID, requestedAt: 5)], client)
+            let later = await Self.send(
+                [PurchaseRequest(eventID: EventID("1")!, userID: nil, purchaseID: batch.requests[0].purchaseID, requestedAt: 5)],
+                client
+            )
             #expect(Self.outcomes(later) == ["replay 1"])
         }
     }

@@ -1,8 +1,8 @@
 import RESPClient
 import RedisTestSupport
+import Testing
 import TicketCore
 import TicketRedis
-import Testing
 
 /// Every branch of `purchase.lua`, against a real Redis.
 @Suite struct PurchaseScriptTests {

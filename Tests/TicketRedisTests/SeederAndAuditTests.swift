@@ -1,8 +1,8 @@
 import RESPClient
 import RedisTestSupport
+import Testing
 import TicketCore
 import TicketRedis
-import Testing
 
 @Suite struct SeederAndAuditTests {
     @Test func reseedingWithoutResetKeepsEveryEventAsItIs() async throws {

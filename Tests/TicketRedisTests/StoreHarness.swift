@@ -1,9 +1,9 @@
 import Logging
 import RESPClient
 import RedisTestSupport
+import Testing
 import TicketCore
 import TicketRedis
-import Testing
 
 /// A private Redis, a running client, a store and a seeder on it, for the duration of `body`.
 func withStore<T: Sendable>(

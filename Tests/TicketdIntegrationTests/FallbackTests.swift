@@ -23,7 +23,9 @@ import TicketLoad
             let server = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: Self.environment)
             let client = RawHTTPClient(host: "127.0.0.1", port: server.port)
             do {
-                try await waitUntil(timeout: .seconds(20), "escrow of 1 % of \(tickets)") { try await client.fallback()?.escrow["1"] == tickets / 100 }
+                try await waitUntil(timeout: .seconds(20), "escrow of 1 % of \(tickets)") {
+                    try await client.fallback()?.escrow["1"] == tickets / 100
+                }
             } catch {
                 server.stop()
                 throw error

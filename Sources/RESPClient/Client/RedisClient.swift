@@ -129,7 +129,10 @@ public final class RedisClient: RedisCommandExecutor, Service {
     /// Nothing is retried: a failed command's result is its ``RedisError``. In cluster mode the commands are
     /// written per node instead (see ``RedisClusterClient/pipeline(_:options:)``).
     /// - Throws: ``RedisError`` when no connection can be had (the client is not running, or Redis is down).
-    public func pipeline(_ commands: [RESPCommand], options: RedisCommandOptions = .init()) async throws(RedisError) -> [Result<RESPValue, RedisError>] {
+    public func pipeline(
+        _ commands: [RESPCommand],
+        options: RedisCommandOptions = .init()
+    ) async throws(RedisError) -> [Result<RESPValue, RedisError>] {
         if let cluster = self.cluster { return try await cluster.pipeline(commands, options: options) }
         let deadline = NIODeadline.now() + TimeAmount(options.timeout ?? self.configuration.commandTimeout)
         let connection = try await self.leaseConnection(deadline: deadline)

@@ -231,7 +231,12 @@ final class RedisChannelHandler: ChannelInboundHandler {
         }
         // Keep-alive ids count down from the top so they never meet callers' ids, which count up from zero.
         self.nextKeepAliveID -= 1
-        self.submit(id: self.nextKeepAliveID, command: RESPCommand("PING"), promise: .promise(promise), deadline: self.eventLoop.now + self.keepAliveTimeout)
+        self.submit(
+            id: self.nextKeepAliveID,
+            command: RESPCommand("PING"),
+            promise: .promise(promise),
+            deadline: self.eventLoop.now + self.keepAliveTimeout
+        )
     }
 
     // MARK: Failing

@@ -39,7 +39,7 @@ extension RedisCommandExecutor {
     ) async throws(RedisError) -> RESPValue {
         do {
             return try await self.execute(Self.scriptCommand("EVALSHA", .string(script.sha1), keys, arguments), options: options)
-        } catch where error.serverErrorCode == "NOSCRIPT" {
+        } catch  where error.serverErrorCode == "NOSCRIPT" {
             RedisScriptMetrics.countNoScript()
             return try await self.execute(Self.scriptCommand("EVAL", .string(script.source), keys, arguments), options: options)
         }

@@ -89,7 +89,8 @@ public final class LogOutput: Sendable {
     private static func droppedLine(_ count: Int) -> [UInt8] {
         let millis = Timestamp.nowMillis()
         return Array(
-            #"{"ts":"\#(Timestamp.iso8601(millis: millis))","level":"warning","label":"ticketd.log","msg":"log lines dropped: output not draining","dropped":"\#(count)"}\#n"#.utf8
+            #"{"ts":"\#(Timestamp.iso8601(millis: millis))","level":"warning","label":"ticketd.log","msg":"log lines dropped: output not draining","dropped":"\#(count)"}\#n"#
+                .utf8
         )
     }
 
