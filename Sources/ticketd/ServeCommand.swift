@@ -38,10 +38,17 @@ struct ServeCommand: AsyncParsableCommand {
 
         var configuration = AppConfiguration(reader: reader)
         configuration.tracing = tracing != nil
-        if configuration.maxConnections == nil, let openFiles = FileDescriptorLimit.current() {
-            configuration.maxConnections = ConnectionLimit.maxConnections(openFiles: openFiles)
+        if let openFiles = FileDescriptorLimit.current() {
+            configuration.maxConnections = configuration.maxConnections ?? ConnectionLimit.maxConnections(openFiles: openFiles)
+            configuration.acceptsPerRead = ConnectionLimit.acceptsPerRead(openFiles: openFiles)
         }
-        logger.info("accepting connections", metadata: ["max_connections": "\(configuration.maxConnections.map(String.init) ?? "unlimited")"])
+        logger.info(
+            "accepting connections",
+            metadata: [
+                "max_connections": "\(configuration.maxConnections.map(String.init) ?? "unlimited")",
+                "accepts_per_read": "\(configuration.acceptsPerRead.map(String.init) ?? "4")",
+            ]
+        )
         let redisURL = ConfigurationLoader.redisURL(reader)
         let client = RedisClient(configuration: try ConfigurationLoader.redisClientConfiguration(reader), logger: logger)
         let redisStore = RedisTicketStore(client: client, logger: logger)

@@ -60,6 +60,13 @@ import Testing
         #expect(ConnectionLimit.maxConnections(openFiles: .max) > 0)
     }
 
+    @Test func acceptBatchesStayWithinTheReserve() {
+        #expect(ConnectionLimit.acceptsPerRead(openFiles: 20_000) == 256)
+        #expect(ConnectionLimit.acceptsPerRead(openFiles: 1024) == 32)
+        #expect(ConnectionLimit.acceptsPerRead(openFiles: 256) == 32)
+        #expect(ConnectionLimit.acceptsPerRead(openFiles: 10) == 1)
+    }
+
     @Test func buildApplicationUsesTheBacklogAndConnectionLimit() {
         let app = buildApplication(
             configuration: AppConfiguration(host: "127.0.0.1", port: 0, backlog: 777, maxConnections: 300),

@@ -11,7 +11,7 @@ public typealias TicketApplication = Application<RouterResponder<AppRequestConte
 
 /// Builds the ticketd HTTP application: the router of ``buildRouter(configuration:store:auditor:tickets:fallback:prometheus:)``
 /// served on `configuration.host:port` with `configuration.backlog`, holding at most `configuration.maxConnections`
-/// connections open at once and accepting them in batches of ``AcceptBatch/connectionsPerRead``.
+/// connections open at once and accepting `configuration.acceptsPerRead` of them per read (``AcceptBatch``).
 ///
 /// Run it with `runService()` (SIGTERM/SIGINT shut it down gracefully). The returned value is the concrete
 /// `Application`, so more services can still be added with `addServices(_:)` and setup with
@@ -65,7 +65,9 @@ public func buildApplication(
             availableConnectionsDelegate: configuration.maxConnections.map { .maximum($0, logger: logger) }
         ),
         services: services,
-        onServerRunning: { channel in await AcceptBatch.configure(channel, logger: logger) },
+        onServerRunning: { channel in
+            if let batch = configuration.acceptsPerRead { await AcceptBatch.configure(channel, connectionsPerRead: batch, logger: logger) }
+        },
         logger: logger
     )
     if let onServerStarting { app.beforeServerStarts(perform: onServerStarting) }

@@ -16,6 +16,8 @@ public struct AppConfiguration: Sendable {
     /// The most HTTP connections held open at once; further ones wait in the listen backlog. `nil`: no limit but
     /// the open-files limit (see ``ConnectionLimit`` for why a server should have one).
     public var maxConnections: Int?
+    /// Connections accepted per read of the listening socket (see ``AcceptBatch``); `nil`: NIO's default, 4.
+    public var acceptsPerRead: Int?
     /// The `Server` response header.
     public var serverName: String
     /// The bearer token of the `/admin/` routes; `nil` (or empty) leaves those routes out entirely.
@@ -36,6 +38,7 @@ public struct AppConfiguration: Sendable {
         port: Int = 3049,
         backlog: Int = 4096,
         maxConnections: Int? = nil,
+        acceptsPerRead: Int? = nil,
         serverName: String = "ticketd",
         adminToken: String? = nil,
         environment: String = "development",
@@ -46,6 +49,7 @@ public struct AppConfiguration: Sendable {
         self.port = port
         self.backlog = backlog
         self.maxConnections = maxConnections
+        self.acceptsPerRead = acceptsPerRead
         self.serverName = serverName
         self.adminToken = adminToken
         self.environment = environment

@@ -12,8 +12,18 @@ public enum ConnectionLimit {
     /// The connections to accept at most under an open-files limit of `openFiles`: the limit less a reserve of
     /// one sixteenth of it, and at least ``minimumReserve``; never less than 1.
     public static func maxConnections(openFiles: UInt64) -> Int {
-        let limit = Int(clamping: openFiles)
-        let reserve = max(Self.minimumReserve, limit / 16)
-        return max(1, limit - reserve)
+        max(1, Int(clamping: openFiles) - Self.reserve(openFiles: openFiles))
+    }
+
+    /// Connections accepted per read of the listening socket under an open-files limit of `openFiles` (see
+    /// ``AcceptBatch``): up to 256, but at most half the reserve and at most ``maxConnections(openFiles:)``,
+    /// because the limit stops reads, not single accepts, so one read may take a whole batch past it.
+    public static func acceptsPerRead(openFiles: UInt64) -> Int {
+        max(1, min(256, Self.reserve(openFiles: openFiles) / 2, Self.maxConnections(openFiles: openFiles)))
+    }
+
+    /// The descriptors kept for everything but HTTP connections.
+    private static func reserve(openFiles: UInt64) -> Int {
+        max(Self.minimumReserve, Int(clamping: openFiles) / 16)
     }
 }
