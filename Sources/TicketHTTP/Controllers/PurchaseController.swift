@@ -84,8 +84,8 @@ struct PurchaseController: Sendable {
 
     /// Names the event and the purchase on the request's span; nothing to do when the request is not traced.
     private static func describeSpan(of request: PurchaseRequest) {
-        guard let context = InstrumentationContext.current,
-            let span = InstrumentationSystem.tracer.activeSpan(identifiedBy: context), span.isRecording
+        guard let context = InstrumentationContext.recordingParent,
+            let span = InstrumentationSystem.tracer.activeSpan(identifiedBy: context)
         else { return }
         span.updateAttributes { attributes in
             attributes[TraceAttribute.eventID] = request.eventID.rawValue

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import TicketCore
 import Tracing
 
 /// A server span per request when tracing is on (``AppConfiguration/tracing``): it continues an incoming W3C
@@ -12,7 +13,9 @@ import Tracing
 /// Hummingbird's `TracingMiddleware` does the same but builds its attributes, its span name and a closure around
 /// the response body for every request, recorded or not; with a 1 % sampler that is 99 requests in 100 paying for
 /// attributes the tracer throws away. Here an unsampled request costs the tracer's sampling decision and nothing
-/// more: its span's context still becomes the current one, so that the work under it is not sampled either.
+/// more: its span's context still becomes the current one, so that the work under it is not sampled either, marked
+/// (``InstrumentationContext/marked(recording:)``) so that the purchase and its Redis call see at once that nothing
+/// records, without asking the tracer.
 ///
 /// It reads the span's ids back through the tracer's own propagation, so it knows nothing of the tracer behind it.
 struct RequestTracingMiddleware: RouterMiddleware {
@@ -43,7 +46,9 @@ struct RequestTracingMiddleware: RouterMiddleware {
         let span = self.tracer.startSpan(Self.unmatchedName, context: parent, ofKind: .server)
         guard span.isRecording else {
             defer { span.end() }
-            return try await InstrumentationContext.$current.withValue(span.context) { try await next(request, context) }
+            return try await InstrumentationContext.$current.withValue(span.context.marked(recording: false)) {
+                try await next(request, context)
+            }
         }
         return try await self.record(span, request: request, context: context, next: next)
     }
@@ -67,7 +72,9 @@ struct RequestTracingMiddleware: RouterMiddleware {
         if let traceID = traceparent.flatMap(Self.traceID) { context.logger[metadataKey: Self.metadataKey] = .string(String(traceID)) }
         var response: Response
         do {
-            response = try await InstrumentationContext.$current.withValue(span.context) { try await next(request, context) }
+            response = try await InstrumentationContext.$current.withValue(span.context.marked(recording: true)) {
+                try await next(request, context)
+            }
         } catch {
             let status = (error as? any HTTPResponseError)?.status ?? .internalServerError
             Self.describe(span, route: context.endpointPath, status: status, bodySize: nil)
