@@ -7,22 +7,9 @@ import Testing
 /// `make test` (`--filter TraceExportTests`).
 @Suite(.serialized) struct TraceExportTests {
     @Test func aPurchaseIsTracedFromItsCallerThroughRedisToItsPDF() async throws {
-        let redis = try await RedisServerFixture.start()
-        defer { redis.stop() }
-        let seeded = try await TicketdProcess.run(["seed", "1", "10"], redisURL: redis.url, directory: redis.directory)
-        #expect(seeded.status == 0, "\(seeded.output)")
-        let receiver = try await OTLPReceiver.start(directory: redis.directory)
-        defer { receiver.stop() }
-        // A short batch delay: spans reach the receiver within a tenth of a second, so the test polls, never sleeps.
-        let server = try await TicketdProcess.serve(
-            redisURL: redis.url,
-            directory: redis.directory,
-            environment: [
-                "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "50", "LOG_LEVEL": "info",
-                "PDF_WORKERS": "1",
-            ]
-        )
-        defer { server.stop() }
+        let traced = try await TracedServer.start(tickets: 10, environment: ["LOG_LEVEL": "info", "PDF_WORKERS": "1"])
+        defer { traced.stop() }
+        let (redis, receiver, server) = (traced.redis, traced.receiver, traced.server)
 
         let traceID = Self.randomHex(bytes: 16)
         let callerSpanID = Self.randomHex(bytes: 8)
@@ -85,21 +72,13 @@ import Testing
     /// With Redis killed the purchase is sold from escrow under the request's span; when Redis is back the sale is
     /// settled in a trace of its own, one `settle.lua` call under it.
     @Test func aSaleFromEscrowAndItsSettlingAreTraced() async throws {
-        let redis = try await RedisServerFixture.start(arguments: ["--appendonly", "yes", "--appendfsync", "always"])
-        defer { redis.stop() }
-        let seeded = try await TicketdProcess.run(["seed", "1", "100"], redisURL: redis.url, directory: redis.directory)
-        #expect(seeded.status == 0, "\(seeded.output)")
-        let receiver = try await OTLPReceiver.start(directory: redis.directory)
-        defer { receiver.stop() }
-        let server = try await TicketdProcess.serve(
-            redisURL: redis.url,
-            directory: redis.directory,
-            environment: [
-                "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "50", "FALLBACK_REFRESH_MS": "100",
-                "REDIS_COMMAND_TIMEOUT_MS": "300",
-            ]
+        let traced = try await TracedServer.start(
+            tickets: 100,
+            redisArguments: ["--appendonly", "yes", "--appendfsync", "always"],
+            environment: ["FALLBACK_REFRESH_MS": "100", "REDIS_COMMAND_TIMEOUT_MS": "300"]
         )
-        defer { server.stop() }
+        defer { traced.stop() }
+        let (redis, receiver, server) = (traced.redis, traced.receiver, traced.server)
         let client = RawHTTPClient(host: "127.0.0.1", port: server.port)
         try await waitUntil(timeout: .seconds(20), "an escrow of one ticket") { try await client.fallback()?.escrow["1"] == 1 }
 
@@ -151,5 +130,45 @@ import Testing
             if parts.count == 2, parts[0].lowercased() == name { return parts[1].trimmingCharacters(in: .whitespaces) }
         }
         return nil
+    }
+}
+
+/// A Redis seeded with event 1, an OTLP receiver, and the real server exporting its spans to it.
+private struct TracedServer {
+    let redis: RedisServerFixture
+    let receiver: OTLPReceiver
+    let server: TicketdProcess
+
+    /// Starts all three; the server's batch delay is short, so spans reach the receiver within a tenth of a second
+    /// and the tests poll, never sleep.
+    static func start(tickets: Int, redisArguments: [String] = [], environment: [String: String]) async throws -> TracedServer {
+        let redis = try await RedisServerFixture.start(arguments: redisArguments)
+        do {
+            let seeded = try await TicketdProcess.run(["seed", "1", "\(tickets)"], redisURL: redis.url, directory: redis.directory)
+            guard seeded.status == 0 else { throw TicketdProcess.ProcessError("seed failed: \(seeded.output)") }
+            let receiver = try await OTLPReceiver.start(directory: redis.directory)
+            do {
+                let exporting = ["OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "50"]
+                let server = try await TicketdProcess.serve(
+                    redisURL: redis.url,
+                    directory: redis.directory,
+                    environment: exporting.merging(environment) { $1 }
+                )
+                return TracedServer(redis: redis, receiver: receiver, server: server)
+            } catch {
+                receiver.stop()
+                throw error
+            }
+        } catch {
+            redis.stop()
+            throw error
+        }
+    }
+
+    /// Stops the server, then the receiver and Redis.
+    func stop() {
+        self.server.stop()
+        self.receiver.stop()
+        self.redis.stop()
     }
 }
