@@ -9,7 +9,7 @@ import Testing
     @Test func aPurchaseIsTracedFromItsCallerThroughRedisToItsPDF() async throws {
         let traced = try await TracedServer.start(tickets: 10, environment: ["LOG_LEVEL": "info", "PDF_WORKERS": "1"])
         defer { traced.stop() }
-        let (redis, receiver, server) = (traced.redis, traced.receiver, traced.server)
+        let (receiver, server) = (traced.receiver, traced.server)
 
         let traceID = Self.randomHex(bytes: 16)
         let callerSpanID = Self.randomHex(bytes: 8)
