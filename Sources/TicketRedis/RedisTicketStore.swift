@@ -50,9 +50,18 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
             attributes[TraceAttribute.purchaseID] = request.purchaseID.rawValue
             attributes[TraceAttribute.fallback] = false
         }
+        return try await Self.recordingOutcome(on: span) { () async throws(PurchaseError) in try await self.batcher.purchase(request) }
+    }
+
+    /// Runs `sale` and records how it ended on its span: ``TraceAttribute/purchaseOutcome``, and an error status
+    /// when nothing could serve it.
+    static func recordingOutcome(
+        on span: any Span,
+        _ sale: () async throws(PurchaseError) -> PurchaseResult
+    ) async throws(PurchaseError) -> PurchaseResult {
         let result: Result<PurchaseResult, PurchaseError>
         do throws(PurchaseError) {
-            result = .success(try await self.batcher.purchase(request))
+            result = .success(try await sale())
         } catch {
             result = .failure(error)
         }
@@ -64,7 +73,7 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
     }
 
     /// The outcome attribute of a purchase's span.
-    static func outcome(_ result: Result<PurchaseResult, PurchaseError>) -> String {
+    private static func outcome(_ result: Result<PurchaseResult, PurchaseError>) -> String {
         switch result {
         case .success(let purchase): return purchase.isReplay ? "replayed" : "sold"
         case .failure(let error) where error.code == .soldOut: return "sold_out"

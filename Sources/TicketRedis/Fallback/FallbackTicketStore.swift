@@ -194,17 +194,9 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
             attributes[TraceAttribute.purchaseID] = request.purchaseID.rawValue
             attributes[TraceAttribute.fallback] = true
         }
-        let result: Result<PurchaseResult, PurchaseError>
-        do throws(PurchaseError) {
-            result = .success(try await self.sellFromEscrowUntraced(request))
-        } catch {
-            result = .failure(error)
+        return try await RedisTicketStore.recordingOutcome(on: span) { () async throws(PurchaseError) in
+            try await self.sellFromEscrowUntraced(request)
         }
-        span.attributes[TraceAttribute.purchaseOutcome] = RedisTicketStore.outcome(result)
-        if case .failure(let error) = result, error.code == .unavailable {
-            span.setStatus(SpanStatus(code: .error, message: error.message))
-        }
-        return try result.get()
     }
 
     private func sellFromEscrowUntraced(_ request: PurchaseRequest) async throws(PurchaseError) -> PurchaseResult {
