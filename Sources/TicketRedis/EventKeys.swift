@@ -1,7 +1,8 @@
 import TicketCore
 
 /// The Redis keys of one event, all under the hash tag `{ID}` so that one script can touch them all, alone or
-/// on a Redis Cluster. This is the only place that knows key names.
+/// on a Redis Cluster; or of one stripe of a striped event, under `{ID#k}` (see ``EventStripe``). This is the
+/// only place that knows key names.
 struct EventKeys: Sendable {
     /// `event:{ID}:tickets`: list of unsold ticket ids.
     let tickets: String
@@ -9,7 +10,7 @@ struct EventKeys: Sendable {
     let purchases: String
     /// `event:{ID}:users`: hash user id → tickets held, kept for an event with a per-user limit.
     let users: String
-    /// `event:{ID}:meta`: hash with name, venue, startsAt, capacity, perUserLimit.
+    /// `event:{ID}:meta`: hash with name, venue, startsAt, capacity, perUserLimit, and `stripes` when striped.
     let meta: String
     /// `event:{ID}:seeding`: a pool being built by the seeder, published atomically when complete.
     let seeding: String
@@ -17,9 +18,13 @@ struct EventKeys: Sendable {
     let escrows: String
     private let prefix: String
 
-    init(_ id: EventID) {
-        // EventID's alphabet has no braces or colons, so the tag is exactly the id.
-        let prefix = "event:{\(id.rawValue)}:"
+    /// The keys of `id`, or of its stripe 0 when it is striped: the stripe with its description and escrows.
+    init(_ id: EventID) { self.init(EventStripe(eventID: id, index: 0)) }
+
+    /// The keys of one stripe of an event.
+    init(_ stripe: EventStripe) {
+        // EventID's alphabet has no braces, colons or `#`, so the tag is exactly the id, or the id and the stripe.
+        let prefix = "event:{\(stripe.hashTag)}:"
         self.tickets = prefix + "tickets"
         self.purchases = prefix + "purchases"
         self.users = prefix + "users"

@@ -1,7 +1,7 @@
 import RESPClient
 import TicketCore
 
-/// Purchases of one event sent to Redis together, in one `EVALSHA` of `purchase.lua`, and the answer for each.
+/// Purchases of one event (one stripe of it) sent to Redis together, in one `EVALSHA` of `purchase.lua`, and the answer for each.
 ///
 /// The script judges each purchase as if it ran alone, in the order of ``requests``: anonymous purchases first
 /// (one argument each: the purchase id), then those that name their buyer. Every purchase of the batch is
@@ -12,19 +12,19 @@ struct PurchaseBatch: Sendable {
     let requests: [PurchaseRequest]
     /// For each purchase in ``requests``, its position in the order the batch was made in.
     private let positions: [Int]
-    /// The event's keys.
+    /// The keys of the event's stripe that the batch buys from.
     let keys: EventKeys
     /// The sale time written to the ledger for every purchase of the batch, in milliseconds since 1970.
     let soldAt: Int64
     private let anonymousCount: Int
 
-    /// A batch of purchases of one event; `requests` must not be empty.
-    init(_ requests: [PurchaseRequest]) {
+    /// A batch of purchases from one stripe of their event; `requests` must not be empty.
+    init(_ requests: [PurchaseRequest], stripe: EventStripe) {
         let anonymous = requests.indices.filter { requests[$0].userID == nil }
         self.positions = anonymous + requests.indices.filter { requests[$0].userID != nil }
         self.requests = self.positions.map { requests[$0] }
         self.anonymousCount = anonymous.count
-        self.keys = EventKeys(requests[0].eventID)
+        self.keys = EventKeys(stripe)
         self.soldAt = requests.map(\.requestedAt).max() ?? 0
     }
 

@@ -2,7 +2,7 @@ import DequeModule
 import Synchronization
 import TicketCore
 
-/// Sends concurrent purchases of one event to Redis together, so that a busy event costs Redis a handful of
+/// Sends concurrent purchases of one event stripe to Redis together, so that a busy event costs Redis a handful of
 /// calls per batch instead of per purchase.
 ///
 /// Group commit without a timer: a purchase goes out at once while fewer than ``maxRunning`` batches of its event
@@ -23,7 +23,7 @@ final class PurchaseBatcher: Sendable {
         let continuation: CheckedContinuation<Turn, Never>
     }
 
-    /// One event's batches at Redis and the purchases waiting for the next.
+    /// One stripe's batches at Redis and the purchases waiting for the next.
     ///
     /// Changed only in place, through the dictionary's subscripts: a copy taken out of the dictionary would share
     /// the deque's storage, and the next append would copy every waiting purchase.
@@ -66,7 +66,7 @@ final class PurchaseBatcher: Sendable {
     /// The most purchases in one batch.
     let maxBatch: Int
     private let send: @Sendable (PurchaseBatch) async -> [Result<PurchaseResult, PurchaseError>]
-    private let queues = Mutex<[EventID: EventQueue]>([:])
+    private let queues = Mutex<[EventStripe: EventQueue]>([:])
 
     /// Creates a batcher that sends each batch with `send`, which answers every purchase of it in order.
     init(maxRunning: Int = 64, maxBatch: Int = 256, send: @escaping @Sendable (PurchaseBatch) async -> [Result<PurchaseResult, PurchaseError>]) {
@@ -76,11 +76,11 @@ final class PurchaseBatcher: Sendable {
         self.send = send
     }
 
-    /// Makes one purchase, alone or in a batch with others of its event.
-    func purchase(_ request: PurchaseRequest) async throws(PurchaseError) -> PurchaseResult {
+    /// Makes one purchase from `stripe` of its event, alone or in a batch with others of that stripe.
+    func purchase(_ request: PurchaseRequest, from stripe: EventStripe) async throws(PurchaseError) -> PurchaseResult {
         let turn = await withCheckedContinuation { (continuation: CheckedContinuation<Turn, Never>) in
             let leads = self.queues.withLock { queues in
-                queues[request.eventID, default: EventQueue()].admit(
+                queues[stripe, default: EventQueue()].admit(
                     Waiter(request: request, continuation: continuation),
                     maxRunning: self.maxRunning
                 )
@@ -91,21 +91,21 @@ final class PurchaseBatcher: Sendable {
         case .answered(let result):
             return try result.get()
         case .lead:
-            return try await self.lead(request).get()
+            return try await self.lead(request, stripe: stripe).get()
         }
     }
 
     /// Sends a batch led by `request`, answers the purchases it carried, and hands the turn to the next waiter.
-    private func lead(_ request: PurchaseRequest) async -> Result<PurchaseResult, PurchaseError> {
+    private func lead(_ request: PurchaseRequest, stripe: EventStripe) async -> Result<PurchaseResult, PurchaseError> {
         let followers = self.queues.withLock { queues in
-            queues[request.eventID]?.take(upTo: self.maxBatch - 1) ?? []
+            queues[stripe]?.take(upTo: self.maxBatch - 1) ?? []
         }
-        let results = await self.send(PurchaseBatch([request] + followers.map(\.request)))
+        let results = await self.send(PurchaseBatch([request] + followers.map(\.request), stripe: stripe))
         // The next leader is woken before the followers: its job then runs ahead of theirs, so Redis does not
         // sit idle while a busy executor works through the answers.
         let next = self.queues.withLock { queues -> Waiter? in
-            let next = queues[request.eventID]?.handOver()
-            if queues[request.eventID]?.running == 0 { queues[request.eventID] = nil }
+            let next = queues[stripe]?.handOver()
+            if queues[stripe]?.running == 0 { queues[stripe] = nil }
             return next
         }
         next?.continuation.resume(returning: .lead)

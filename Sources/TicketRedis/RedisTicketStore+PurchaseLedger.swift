@@ -2,19 +2,22 @@ import RESPClient
 import TicketCore
 
 extension RedisTicketStore: PurchaseLedger {
-    /// Looks the id up in every event's ledger at once (one pipelined `HGET` per event): a purchase id does not
-    /// name its event, and the events are few.
+    /// Looks the id up in every event's ledger at once (one pipelined `HGET` per event, or per stripe of a striped
+    /// event): a purchase id does not name its event, and the events are few.
     public func purchase(_ id: PurchaseID) async throws(TicketStoreError) -> Purchase? {
-        let events = try await self.eventIDs()
-        guard !events.isEmpty else { return nil }
-        let lookups = events.map { RESPCommand("HGET", .string(EventKeys($0).purchases), .string(id.rawValue)) }
+        var stripes: [EventStripe] = []
+        for event in try await self.eventIDs() {
+            stripes += EventStripe.all(of: event, count: try await self.stripeCount(of: event))
+        }
+        guard !stripes.isEmpty else { return nil }
+        let lookups = stripes.map { RESPCommand("HGET", .string(EventKeys($0).purchases), .string(id.rawValue)) }
         let replies: [Result<RESPValue, RedisError>]
         do {
             replies = try await self.client.pipeline(lookups, options: RedisCommandOptions(idempotent: true))
         } catch {
             throw TicketStoreError("cannot look up purchase \(id): \(error.message)")
         }
-        for (event, reply) in zip(events, replies) {
+        for (event, reply) in zip(stripes.map(\.eventID), replies) {
             switch reply {
             case .success(let value):
                 if let record = value.string {
@@ -31,12 +34,14 @@ extension RedisTicketStore: PurchaseLedger {
     }
 
     /// One `HSCAN` of the event's ledger (about a thousand purchases); unreadable records are skipped (the audit
-    /// reports them).
+    /// reports them). A striped event's ledgers are read one stripe after another: the cursor of stripe k ≥ 1 is
+    /// `k/position`.
     public func purchases(of event: EventID, from cursor: LedgerPage.Cursor) async throws(TicketStoreError) -> LedgerPage {
+        let (stripe, position) = Self.stripeAndPosition(cursor, of: event)
         let reply: RESPValue
         do {
             reply = try await self.client.execute(
-                RESPCommand("HSCAN", .string(EventKeys(event).purchases), .string(cursor.position), "COUNT", .integer(Self.ledgerPageSize)),
+                RESPCommand("HSCAN", .string(EventKeys(stripe).purchases), .string(position), "COUNT", .integer(Self.ledgerPageSize)),
                 options: RedisCommandOptions(idempotent: true)
             )
         } catch {
@@ -56,7 +61,28 @@ extension RedisTicketStore: PurchaseLedger {
             }
             index += 2
         }
-        return LedgerPage(purchases: purchases, next: next == "0" ? nil : LedgerPage.Cursor(position: next))
+        if next != "0" {
+            return LedgerPage(purchases: purchases, next: LedgerPage.Cursor(position: stripe.index == 0 ? next : "\(stripe.index)/\(next)"))
+        }
+        let following = stripe.index + 1
+        guard following < (try await self.stripeCount(of: event)) else { return LedgerPage(purchases: purchases, next: nil) }
+        return LedgerPage(purchases: purchases, next: LedgerPage.Cursor(position: "\(following)/0"))
+    }
+
+    /// The stripe and the `HSCAN` position a cursor of ``purchases(of:from:)`` stands for.
+    private static func stripeAndPosition(_ cursor: LedgerPage.Cursor, of event: EventID) -> (EventStripe, String) {
+        let parts = cursor.position.split(separator: "/", maxSplits: 1)
+        guard parts.count == 2, let index = Int(parts[0]), index > 0 else { return (EventStripe(eventID: event, index: 0), cursor.position) }
+        return (EventStripe(eventID: event, index: index), String(parts[1]))
+    }
+
+    /// The stripe count of `event`, for reads.
+    private func stripeCount(of event: EventID) async throws(TicketStoreError) -> Int {
+        do {
+            return try await self.stripeCounts.count(of: event)
+        } catch {
+            throw TicketStoreError("cannot read event \(event): \(error.message)")
+        }
     }
 
     /// Purchases asked for per `HSCAN`.

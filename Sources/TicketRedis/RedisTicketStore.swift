@@ -7,18 +7,21 @@ import Tracing
 ///
 /// Each event's pool, ledger, per-user counts and description live under its own hash tag (see ``EventKeys``),
 /// so the purchase script checks and pops atomically, alone or on a cluster. Purchases of one event that arrive
-/// together share one script call (see ``PurchaseBatcher``), each still judged as if it ran alone. Call
+/// together share one script call (see ``PurchaseBatcher``), each still judged as if it ran alone. A striped
+/// event's purchase asks its stripes in turn (see ``EventStripe``) and hears sold out only when every one is. Call
 /// ``prepare()`` once at start-up (`SCRIPT LOAD`); the client's `NOSCRIPT` fallback covers a Redis that lost its
 /// script cache later.
 public struct RedisTicketStore: TicketStore, TicketAuditor {
     let client: RedisClient
     private let logger: Logger
     private let batcher: PurchaseBatcher
+    let stripeCounts: StripeCounts
 
     /// Creates a store on a running (or soon running) client.
     public init(client: RedisClient, logger: Logger) {
         self.client = client
         self.logger = logger
+        self.stripeCounts = StripeCounts(client: client)
         self.batcher = PurchaseBatcher { batch in await Self.send(batch, client: client, logger: logger) }
     }
 
@@ -39,7 +42,7 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
     /// a caller's span that records gets one (see ``InstrumentationContext/recordingParent``): with tracing off or
     /// the trace not sampled, no span is started.
     public func purchase(_ request: PurchaseRequest) async throws(PurchaseError) -> PurchaseResult {
-        guard let parent = InstrumentationContext.recordingParent else { return try await self.batcher.purchase(request) }
+        guard let parent = InstrumentationContext.recordingParent else { return try await self.sell(request) }
         let span = InstrumentationSystem.tracer.startSpan("EVALSHA purchase.lua", context: parent, ofKind: .client)
         defer { span.end() }
         span.updateAttributes { attributes in
@@ -50,7 +53,77 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
             attributes[TraceAttribute.purchaseID] = request.purchaseID.rawValue
             attributes[TraceAttribute.fallback] = false
         }
-        return try await Self.recordingOutcome(on: span) { () async throws(PurchaseError) in try await self.batcher.purchase(request) }
+        return try await Self.recordingOutcome(on: span) { () async throws(PurchaseError) in try await self.sell(request) }
+    }
+
+    /// Sells from the event's pool, or from its stripes in turn. When every stripe is empty and the stripe count
+    /// was read more than a second ago, it is read again: a reseed may have striped the event differently.
+    private func sell(_ request: PurchaseRequest) async throws(PurchaseError) -> PurchaseResult {
+        let event = request.eventID
+        let stripes: Int
+        do {
+            stripes = try await self.stripeCounts.count(of: event)
+        } catch {
+            throw PurchaseError(.unavailable, "the ticket store is unreachable; nothing was sold (\(error.message))", nothingSent: true)
+        }
+        do {
+            return try await self.sell(request, stripes: stripes)
+        } catch let error where error.code == .soldOut {
+            guard let reread = await self.stripeCounts.reread(event, ifOlderThan: .seconds(1)), reread != stripes else { throw error }
+            return try await self.sell(request, stripes: reread)
+        } catch let error where error.code == .unknownEvent {
+            self.stripeCounts.forget(event)
+            throw error
+        }
+    }
+
+    /// Sells from the first stripe of the purchase that has a ticket, in the order ``EventStripe/first(for:of:stripes:)``
+    /// gives; an event with one stripe is a single try.
+    ///
+    /// A purchase id that another request may carry (an `Idempotency-Key`) is first looked up on every stripe: an
+    /// earlier request may have bought it on a later stripe while the first one was empty, and the first one may
+    /// hold tickets again since (an escrow given back).
+    private func sell(_ request: PurchaseRequest, stripes: Int) async throws(PurchaseError) -> PurchaseResult {
+        let first = EventStripe.first(for: request.purchaseID, of: request.eventID, stripes: stripes)
+        guard stripes > 1 else { return try await self.batcher.purchase(request, from: first) }
+        if !request.purchaseIDIsPrivate, let earlier = try await self.recordedPurchase(request, stripes: stripes) {
+            return PurchaseResult(purchase: earlier, isReplay: true)
+        }
+        var soldOut: PurchaseError?
+        var missing: PurchaseError?
+        for stripe in first.andTheRest(of: stripes) {
+            do {
+                return try await self.batcher.purchase(request, from: stripe)
+            } catch let error where error.code == .soldOut {
+                soldOut = error
+            } catch let error where error.code == .unknownEvent {
+                // A stripe without its description: the event is gone, or a reseed is rebuilding it.
+                missing = error
+            }
+        }
+        throw soldOut ?? missing ?? PurchaseError(.unknownEvent, "there is no event \(request.eventID)")
+    }
+
+    /// The purchase recorded under the request's id on any stripe of its event (one pipelined `HGET` per stripe).
+    private func recordedPurchase(_ request: PurchaseRequest, stripes: Int) async throws(PurchaseError) -> Purchase? {
+        let lookups = EventStripe.all(of: request.eventID, count: stripes).map {
+            RESPCommand("HGET", .string(EventKeys($0).purchases), .string(request.purchaseID.rawValue))
+        }
+        do {
+            for reply in try await self.client.pipeline(lookups, options: RedisCommandOptions(idempotent: true)) {
+                guard let record = try reply.get().string else { continue }
+                guard let purchase = LedgerRecord.purchase(record, id: request.purchaseID, event: request.eventID) else {
+                    throw PurchaseError(.unavailable, "unreadable ledger record for purchase \(request.purchaseID): \(record)")
+                }
+                return purchase
+            }
+        } catch let error as PurchaseError {
+            throw error
+        } catch {
+            // Only reads were sent: nothing was sold.
+            throw PurchaseError(.unavailable, "the ticket store is unreachable; nothing was sold (\(error))", nothingSent: true)
+        }
+        return nil
     }
 
     /// Runs `sale` and records how it ended on its span: ``TraceAttribute/purchaseOutcome``, and an error status
@@ -138,8 +211,25 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
 
     // MARK: Events
 
+    /// The event's description and counts; a striped event's counts are summed over its stripes.
     public func event(_ id: EventID) async throws(TicketStoreError) -> EventSnapshot? {
-        let keys = EventKeys(id)
+        guard let first = try await self.snapshot(EventStripe(eventID: id, index: 0)) else { return nil }
+        self.stripeCounts.remember(first.stripes, of: id)
+        var event = first.event
+        for index in 1..<max(first.stripes, 1) {
+            // A stripe without its description (a reseed rebuilding it) adds nothing.
+            guard let stripe = try await self.snapshot(EventStripe(eventID: id, index: index))?.event else { continue }
+            event.capacity += stripe.capacity
+            event.available += stripe.available
+            event.sold += stripe.sold
+        }
+        return event
+    }
+
+    /// One stripe's description and counts, read atomically, and the event's stripe count as it says it.
+    private func snapshot(_ stripe: EventStripe) async throws(TicketStoreError) -> (event: EventSnapshot, stripes: Int)? {
+        let id = stripe.eventID
+        let keys = EventKeys(stripe)
         let reply: RESPValue
         do {
             reply = try await self.client.evalScript(
@@ -151,19 +241,20 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
             throw TicketStoreError("cannot read event \(id): \(error.message)")
         }
         guard let fields = reply.array else { throw TicketStoreError("unexpected snapshot of event \(id): \(reply)") }
-        guard fields.count == 7 else { return nil }
+        guard fields.count == 8 else { return nil }
         func text(_ index: Int) -> String? { fields[index].string.flatMap { $0.isEmpty ? nil : $0 } }
         func number(_ index: Int) -> Int { fields[index].integer.map { Int($0) } ?? 0 }
-        return EventSnapshot(
+        let event = EventSnapshot(
             id: id,
             name: text(0) ?? id.rawValue,
             venue: text(1),
             startsAt: text(2),
             capacity: number(3),
-            available: number(5),
-            sold: number(6),
+            available: number(6),
+            sold: number(7),
             perUserLimit: number(4)
         )
+        return (event, max(number(5), 1))
     }
 
     public func events() async throws(TicketStoreError) -> [EventSnapshot] {

@@ -1,7 +1,8 @@
 import RESPClient
 import TicketCore
 
-/// Checks one event's books against each other: the pool, the ledger, the per-user counts and the capacity.
+/// Checks one event's books against each other: the pool, the ledger, the per-user counts and the capacity; of a
+/// striped event, each stripe's, and that every ticket is in its own stripe and no purchase id in two.
 ///
 /// Reads the pool and the escrows in one step (`audit-stock.lua`), so a running instance's escrow top-ups never
 /// show as mismatches, and then the ledger with `HSCAN` in chunks: it is meant for a quiet moment (after a load
@@ -13,11 +14,42 @@ struct TicketAudit {
     /// Problems listed per kind before the rest are only counted.
     private static let listed = 5
 
-    func run() async throws(TicketStoreError) -> AuditReport.EventAudit {
-        let keys = EventKeys(self.event)
-        var problems: [String] = []
+    /// One stripe's books: its figures, what is wrong in it, and its purchase ids.
+    private struct StripeBooks {
+        var audit: AuditReport.EventAudit
+        var purchases: Set<String>
+    }
 
-        let capacity = Int(try await self.command("HGET", .string(keys.meta), "capacity").integer ?? -1)
+    func run() async throws(TicketStoreError) -> AuditReport.EventAudit {
+        let stripeCount = Int(try await self.command("HGET", .string(EventKeys(self.event).meta), "stripes").integer ?? 1)
+        let stripes = EventStripe.all(of: self.event, count: stripeCount)
+        var capacities: [Int] = []
+        for stripe in stripes {
+            capacities.append(Int(try await self.command("HGET", .string(EventKeys(stripe).meta), "capacity").integer ?? -1))
+        }
+        let seeded = capacities.filter { $0 >= 0 }.reduce(0, +)
+        var total = AuditReport.EventAudit(eventID: self.event, seeded: seeded, available: 0, escrowed: 0, sold: 0, problems: [])
+        var buyers: [String: Int] = [:]
+        var boughtTwice: [String] = []
+        for (stripe, capacity) in zip(stripes, capacities) {
+            let books = try await self.run(stripe, of: stripes.count, capacity: capacity, eventCapacity: seeded)
+            total.available += books.audit.available
+            total.escrowed += books.audit.escrowed
+            total.sold += books.audit.sold
+            total.problems += books.audit.problems.map { stripes.count > 1 ? "stripe \(stripe.index): \($0)" : $0 }
+            for purchase in books.purchases {
+                if let other = buyers.updateValue(stripe.index, forKey: purchase) { boughtTwice.append("\(purchase) (stripes \(other) and \(stripe.index))") }
+            }
+        }
+        Self.report(boughtTwice, "purchase ids in the ledgers of two stripes", into: &total.problems)
+        return total
+    }
+
+    /// Audits one stripe of `count` (the event itself when `count` is 1) whose capacity is `capacity` (-1: none
+    /// recorded), of an event of `eventCapacity` tickets.
+    private func run(_ stripe: EventStripe, of count: Int, capacity: Int, eventCapacity: Int) async throws(TicketStoreError) -> StripeBooks {
+        let keys = EventKeys(stripe)
+        var problems: [String] = []
         if capacity < 0 { problems.append("the event has no capacity in \(keys.meta)") }
 
         // The pool and the escrows, read in one step: a running instance moves tickets between them.
@@ -68,6 +100,7 @@ struct TicketAudit {
         var soldAndAvailable: [String] = []
         var unreadable: [String] = []
         var perUser: [String: Int] = [:]
+        var purchases: Set<String> = []
         var cursor = "0"
         repeat {
             let reply = try await self.command("HSCAN", .string(keys.purchases), .string(cursor), "COUNT", .integer(1000)).array ?? []
@@ -80,6 +113,7 @@ struct TicketAudit {
                 let purchase = entries[index].string ?? "?"
                 let record = entries[index + 1].string ?? ""
                 index += 2
+                purchases.insert(purchase)
                 guard let (ticket, user, _) = LedgerRecord.parse(record) else {
                     unreadable.append("\(purchase) = \(record)")
                     continue
@@ -101,8 +135,13 @@ struct TicketAudit {
                     "seeded \(capacity) ≠ available \(pool.count + poolDuplicates.count) + escrowed \(escrowed.count) + sold \(soldCount)"
                 )
             }
-            let outside = pool.union(sold.keys).union(escrowed.keys).filter { Int($0).map { !(1...capacity).contains($0) } ?? true }
-            Self.report(outside.sorted(), "ticket ids outside 1…\(capacity)", into: &problems)
+            // Ticket t of an event in `count` stripes belongs to stripe (t − 1) mod `count`.
+            let outside = pool.union(sold.keys).union(escrowed.keys).filter { ticket in
+                guard let number = Int(ticket), (1...max(eventCapacity, 1)).contains(number) else { return true }
+                return (number - 1) % count != stripe.index
+            }
+            let place = count > 1 ? "this stripe's tickets of 1…\(eventCapacity)" : "1…\(capacity)"
+            Self.report(outside.sorted(), "ticket ids outside \(place)", into: &problems)
         }
 
         // Per-user counts agree with the ledger; they are kept only for an event with a per-user limit.
@@ -122,7 +161,7 @@ struct TicketAudit {
             into: &problems
         )
 
-        return AuditReport.EventAudit(
+        let audit = AuditReport.EventAudit(
             eventID: self.event,
             seeded: max(capacity, 0),
             available: pool.count + poolDuplicates.count,
@@ -130,6 +169,7 @@ struct TicketAudit {
             sold: soldCount,
             problems: problems
         )
+        return StripeBooks(audit: audit, purchases: purchases)
     }
 
     private func command(_ name: String, _ arguments: RESPArgument...) async throws(TicketStoreError) -> RESPValue {

@@ -3,7 +3,7 @@ import Logging
 import RESPClient
 import TicketCore
 
-/// Creates events with numbered ticket pools: `1…N` for each.
+/// Creates events with numbered ticket pools: `1…N` for each, in one pool or in stripes (see ``EventStripe``).
 ///
 /// A pool is built in `event:{ID}:seeding` by pipelined calls of a script that writes a range of ids on the
 /// server (a million tickets take a second or two) and then published together with the event's description by one script, so buyers never see half a pool. Seeding an
@@ -36,10 +36,11 @@ public struct TicketSeeder: Sendable {
     ///   - events: How many events.
     ///   - ticketsPerEvent: Tickets per event.
     ///   - perUserLimit: Tickets one known buyer may hold per event; 0 for no limit.
+    ///   - stripes: Pools per event (see ``EventStripe``); more than 1 needs `perUserLimit` 0.
     ///   - reset: Delete each event first (its pool, ledger, counts and every instance's escrow): every sale of it is
     ///     forgotten.
     /// - Throws: ``RedisError`` when Redis fails midway; re-running finishes the job.
-    public func seed(events: Int, ticketsPerEvent: Int, perUserLimit: Int, reset: Bool) async throws(RedisError) -> [Outcome] {
+    public func seed(events: Int, ticketsPerEvent: Int, perUserLimit: Int, stripes: Int = 1, reset: Bool) async throws(RedisError) -> [Outcome] {
         guard events > 0 else { return [] }
         var outcomes: [Outcome] = []
         for number in 1...events {
@@ -52,6 +53,7 @@ public struct TicketSeeder: Sendable {
                     startsAt: Self.startTime(daysFromNow: 30 + number),
                     tickets: ticketsPerEvent,
                     perUserLimit: perUserLimit,
+                    stripes: stripes,
                     reset: reset
                 )
             )
@@ -59,7 +61,10 @@ public struct TicketSeeder: Sendable {
         return outcomes
     }
 
-    /// Seeds one event with tickets `1…tickets`.
+    /// Seeds one event with tickets `1…tickets`, in `stripes` pools: ticket t in stripe (t − 1) mod `stripes`.
+    ///
+    /// A per-user limit cannot be kept across stripes (a buyer's count lives in one stripe), so a striped event has
+    /// none: `perUserLimit` must be 0 when `stripes` is more than 1.
     public func seed(
         _ id: EventID,
         name: String,
@@ -67,57 +72,88 @@ public struct TicketSeeder: Sendable {
         startsAt: String?,
         tickets: Int,
         perUserLimit: Int,
+        stripes: Int = 1,
         reset: Bool
     ) async throws(RedisError) -> Outcome {
+        precondition(stripes >= 1 && (stripes == 1 || perUserLimit == 0), "a striped event has no per-user limit")
         let keys = EventKeys(id)
-        if reset {
-            // Escrows go too: left behind, they would hold tickets that the new pool holds again.
-            _ = try await self.client.evalScript(
-                TicketScripts.resetEvent,
-                keys: [
-                    .string(keys.tickets), .string(keys.purchases), .string(keys.users), .string(keys.meta), .string(keys.seeding),
-                    .string(keys.escrows),
-                ],
-                arguments: [.string(keys.escrowPrefix)]
-            )
-        } else if try await self.run(RESPCommand("EXISTS", .string(keys.meta))).integer == 1 {
+        let existing = try await self.run(RESPCommand("HMGET", .string(keys.meta), "capacity", "stripes")).array ?? []
+        let exists = existing.first?.string != nil
+        let stripesBefore = exists ? max(1, existing.last?.integer.map { Int($0) } ?? 1) : 1
+        if exists && !reset {
             _ = try await self.run(RESPCommand("SADD", .string(EventKeys.eventIndex), .string(id.rawValue)))
-            let available = Int(try await self.run(RESPCommand("LLEN", .string(keys.tickets))).integer ?? 0)
+            var available = 0
+            for stripe in EventStripe.all(of: id, count: stripesBefore) {
+                available += Int(try await self.run(RESPCommand("LLEN", .string(EventKeys(stripe).tickets))).integer ?? 0)
+            }
             self.logger.info("event exists; kept as it is", metadata: ["event_id": "\(id)", "available": "\(available)"])
             return Outcome(eventID: id, created: false, available: available)
         }
+        // A reset deletes every stripe the event had and will have. Without one, stripes k ≥ 1 of an event that does
+        // not exist are leftovers of an interrupted seed: nothing can have sold from them, since buyers find the
+        // stripes through stripe 0. (So two seeders of one new striped event at once could delete each other's
+        // stripes: seed an event from one place.)
+        for stripe in EventStripe.all(of: id, count: max(stripes, stripesBefore)) where reset || stripe.index > 0 {
+            try await self.delete(stripe)
+        }
 
-        _ = try await self.run(RESPCommand("DEL", .string(keys.seeding)))
+        // Stripe 0 goes last: it publishes the event, and with it the stripe count that leads buyers to the others.
+        var created = false
+        for stripe in EventStripe.all(of: id, count: stripes).reversed() {
+            let share = tickets > stripe.index ? (tickets - stripe.index - 1) / stripes + 1 : 0
+            try await self.fill(stripe, of: stripes, share: share)
+            let published = try await self.client.evalScript(
+                TicketScripts.finishSeed,
+                keys: [.string(EventKeys(stripe).seeding), .string(EventKeys(stripe).tickets), .string(EventKeys(stripe).meta)],
+                arguments: [.string(name), .string(venue ?? ""), .string(startsAt ?? ""), .integer(share), .integer(perUserLimit), .integer(stripes)],
+                options: RedisCommandOptions(timeout: .seconds(60))
+            )
+            created = published.integer == 1
+        }
+        _ = try await self.run(RESPCommand("SADD", .string(EventKeys.eventIndex), .string(id.rawValue)))
+        self.logger.info(
+            created ? "event seeded" : "event appeared meanwhile; kept as it is",
+            metadata: ["event_id": "\(id)", "tickets": "\(tickets)", "stripes": "\(stripes)"]
+        )
+        return Outcome(eventID: id, created: created, available: tickets)
+    }
+
+    /// Deletes one stripe: its pool, ledger, counts, description, a pool being built, and every escrow of it.
+    private func delete(_ stripe: EventStripe) async throws(RedisError) {
+        let keys = EventKeys(stripe)
+        // Escrows go too: left behind, they would hold tickets that the new pool holds again.
+        _ = try await self.client.evalScript(
+            TicketScripts.resetEvent,
+            keys: [
+                .string(keys.tickets), .string(keys.purchases), .string(keys.users), .string(keys.meta), .string(keys.seeding),
+                .string(keys.escrows),
+            ],
+            arguments: [.string(keys.escrowPrefix)]
+        )
+    }
+
+    /// Builds the pool of one stripe of an event in `count` stripes in its `seeding` key: `share` tickets,
+    /// `index + 1`, `index + 1 + count`, and so on.
+    private func fill(_ stripe: EventStripe, of count: Int, share: Int) async throws(RedisError) {
+        let seeding = EventKeys(stripe).seeding
+        _ = try await self.run(RESPCommand("DEL", .string(seeding)))
         // The server writes the ids (fill-pool.lua) in ranges small enough to keep each call to a few
         // milliseconds; one pipeline on one connection keeps them in order.
         try await self.client.loadScript(TicketScripts.fillPool)
-        let fills = stride(from: 1, through: tickets, by: Self.ticketsPerCall).map { first in
+        let fills = stride(from: 0, to: share, by: Self.ticketsPerCall).map { done in
             RESPCommand(
                 "EVALSHA",
                 .string(TicketScripts.fillPool.sha1),
                 1,
-                .string(keys.seeding),
-                .integer(first),
-                .integer(min(first + Self.ticketsPerCall - 1, tickets))
+                .string(seeding),
+                .integer(stripe.index + 1 + done * count),
+                .integer(stripe.index + 1 + (min(done + Self.ticketsPerCall, share) - 1) * count),
+                .integer(count)
             )
         }
         for result in try await self.client.pipeline(fills, options: RedisCommandOptions(timeout: .seconds(120))) {
             if case .failure(let error) = result { throw error }
         }
-
-        let published = try await self.client.evalScript(
-            TicketScripts.finishSeed,
-            keys: [.string(keys.seeding), .string(keys.tickets), .string(keys.meta)],
-            arguments: [.string(name), .string(venue ?? ""), .string(startsAt ?? ""), .integer(tickets), .integer(perUserLimit)],
-            options: RedisCommandOptions(timeout: .seconds(60))
-        )
-        _ = try await self.run(RESPCommand("SADD", .string(EventKeys.eventIndex), .string(id.rawValue)))
-        let created = published.integer == 1
-        self.logger.info(
-            created ? "event seeded" : "event appeared meanwhile; kept as it is",
-            metadata: ["event_id": "\(id)", "tickets": "\(tickets)"]
-        )
-        return Outcome(eventID: id, created: created, available: tickets)
     }
 
     private func run(_ command: RESPCommand) async throws(RedisError) -> RESPValue {

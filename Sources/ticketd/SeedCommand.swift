@@ -2,7 +2,7 @@ import ArgumentParser
 import Logging
 import TicketRedis
 
-/// `ticketd seed [events] [tickets] [--reset]`: creates events `1…events`, each with `tickets` tickets.
+/// `ticketd seed [events] [tickets] [--stripes K] [--reset]`: creates events `1…events`, each with `tickets` tickets.
 struct SeedCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seed",
@@ -15,8 +15,11 @@ struct SeedCommand: AsyncParsableCommand {
     @Argument(help: "Tickets per event.")
     var tickets: Int = 10_000
 
-    @Option(name: .customLong("per-user-limit"), help: "Tickets one known buyer may hold per event (0: no limit).")
-    var perUserLimit: Int = 10
+    @Option(name: .customLong("per-user-limit"), help: "Tickets one known buyer may hold per event (0: no limit; default 10, or 0 with --stripes).")
+    var perUserLimit: Int?
+
+    @Option(help: "Pools per event, each under its own hash tag, so that one hot event can use several Redis Cluster shards (no per-user limit then).")
+    var stripes: Int = 1
 
     @Flag(help: "Delete the events first, with every sale of them.")
     var reset = false
@@ -24,7 +27,11 @@ struct SeedCommand: AsyncParsableCommand {
     func validate() throws {
         guard (1...10_000).contains(self.events) else { throw ValidationError("events must be from 1 to 10000") }
         guard (0...50_000_000).contains(self.tickets) else { throw ValidationError("tickets must be from 0 to 50000000") }
-        guard self.perUserLimit >= 0 else { throw ValidationError("--per-user-limit must not be negative") }
+        guard (self.perUserLimit ?? 0) >= 0 else { throw ValidationError("--per-user-limit must not be negative") }
+        guard (1...256).contains(self.stripes) else { throw ValidationError("--stripes must be from 1 to 256") }
+        guard self.stripes == 1 || (self.perUserLimit ?? 0) == 0 else {
+            throw ValidationError("a striped event cannot keep a per-user limit (a buyer's count lives in one stripe): use --per-user-limit 0")
+        }
     }
 
     func run() async throws {
@@ -35,7 +42,13 @@ struct SeedCommand: AsyncParsableCommand {
         let start = clock.now
         let outcomes = try await RedisSession.with(url: url, logger: logger) { client in
             try await TicketSeeder(client: client, logger: logger)
-                .seed(events: self.events, ticketsPerEvent: self.tickets, perUserLimit: self.perUserLimit, reset: self.reset)
+                .seed(
+                    events: self.events,
+                    ticketsPerEvent: self.tickets,
+                    perUserLimit: self.perUserLimit ?? (self.stripes > 1 ? 0 : 10),
+                    stripes: self.stripes,
+                    reset: self.reset
+                )
         }
         for outcome in outcomes {
             let state = outcome.created ? "seeded" : "kept  "

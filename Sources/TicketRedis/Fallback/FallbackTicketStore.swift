@@ -160,11 +160,12 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
             // Redis: that purchase answers 503 and sales stay with Redis.
             self.enterFallback(because: error.message)
             return try await self.sellFromEscrow(request)
-        } catch let unknown where unknown.outcomeUnknown && request.purchaseIDIsPrivate {
+        } catch let unknown where unknown.outcomeUnknown && request.purchaseIDIsPrivate && self.redis.stripeCounts.cached(request.eventID) ?? 1 == 1 {
             // Redis may have sold under this id, but no one else can ask for it (a random id the buyer has not
             // seen): the answer from escrow is the only one that reaches anyone, and settling keeps it over
             // Redis's (settle.lua gives Redis's ticket back). With an Idempotency-Key a retry could hear Redis's
-            // answer elsewhere, so that purchase keeps its 503.
+            // answer elsewhere, so that purchase keeps its 503; so does a purchase of a striped event, which Redis
+            // may have sold from a stripe other than the escrow's (stripe 0), where settling would not see it.
             do {
                 return try await self.sellFromEscrow(request)
             } catch {

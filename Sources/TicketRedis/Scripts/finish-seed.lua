@@ -1,7 +1,8 @@
 -- Publishes a freshly built pool as an event, unless the event exists already.
 --
 -- KEYS[1] event:{ID}:seeding (the pool being built), KEYS[2] event:{ID}:tickets, KEYS[3] event:{ID}:meta
--- ARGV[1] name, ARGV[2] venue, ARGV[3] startsAt, ARGV[4] capacity, ARGV[5] perUserLimit
+-- ARGV[1] name, ARGV[2] venue, ARGV[3] startsAt, ARGV[4] capacity, ARGV[5] perUserLimit, ARGV[6] stripes
+-- Of a striped event, this publishes one stripe: its capacity is its share; stripe 0 is published last.
 -- Returns 1 when published, 0 when the event existed (the new pool is dropped).
 -- Pool and description appear together: no buyer ever sees a pool without its event, or half a pool.
 if redis.call('EXISTS', KEYS[3]) == 1 then
@@ -15,4 +16,5 @@ else
 end
 redis.call('HSET', KEYS[3], 'name', ARGV[1], 'venue', ARGV[2], 'startsAt', ARGV[3], 'capacity', ARGV[4],
     'perUserLimit', ARGV[5])
+if tonumber(ARGV[6]) > 1 then redis.call('HSET', KEYS[3], 'stripes', ARGV[6]) end
 return 1
