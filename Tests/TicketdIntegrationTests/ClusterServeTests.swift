@@ -1,9 +1,69 @@
 import Foundation
 import RedisTestSupport
 import Testing
+import TicketHTTP
 
 /// The real `ticketd` binary on a 3-primary Redis Cluster, named by a `redis+cluster://` URL.
 @Suite(.serialized) struct ClusterServeTests {
+    /// Three instances that share nothing but the cluster, behind nginx, and 5000 buyers at once for one event
+    /// striped over the three shards.
+    @Test func threeInstancesBehindNginxSellAStripedEventExactlyToFiveThousandConnections() async throws {
+        // The client side of 5000 connections needs more than the usual 1024 descriptors.
+        _ = FileDescriptorLimit.raiseToHardLimit()
+        let cluster = try await RedisClusterFixture.start()
+        defer { cluster.stop() }
+        let directory = cluster.nodes[0].directory
+        let seeded = try await TicketdProcess.run(["seed", "1", "3000", "--stripes", "3"], redisURL: cluster.url, directory: directory)
+        #expect(seeded.status == 0, "\(seeded.output)")
+        var shards: Set<Int> = []
+        for stripe in ["1", "1#1", "1#2"] { shards.insert(try await cluster.owner(of: "event:{\(stripe)}:tickets").port) }
+        #expect(shards.count == 3, "the three stripes of event 1 land on the three primaries")
+
+        var servers: [TicketdProcess] = []
+        defer { servers.forEach { $0.stop() } }
+        for instance in 1...3 {
+            try FileManager.default.createDirectory(atPath: directory + "/app-\(instance)", withIntermediateDirectories: true)
+            servers.append(
+                try await TicketdProcess.serve(
+                    redisURL: cluster.url,
+                    directory: directory + "/app-\(instance)",
+                    environment: ["REDIS_COMMAND_TIMEOUT_MS": "60000", "INSTANCE_ID": "app-\(instance)"]
+                )
+            )
+        }
+        let proxy = try await NginxProxy.start(upstreams: servers.map(\.port), directory: directory + "/nginx")
+        defer { proxy.stop() }
+        let client = RawHTTPClient(host: "127.0.0.1", port: proxy.port)
+        let responses = try await withThrowingTaskGroup(of: RawHTTPClient.Response.self) { group in
+            for _ in 0..<5000 {
+                group.addTask { try await client.send("POST", "/buy/1", headers: [("Content-Type", "application/json")], body: "{}") }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let statuses = Dictionary(grouping: responses, by: \.status).mapValues(\.count)
+        let unexpected = responses.first { ![201, 409].contains($0.status) }
+        #expect(statuses == [201: 3000, 409: 2000], "for example: \(unexpected.map { "\($0.status) \($0.body)" } ?? "none")")
+        let tickets = try responses.filter { $0.status == 201 }.map { response in
+            let json = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any]
+            return "\(json?["ticketId"] ?? "?")"
+        }
+        #expect(Set(tickets) == Set((1...3000).map(String.init)), "every ticket sold once")
+
+        for stripe in ["1", "1#1", "1#2"] {
+            let node = try await cluster.owner(of: "event:{\(stripe)}:purchases")
+            #expect(try await node.command("HLEN", "event:{\(stripe)}:purchases") == "1000", "stripe {\(stripe)} sold out")
+        }
+        for server in servers {
+            let metrics = try await RawHTTPClient(host: "127.0.0.1", port: server.port).send("GET", "/metrics")
+            #expect(metrics.body.contains(#"ticketd_purchases_total{outcome="purchased"}"#), "every instance sold: port \(server.port)")
+        }
+        let event = try await client.send("GET", "/events/1")
+        #expect(event.body.contains(#""sold":3000"#) && event.body.contains(#""available":0"#), "\(event.body)")
+        let audit = try await TicketdProcess.run(["audit"], redisURL: cluster.url, directory: directory)
+        #expect(audit.status == 0, "\(audit.output)")
+        #expect(audit.output.contains("audit passed"), "\(audit.output)")
+    }
+
     @Test func seedServeBuyAndAuditOnAClusterWithEventsOnEveryShard() async throws {
         let cluster = try await RedisClusterFixture.start()
         defer { cluster.stop() }

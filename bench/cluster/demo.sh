@@ -4,6 +4,8 @@
 #
 # Everything lives in .cluster-demo/ (data, logs, pid files, nginx.conf). Ports: CLUSTER_REDIS_PORTS (7101 7102 7103,
 # bus ports +10000), CLUSTER_APP_PORTS (3051 3052 3053). TICKETD_BIN runs that binary instead of a release build.
+# Events 1-SEED_EVENTS (5) get SEED_TICKETS (10000) tickets each in SEED_STRIPES (3) stripes, so that each event
+# sells from every shard.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$PWD/.cluster-demo"
@@ -12,6 +14,7 @@ read -r -a redis_ports <<<"${CLUSTER_REDIS_PORTS:-7101 7102 7103}"
 read -r -a app_ports <<<"${CLUSTER_APP_PORTS:-3051 3052 3053}"
 events=${SEED_EVENTS:-5}
 tickets=${SEED_TICKETS:-10000}
+stripes=${SEED_STRIPES:-3}
 
 down() {
     [ -f "$root/nginx.pid" ] && kill "$(cat "$root/nginx.pid")" 2>/dev/null || true
@@ -69,7 +72,7 @@ done
 echo "Redis Cluster up: $nodes"
 
 export REDIS_CLUSTER_NODES=$nodes LOG_LEVEL=${LOG_LEVEL:-warning}
-"$bin" seed "$events" "$tickets"
+"$bin" seed "$events" "$tickets" --stripes "$stripes"
 
 for i in "${!app_ports[@]}"; do
     app=$((i + 1))
@@ -114,5 +117,5 @@ $upstreams        keepalive 512;
 CONF
 nginx -c "$root/nginx.conf" -p "$root/nginx"
 wait_for "nginx on $port" curl -sf "http://127.0.0.1:$port/livez"
-echo "ticketd x${#app_ports[@]} behind nginx on http://127.0.0.1:$port (events 1-$events, $tickets tickets each)"
+echo "ticketd x${#app_ports[@]} behind nginx on http://127.0.0.1:$port (events 1-$events, $tickets tickets each in $stripes stripes)"
 echo "stop with: make cluster-demo-down"
