@@ -270,13 +270,13 @@ public final class RedisClusterClient: RedisCommandExecutor, Service {
                     }
                 }
             }
-            var results = [Result<RESPValue, RedisError>?](repeating: nil, count: clients.count)
-            for await (index, result) in group { results[index] = result }
-            return results
+            var results: [(Int, Result<RESPValue, RedisError>)] = []
+            for await answer in group { results.append(answer) }
+            return results.sorted { $0.0 < $1.0 }.map(\.1)
         }
         var first: RESPValue?
         var unreachable: RedisError?
-        for case let result? in results {
+        for result in results {
             switch result {
             case .success(let reply): first = first ?? reply
             case .failure(let error) where error.kind == .serverError: throw error
