@@ -33,6 +33,13 @@ struct EventStripe: Sendable, Hashable {
         (0..<count).map { EventStripe(eventID: self.eventID, index: (self.index + $0) % count) }
     }
 
+    /// The stripe of `event`, which has `stripes`, that ticket `ticket` belongs to; stripe 0 for an id that is not a
+    /// ticket number.
+    static func holding(ticket: String, of event: EventID, stripes: Int) -> EventStripe {
+        guard let number = Int(ticket), number > 0 else { return EventStripe(eventID: event, index: 0) }
+        return EventStripe(eventID: event, index: (number - 1) % max(stripes, 1))
+    }
+
     /// Every stripe of `event`, which has `count`.
     static func all(of event: EventID, count: Int) -> [EventStripe] {
         (0..<max(count, 1)).map { EventStripe(eventID: event, index: $0) }

@@ -104,6 +104,31 @@ import TicketCore
         }
     }
 
+    /// The fallback's escrow of a striped event: a share of every stripe, each sale settled in its ticket's stripe.
+    @Test func anEscrowTakesFromEveryStripeAndSettlesEachSaleWhereItsTicketCameFrom() async throws {
+        try await withStore { redis, store, seeder throws in
+            _ = try await seeder.seed(events: 1, ticketsPerEvent: 30, perUserLimit: 0, stripes: 3, reset: false)
+            let escrow = RedisEscrow(client: store.client, instance: InstanceID("a")!)
+            // Two from the tail of each stripe's pool: 25 and 28 of stripe 0, 26 and 29 of stripe 1, 27 and 30 of 2.
+            let block = try #require(try await escrow.take(event: Self.event, size: 6, reserve: 0))
+            #expect(Set(block.tickets) == ["25", "28", "26", "29", "27", "30"])
+            #expect(try await escrow.capacity(event: Self.event) == 30)
+            #expect(try await escrow.poolSize(event: Self.event) == 24)
+            #expect(try #require(try await store.event(Self.event)).available == 30, "escrowed tickets are still available")
+
+            let sales = ["29", "27", "28"].map { Purchase(purchaseID: .random(), eventID: Self.event, ticketID: $0, userID: nil, purchasedAt: 1) }
+            #expect(try await escrow.settle(event: Self.event, sales: sales) == [.recorded, .recorded, .recorded])
+            for stripe in ["1", "1#1", "1#2"] {
+                #expect(try await redis.command("HLEN", "event:{\(stripe)}:purchases") == "1", "stripe {\(stripe)}")
+            }
+            #expect(try await escrow.giveBack(event: Self.event) == 3)
+            let event = try #require(try await store.event(Self.event))
+            #expect(event.sold == 3 && event.available == 27)
+            let audit = try await store.audit()
+            #expect(audit.isClean, "\(audit)")
+        }
+    }
+
     @Test func theLedgerIsPagedOverEveryStripe() async throws {
         try await withStore { _, store, seeder throws in
             _ = try await seeder.seed(events: 1, ticketsPerEvent: 30, perUserLimit: 0, stripes: 3, reset: false)

@@ -165,7 +165,7 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
             // seen): the answer from escrow is the only one that reaches anyone, and settling keeps it over
             // Redis's (settle.lua gives Redis's ticket back). With an Idempotency-Key a retry could hear Redis's
             // answer elsewhere, so that purchase keeps its 503; so does a purchase of a striped event, which Redis
-            // may have sold from a stripe other than the escrow's (stripe 0), where settling would not see it.
+            // may have sold on another stripe than the escrowed ticket's, where settling would not see it.
             do {
                 return try await self.sellFromEscrow(request)
             } catch {

@@ -21,54 +21,97 @@ public struct RedisEscrow: Sendable {
         self.instance = instance
     }
 
-    /// Tops the escrow of `event` up to `size` tickets, never leaving fewer than `reserve` in the pool.
+    /// Tops the escrow of `event` up to `size` tickets, never leaving fewer than `reserve` in the pool. Of a striped
+    /// event, each stripe gives its share of both (see ``EventStripe``).
     /// - Returns: the whole escrow after the top-up, or `nil` when the event does not exist.
     /// - Throws: ``RedisError`` when Redis cannot answer.
     public func take(event: EventID, size: Int, reserve: Int) async throws(RedisError) -> EscrowBlock? {
-        let keys = EventKeys(event)
-        let reply = try await self.client.evalScript(
-            TicketScripts.escrowTake,
-            keys: [.string(keys.tickets), .string(keys.escrow(self.instance)), .string(keys.escrows), .string(keys.meta)],
-            arguments: [.string(self.instance.rawValue), .integer(size), .integer(reserve)],
-            // Topping up to a size is idempotent: a repeat takes nothing more and returns the same escrow.
-            options: RedisCommandOptions(idempotent: true)
-        )
-        guard let values = reply.array else { throw Self.unexpected(reply, "escrow-take") }
-        guard let limit = values.first?.integer else { return nil }
-        return EscrowBlock(eventID: event, perUserLimit: Int(limit), tickets: values.dropFirst().compactMap(\.string))
+        var block: EscrowBlock?
+        let stripes = try await self.stripes(of: event)
+        for stripe in stripes {
+            let keys = EventKeys(stripe)
+            let reply = try await self.client.evalScript(
+                TicketScripts.escrowTake,
+                keys: [.string(keys.tickets), .string(keys.escrow(self.instance)), .string(keys.escrows), .string(keys.meta)],
+                arguments: [
+                    .string(self.instance.rawValue),
+                    .integer(Self.share(of: size, stripe: stripe, count: stripes.count)),
+                    .integer(Self.share(of: reserve, stripe: stripe, count: stripes.count)),
+                ],
+                // Topping up to a size is idempotent: a repeat takes nothing more and returns the same escrow.
+                options: RedisCommandOptions(idempotent: true)
+            )
+            guard let values = reply.array else { throw Self.unexpected(reply, "escrow-take") }
+            // No description: no event (stripe 0), or a stripe a reseed is rebuilding.
+            guard let limit = values.first?.integer else {
+                if stripe.index == 0 { return nil }
+                continue
+            }
+            let tickets = values.dropFirst().compactMap(\.string)
+            if block == nil {
+                block = EscrowBlock(eventID: event, perUserLimit: Int(limit), tickets: tickets)
+            } else {
+                block?.tickets += tickets
+            }
+        }
+        return block
     }
 
-    /// Gives the escrow of `event` back to the pool. Settle this instance's journal of the event first.
+    /// Gives the escrow of `event` (of every stripe of it) back to the pool. Settle this instance's journal of the
+    /// event first.
     /// - Returns: how many tickets went back.
     /// - Throws: ``RedisError`` when Redis cannot answer.
     @discardableResult
     public func giveBack(event: EventID) async throws(RedisError) -> Int {
         let span = Self.startSpan("escrow-return.lua", event: event)
         defer { span?.end() }
-        let keys = EventKeys(event)
-        let reply: RESPValue
-        do {
-            reply = try await self.client.evalScript(
-                TicketScripts.escrowReturn,
-                keys: [.string(keys.tickets), .string(keys.escrow(self.instance)), .string(keys.escrows)],
-                arguments: [.string(self.instance.rawValue)],
-                options: RedisCommandOptions(idempotent: true)
-            )
+        var count = 0
+        do throws(RedisError) {
+            for stripe in try await self.stripes(of: event) {
+                let keys = EventKeys(stripe)
+                let reply = try await self.client.evalScript(
+                    TicketScripts.escrowReturn,
+                    keys: [.string(keys.tickets), .string(keys.escrow(self.instance)), .string(keys.escrows)],
+                    arguments: [.string(self.instance.rawValue)],
+                    options: RedisCommandOptions(idempotent: true)
+                )
+                guard let returned = reply.integer else { throw Self.unexpected(reply, "escrow-return") }
+                count += Int(returned)
+            }
         } catch {
-            Self.fail(span, error)
-            throw error
+            throw Self.fail(span, error)
         }
-        guard let count = reply.integer else { throw Self.fail(span, Self.unexpected(reply, "escrow-return")) }
-        span?.attributes[TraceAttribute.escrowTickets] = -Int(count)
-        return Int(count)
+        span?.attributes[TraceAttribute.escrowTickets] = -count
+        return count
     }
 
-    /// Records fallback sales of one event in the ledger, idempotently by purchase id; safe to repeat.
+    /// Records fallback sales of one event in the ledger, idempotently by purchase id; safe to repeat. Of a striped
+    /// event, each sale goes to the stripe its ticket came from.
     /// - Returns: one outcome per sale, in order.
     /// - Throws: ``RedisError`` when Redis cannot answer.
     public func settle(event: EventID, sales: [Purchase]) async throws(RedisError) -> [SettleOutcome] {
         guard !sales.isEmpty else { return [] }
-        let keys = EventKeys(event)
+        let span = Self.startSpan("settle.lua", event: event)
+        defer { span?.end() }
+        span?.attributes[TraceAttribute.settledSales] = sales.count
+        var outcomes = [SettleOutcome](repeating: .alreadySettled, count: sales.count)
+        do throws(RedisError) {
+            let stripes = try await self.stripes(of: event)
+            let positions = Dictionary(grouping: sales.indices) { EventStripe.holding(ticket: sales[$0].ticketID, of: event, stripes: stripes.count) }
+            for (stripe, indices) in positions.sorted(by: { $0.key.index < $1.key.index }) {
+                let settled = try await self.settle(indices.map { sales[$0] }, on: stripe)
+                for (index, outcome) in zip(indices, settled) { outcomes[index] = outcome }
+            }
+        } catch {
+            throw Self.fail(span, error)
+        }
+        span?.attributes[TraceAttribute.settleConflicts] = outcomes.filter(\.isConflict).count
+        return outcomes
+    }
+
+    /// `settle.lua` on one stripe, for sales of its tickets.
+    private func settle(_ sales: [Purchase], on stripe: EventStripe) async throws(RedisError) -> [SettleOutcome] {
+        let keys = EventKeys(stripe)
         var arguments: [RESPArgument] = []
         arguments.reserveCapacity(sales.count * 4)
         for sale in sales {
@@ -77,25 +120,29 @@ public struct RedisEscrow: Sendable {
             arguments.append(.string(sale.userID?.rawValue ?? ""))
             arguments.append(.integer(Int(sale.purchasedAt)))
         }
-        let span = Self.startSpan("settle.lua", event: event)
-        defer { span?.end() }
-        span?.attributes[TraceAttribute.settledSales] = sales.count
-        let reply: RESPValue
-        do {
-            reply = try await self.client.evalScript(
-                TicketScripts.settle,
-                keys: [.string(keys.tickets), .string(keys.purchases), .string(keys.users), .string(keys.meta), .string(keys.escrow(self.instance))],
-                arguments: arguments,
-                options: RedisCommandOptions(idempotent: true)
-            )
-        } catch {
-            Self.fail(span, error)
-            throw error
-        }
+        let reply = try await self.client.evalScript(
+            TicketScripts.settle,
+            keys: [.string(keys.tickets), .string(keys.purchases), .string(keys.users), .string(keys.meta), .string(keys.escrow(self.instance))],
+            arguments: arguments,
+            options: RedisCommandOptions(idempotent: true)
+        )
         let outcomes = (reply.array ?? []).compactMap { $0.integer.flatMap { SettleOutcome(rawValue: Int($0)) } }
-        guard outcomes.count == sales.count else { throw Self.fail(span, Self.unexpected(reply, "settle")) }
-        span?.attributes[TraceAttribute.settleConflicts] = outcomes.filter(\.isConflict).count
+        guard outcomes.count == sales.count else { throw Self.unexpected(reply, "settle") }
         return outcomes
+    }
+
+    /// Every stripe of `event`, as its description says (one when it says nothing, or the event does not exist).
+    func stripes(of event: EventID) async throws(RedisError) -> [EventStripe] {
+        let reply = try await self.client.execute(
+            RESPCommand("HGET", .string(EventKeys(event).meta), "stripes"),
+            options: RedisCommandOptions(idempotent: true)
+        )
+        return EventStripe.all(of: event, count: reply.integer.map { Int($0) } ?? 1)
+    }
+
+    /// Stripe `stripe`'s part of `total` when it is spread over `count` stripes as evenly as whole tickets allow.
+    private static func share(of total: Int, stripe: EventStripe, count: Int) -> Int {
+        total / count + (stripe.index < total % count ? 1 : 0)
     }
 
     private static func unexpected(_ reply: RESPValue, _ script: String) -> RedisError {
@@ -124,19 +171,29 @@ public struct RedisEscrow: Sendable {
 }
 
 extension RedisEscrow {
-    /// How many tickets of `event` are in the pool.
+    /// How many tickets of `event` are in the pool (in the pools of all its stripes).
     /// - Throws: ``RedisError`` when Redis cannot answer.
     public func poolSize(event: EventID) async throws(RedisError) -> Int {
-        let command = RESPCommand("LLEN", .string(EventKeys(event).tickets))
-        let reply = try await self.client.execute(command, options: RedisCommandOptions(idempotent: true))
-        return Int(reply.integer ?? 0)
+        var size = 0
+        for stripe in try await self.stripes(of: event) {
+            let reply = try await self.client.execute(RESPCommand("LLEN", .string(EventKeys(stripe).tickets)), options: RedisCommandOptions(idempotent: true))
+            size += Int(reply.integer ?? 0)
+        }
+        return size
     }
 
-    /// The capacity of `event`, or `nil` when it does not exist.
+    /// The capacity of `event` (the sum of its stripes'), or `nil` when it does not exist.
     /// - Throws: ``RedisError`` when Redis cannot answer.
     public func capacity(event: EventID) async throws(RedisError) -> Int? {
-        let command = RESPCommand("HGET", .string(EventKeys(event).meta), "capacity")
-        let reply = try await self.client.execute(command, options: RedisCommandOptions(idempotent: true))
-        return reply.string.flatMap { Int($0) }
+        var capacity: Int?
+        for stripe in try await self.stripes(of: event) {
+            let reply = try await self.client.execute(
+                RESPCommand("HGET", .string(EventKeys(stripe).meta), "capacity"),
+                options: RedisCommandOptions(idempotent: true)
+            )
+            guard let share = reply.string.flatMap({ Int($0) }) else { continue }
+            capacity = (capacity ?? 0) + share
+        }
+        return capacity
     }
 }
