@@ -21,6 +21,10 @@ COMPOSE_OVERRIDES = {
 }
 # Keys of env.example that are not the server's: the load tester's target.
 NOT_THE_SERVERS = {"TEST_URL"}
+# The `cluster` profile (`make cluster-demo` in containers): Redis Cluster nodes, the one-shots, instances, nginx.
+CLUSTER_REDIS = ["cluster-redis-1", "cluster-redis-2", "cluster-redis-3"]
+CLUSTER_APPS = ["cluster-app-1", "cluster-app-2", "cluster-app-3"]
+CLUSTER_SERVICES = {*CLUSTER_REDIS, "cluster-create", "cluster-seed", *CLUSTER_APPS, "cluster-nginx"}
 
 
 def interpolate(value) -> str:
@@ -41,19 +45,22 @@ def app_environment(compose) -> dict[str, str]:
 
 def test_docker_compose_accepts_the_file():
     """Compose's own validation (`docker-compose config` needs no Docker engine), with and without the profile."""
-    for arguments in (["config", "-q"], ["--profile", "monitoring", "config", "-q"], ["--profile", "tracing", "config", "-q"]):
+    for profile in (None, "monitoring", "tracing", "cluster"):
+        arguments = ["config", "-q"] if profile is None else ["--profile", profile, "config", "-q"]
         result = subprocess.run(["docker-compose", *arguments], cwd=ROOT, capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_services_and_profiles(compose):
     services = compose["services"]
-    assert set(services) == {"redis", "seed", "app", "prometheus", "grafana", "jaeger"}
+    assert set(services) == {"redis", "seed", "app", "prometheus", "grafana", "jaeger"} | CLUSTER_SERVICES
     for name in ("redis", "seed", "app"):
         assert "profiles" not in services[name], f"{name} must start with a plain `docker-compose up -d`"
     for name in ("prometheus", "grafana"):
         assert services[name]["profiles"] == ["monitoring"]
     assert services["jaeger"]["profiles"] == ["tracing"]
+    for name in CLUSTER_SERVICES:
+        assert services[name]["profiles"] == ["cluster"], f"{name} must start only with `--profile cluster`"
     assert "4318:4318" in services["jaeger"]["ports"], "the app's spans reach Jaeger over OTLP/HTTP on 4318"
 
 
