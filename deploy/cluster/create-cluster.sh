@@ -47,12 +47,18 @@ if [ "$formed" = $# ]; then
     # Containers recreated (docker-compose down, then up) may come back with other IPs than the nodes keep in
     # nodes.conf, and then never find each other: every node meets every other at its current IP, the local address
     # of a connection to it (a known node met at a new address is only moved there; nothing changes otherwise).
+    # The cluster bus port is the one after the @ on the node's own (myself) line of CLUSTER NODES.
     for node in "$@"; do
         ip=$(cli "$node" client info)
-        ip=$(printf '%s\n' "$ip" | tr -d '\r' | sed -n 's/.* laddr=\(.*\):[0-9]* .*/\1/p')
-        [ -n "$ip" ] || { echo "$node: no address in CLIENT INFO" >&2; exit 1; }
+        ip=$(printf '%s\n' "$ip" | tr -d '\r' | sed -n 's/.* laddr=\([^ ]*\):[0-9]* .*/\1/p')
+        bus=$(cli "$node" cluster nodes)
+        bus=$(printf '%s\n' "$bus" | sed -n 's/^[^ ]* [^@ ]*@\([0-9]*\)[^ ]* myself.*/\1/p')
+        if [ -z "$ip" ] || [ -z "$bus" ]; then
+            echo "$node: no address in CLIENT INFO, or no bus port in CLUSTER NODES" >&2
+            exit 1
+        fi
         for other in "$@"; do
-            [ "$other" = "$node" ] || cli "$other" cluster meet "$ip" "${node##*:}" >/dev/null
+            [ "$other" = "$node" ] || cli "$other" cluster meet "$ip" "${node##*:}" "$bus" >/dev/null
         done
     done
 elif [ "$fresh" = $# ]; then
@@ -63,12 +69,18 @@ else
     exit 1
 fi
 
+settled() { # node: cluster_state:ok, and no handshake (a meeting) in progress
+    [ "$(field "$1" cluster_state)" = ok ] || return 1
+    nodes=$(cli "$1" cluster nodes) || return 1
+    case "$nodes" in *handshake*) return 1 ;; esac
+}
+
 for node in "$@"; do
     tries=0
-    until [ "$(field "$node" cluster_state)" = ok ]; do
+    until settled "$node"; do
         tries=$((tries + 1))
         if [ "$tries" -ge 60 ]; then
-            echo "$node: no cluster_state:ok after 60 s" >&2
+            echo "$node: no cluster_state:ok (or still meeting a node) after 60 s" >&2
             exit 1
         fi
         sleep 1
