@@ -1,5 +1,6 @@
-"""docker-compose.yml, the Dockerfile, Prometheus and Grafana files: parsed and checked against each other and
-against env.example (there is no Docker engine here, so this is what can be checked without one)."""
+"""docker-compose.yml, the Dockerfile, Prometheus, Grafana and nginx files: parsed and checked against each other and
+against env.example (there is no Docker engine here, so this is what can be checked without one). Nothing here needs
+a ticketd; the cluster profile's create script runs against private redis-servers."""
 
 import json
 import re
