@@ -278,7 +278,7 @@ def test_cluster_seed_seeds_what_the_demo_seeds(compose):
     [seed_line] = [line for line in demo.splitlines() if '"$bin" seed ' in line]
     expected = ["seed", events, tickets]
     if "--stripes" in seed_line:
-        stripes = re.search(r"--stripes[ =](\S+)", seed_line).group(1)
+        stripes = re.search(r"^stripes=\$\{SEED_STRIPES:-(\d+)\}$", demo, re.MULTILINE).group(1)
         expected += ["--stripes", stripes]
     assert [str(argument) for argument in seed["command"]] == expected
 
