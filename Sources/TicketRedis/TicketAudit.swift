@@ -38,7 +38,9 @@ struct TicketAudit {
             total.sold += books.audit.sold
             total.problems += books.audit.problems.map { stripes.count > 1 ? "stripe \(stripe.index): \($0)" : $0 }
             for purchase in books.purchases {
-                if let other = buyers.updateValue(stripe.index, forKey: purchase) { boughtTwice.append("\(purchase) (stripes \(other) and \(stripe.index))") }
+                if let other = buyers.updateValue(stripe.index, forKey: purchase) {
+                    boughtTwice.append("\(purchase) (stripes \(other) and \(stripe.index))")
+                }
             }
         }
         Self.report(boughtTwice, "purchase ids in the ledgers of two stripes", into: &total.problems)

@@ -105,7 +105,9 @@ public struct TicketSeeder: Sendable {
             let published = try await self.client.evalScript(
                 TicketScripts.finishSeed,
                 keys: [.string(EventKeys(stripe).seeding), .string(EventKeys(stripe).tickets), .string(EventKeys(stripe).meta)],
-                arguments: [.string(name), .string(venue ?? ""), .string(startsAt ?? ""), .integer(share), .integer(perUserLimit), .integer(stripes)],
+                arguments: [
+                    .string(name), .string(venue ?? ""), .string(startsAt ?? ""), .integer(share), .integer(perUserLimit), .integer(stripes),
+                ],
                 options: RedisCommandOptions(timeout: .seconds(60))
             )
             created = published.integer == 1

@@ -18,7 +18,9 @@ struct SeedCommand: AsyncParsableCommand {
     @Option(name: .customLong("per-user-limit"), help: "Tickets one known buyer may hold per event (0: no limit; default 10, or 0 with --stripes).")
     var perUserLimit: Int?
 
-    @Option(help: "Pools per event, each under its own hash tag, so that one hot event can use several Redis Cluster shards (no per-user limit then).")
+    @Option(
+        help: "Pools per event, each under its own hash tag, so that one hot event can use several Redis Cluster shards (no per-user limit then)."
+    )
     var stripes: Int = 1
 
     @Flag(help: "Delete the events first, with every sale of them.")

@@ -13,26 +13,10 @@ import TicketRedis
 
     /// Runs `count` purchases of `event` at once; returns the ticket ids sold and the refusals' codes.
     static func buy(_ store: RedisTicketStore, _ event: String, count: Int) async -> (tickets: [String], refusals: [PurchaseError.Code]) {
-        await withTaskGroup(of: Result<String, PurchaseError>.self) { group in
-            for _ in 0..<count {
-                group.addTask {
-                    do throws(PurchaseError) {
-                        return .success(try await store.purchase(Self.request(event)).purchase.ticketID)
-                    } catch {
-                        return .failure(error)
-                    }
-                }
-            }
-            var tickets: [String] = []
-            var refusals: [PurchaseError.Code] = []
-            for await result in group {
-                switch result {
-                case .success(let ticket): tickets.append(ticket)
-                case .failure(let error): refusals.append(error.code)
-                }
-            }
-            return (tickets, refusals)
+        let (tickets, errors) = await concurrently(count) { () async throws(PurchaseError) in
+            try await store.purchase(Self.request(event)).purchase.ticketID
         }
+        return (tickets, errors.map(\.code))
     }
 
     static func store(_ client: RedisClient) async throws -> (RedisTicketStore, TicketSeeder) {

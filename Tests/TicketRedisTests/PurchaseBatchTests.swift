@@ -15,7 +15,11 @@ import TicketCore
     }
 
     private static func send(_ requests: [PurchaseRequest], _ client: RedisClient) async -> [Result<PurchaseResult, PurchaseError>] {
-        await RedisTicketStore.send(PurchaseBatch(requests, stripe: EventStripe(eventID: requests[0].eventID, index: 0)), client: client, logger: Logger(label: "test.batch"))
+        await RedisTicketStore.send(
+            PurchaseBatch(requests, stripe: EventStripe(eventID: requests[0].eventID, index: 0)),
+            client: client,
+            logger: Logger(label: "test.batch")
+        )
     }
 
     /// "ticket" for a sale, "replay ticket" for a replay, the refusal's code otherwise.
@@ -76,7 +80,10 @@ import TicketCore
     @Test func aRetriedBatchGetsItsOwnSalesBackAndSellsNothingMore() async throws {
         try await withClient { redis, client throws in
             try await Self.seed(redis, "1", tickets: 5, limit: 3)
-            let batch = PurchaseBatch([request("1"), request("1", user: "erin"), request("1", user: "erin")], stripe: EventStripe(eventID: EventID("1")!, index: 0))
+            let batch = PurchaseBatch(
+                [request("1"), request("1", user: "erin"), request("1", user: "erin")],
+                stripe: EventStripe(eventID: EventID("1")!, index: 0)
+            )
             let logger = Logger(label: "test.batch")
             let first = Self.outcomes(await RedisTicketStore.send(batch, client: client, logger: logger))
             let before = try await redis.command("DEBUG", "DIGEST")

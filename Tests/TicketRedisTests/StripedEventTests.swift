@@ -20,26 +20,10 @@ import TicketCore
 
     /// Runs `count` anonymous purchases of event 1 at once; returns the tickets sold and the refusals' codes.
     private static func buy(_ store: RedisTicketStore, count: Int) async -> (tickets: [String], refusals: [PurchaseError.Code]) {
-        await withTaskGroup(of: Result<String, PurchaseError>.self) { group in
-            for _ in 0..<count {
-                group.addTask {
-                    do throws(PurchaseError) {
-                        return .success(try await store.purchase(request("1")).purchase.ticketID)
-                    } catch {
-                        return .failure(error)
-                    }
-                }
-            }
-            var tickets: [String] = []
-            var refusals: [PurchaseError.Code] = []
-            for await result in group {
-                switch result {
-                case .success(let ticket): tickets.append(ticket)
-                case .failure(let error): refusals.append(error.code)
-                }
-            }
-            return (tickets, refusals)
+        let (tickets, errors) = await concurrently(count) { () async throws(PurchaseError) in
+            try await store.purchase(request("1")).purchase.ticketID
         }
+        return (tickets, errors.map(\.code))
     }
 
     @Test func aPurchaseStartsOnAStripeChosenByItsIDAlone() {

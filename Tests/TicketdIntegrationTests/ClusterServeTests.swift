@@ -20,7 +20,9 @@ import TicketHTTP
         #expect(shards.count == 3, "the three stripes of event 1 land on the three primaries")
 
         var servers: [TicketdProcess] = []
-        defer { servers.forEach { $0.stop() } }
+        defer {
+            for server in servers { server.stop() }
+        }
         for instance in 1...3 {
             try FileManager.default.createDirectory(atPath: directory + "/app-\(instance)", withIntermediateDirectories: true)
             servers.append(

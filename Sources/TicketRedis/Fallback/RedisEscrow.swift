@@ -176,7 +176,10 @@ extension RedisEscrow {
     public func poolSize(event: EventID) async throws(RedisError) -> Int {
         var size = 0
         for stripe in try await self.stripes(of: event) {
-            let reply = try await self.client.execute(RESPCommand("LLEN", .string(EventKeys(stripe).tickets)), options: RedisCommandOptions(idempotent: true))
+            let reply = try await self.client.execute(
+                RESPCommand("LLEN", .string(EventKeys(stripe).tickets)),
+                options: RedisCommandOptions(idempotent: true)
+            )
             size += Int(reply.integer ?? 0)
         }
         return size
