@@ -38,6 +38,7 @@ struct ServeCommand: AsyncParsableCommand {
 
         var configuration = AppConfiguration(reader: reader)
         configuration.tracing = tracing != nil
+        configuration.rootSampler = tracing?.rootSampler
         if let openFiles = FileDescriptorLimit.current() {
             configuration.maxConnections = configuration.maxConnections ?? ConnectionLimit.maxConnections(openFiles: openFiles)
             configuration.acceptsPerRead = ConnectionLimit.acceptsPerRead(openFiles: openFiles)
@@ -99,7 +100,7 @@ struct ServeCommand: AsyncParsableCommand {
             prometheus: registry,
             logger: logger,
             // First in, last out: the exporter flushes the spans of the last requests after the server stopped.
-            services: (tracing.map { [$0] } ?? []) + services,
+            services: (tracing.map { [$0.service] } ?? []) + services,
             onServerStarting: {
                 // Serve even if Redis is late: purchases answer 503 until it is up, and scripts load on first use.
                 do {

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import OTel
 import ServiceLifecycle
+import TicketHTTP
 
 /// Distributed tracing over OTLP/HTTP, off unless an OTLP endpoint is configured.
 ///
@@ -15,7 +16,7 @@ import ServiceLifecycle
 /// | `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` | none | the full URL for spans, instead of the base URL |
 /// | `OTEL_SDK_DISABLED` | `false` | `true` turns tracing off whatever the endpoint |
 /// | `OTEL_SERVICE_NAME` | `ticketd` | the service name on every span |
-/// | `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG` | `parentbased_always_on` | which traces to keep, e.g. `parentbased_traceidratio` and `0.01` |
+/// | `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG` | `parentbased_always_on` | which traces to keep, e.g. `parentbased_traceidratio` and `0.01` (decided by ticketd's ``RootSampler`` before the tracer is asked) |
 /// | `OTEL_BSP_SCHEDULE_DELAY`, `…_MAX_EXPORT_BATCH_SIZE`, `…_MAX_QUEUE_SIZE`, `…_EXPORT_TIMEOUT` | 5 s, 512, 2048, 30 s | span batching |
 ///
 /// and the rest of the OTLP exporter's variables (`OTEL_EXPORTER_OTLP_[TRACES_]HEADERS`, `…_TIMEOUT`,
@@ -49,13 +50,34 @@ enum TracingSetup {
         return environment["OTEL_EXPORTER_OTLP_ENDPOINT"] != nil || environment["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] != nil
     }
 
+    /// Takes the root decision of a `parentbased_traceidratio` sampler out of swift-otel: that sampler becomes
+    /// `parentbased_always_on` (a parent's decision is followed as before) and the ratio a ``RootSampler`` that the
+    /// HTTP tracing middleware asks first, so requests it leaves out never reach the tracer.
+    /// - Returns: the root sampler, or `nil` when the sampler is another one (or its ratio unreadable, for
+    ///   swift-otel to report).
+    static func takeRootSampling(from environment: inout [String: String]) -> RootSampler? {
+        guard environment["OTEL_TRACES_SAMPLER"]?.lowercased() == "parentbased_traceidratio" else { return nil }
+        let ratio: Double
+        if let argument = environment["OTEL_TRACES_SAMPLER_ARG"] {
+            guard let value = Double(argument), (0...1).contains(value) else { return nil }
+            ratio = value
+        } else {
+            ratio = 1  // OpenTelemetry's default ratio
+        }
+        environment["OTEL_TRACES_SAMPLER"] = "parentbased_always_on"
+        environment["OTEL_TRACES_SAMPLER_ARG"] = nil
+        return RootSampler(ratio: ratio)
+    }
+
     /// Bootstraps the process's tracer from `reader` when tracing is on; call once, after logging.
     /// - Returns: The exporter's service, to run beside the server (it exports spans in the background and flushes
-    ///   them on shutdown), or `nil` when tracing is off and the no-op tracer stays in place.
+    ///   them on shutdown), and the root sampler for the HTTP middleware (see ``takeRootSampling(from:)``); or `nil`
+    ///   when tracing is off and the no-op tracer stays in place.
     /// - Throws: When swift-otel rejects the configuration (an invalid `OTEL_*` value).
-    static func bootstrap(_ reader: ConfigReader, logger: Logger) throws -> (any Service)? {
-        let environment = Self.environment(reader)
+    static func bootstrap(_ reader: ConfigReader, logger: Logger) throws -> (service: any Service, rootSampler: RootSampler?)? {
+        var environment = Self.environment(reader)
         guard Self.isEnabled(environment) else { return nil }
+        let rootSampler = Self.takeRootSampling(from: &environment)
         var configuration = OTel.Configuration.default
         configuration.serviceName = "ticketd"
         configuration.diagnosticLogger = .custom(logger)
@@ -64,8 +86,11 @@ enum TracingSetup {
         let service = try OTel.bootstrap(configuration: configuration, environment: environment)
         logger.info(
             "tracing on: exporting spans over OTLP/HTTP",
-            metadata: ["endpoint": .string(environment["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] ?? environment["OTEL_EXPORTER_OTLP_ENDPOINT"] ?? "")]
+            metadata: [
+                "endpoint": .string(environment["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] ?? environment["OTEL_EXPORTER_OTLP_ENDPOINT"] ?? ""),
+                "root_sample_ratio": .string(rootSampler.map { "\($0.ratio)" } ?? "decided by the tracer"),
+            ]
         )
-        return service
+        return (service, rootSampler)
     }
 }

@@ -7,13 +7,20 @@ import Testing
 /// `make test` (`--filter TraceExportTests`).
 @Suite(.serialized) struct TraceExportTests {
     @Test func aPurchaseIsTracedFromItsCallerThroughRedisToItsPDF() async throws {
-        let traced = try await TracedServer.start(tickets: 10, environment: ["LOG_LEVEL": "info", "PDF_WORKERS": "1"])
+        // A ratio sampler that starts no trace of its own: only a caller's sampled `traceparent` is traced.
+        let sampler = ["OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0"]
+        let traced = try await TracedServer.start(tickets: 10, environment: ["LOG_LEVEL": "info", "PDF_WORKERS": "1"].merging(sampler) { $1 })
         defer { traced.stop() }
         let (receiver, server) = (traced.receiver, traced.server)
 
+        let client = RawHTTPClient(host: "127.0.0.1", port: server.port)
+        let untraced = try await client.send("POST", "/buy/1")
+        #expect(untraced.status == 201 && Self.header("traceresponse", in: untraced.head) == nil, "\(untraced.head)")
+        let untracedPurchase = try JSONSerialization.jsonObject(with: Data(untraced.body.utf8)) as? [String: Any]
+        let untracedID = try #require(untracedPurchase?["purchaseId"] as? String)
+
         let traceID = Self.randomHex(bytes: 16)
         let callerSpanID = Self.randomHex(bytes: 8)
-        let client = RawHTTPClient(host: "127.0.0.1", port: server.port)
         let response = try await client.send("POST", "/buy/1", headers: [("traceparent", "00-\(traceID)-\(callerSpanID)-01")])
         #expect(response.status == 201, "\(response.body)")
         let purchase = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any]
@@ -28,6 +35,7 @@ import Testing
                 && received.contains { $0.name == "top up escrow" }
         }
         let names = spans.map(\.name)
+        #expect(!received.contains { $0.attributes["ticketd.purchase_id"] == untracedID }, "the purchase without a traceparent is not traced")
 
         // The request continues the caller's trace, as a server span under the caller's span.
         let request = try #require(spans.first { $0.name == "/buy/{eventId}" }, "\(names)")

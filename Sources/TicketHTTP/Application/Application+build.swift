@@ -110,7 +110,7 @@ public func buildRouter(
     // anything below logs; the envelope then sets the request id, answers every error with a problem and measures
     // the final status (see RequestEnvelopeMiddleware for why that is one layer).
     if configuration.tracing {
-        router.add(middleware: RequestTracingMiddleware())
+        router.add(middleware: RequestTracingMiddleware(rootSampler: configuration.rootSampler))
     }
     router.add(middleware: RequestEnvelopeMiddleware(metrics: RequestMetricsRecorder(metrics: metrics)))
 

@@ -31,6 +31,9 @@ public struct AppConfiguration: Sendable {
     /// bootstrapped (the router keeps the tracer it finds); when `false` the tracing middleware is left out of the
     /// router, so tracing costs nothing.
     public var tracing: Bool
+    /// With ``tracing`` on, the sampler that decides for requests without a `traceparent` before the tracer is
+    /// asked; `nil` leaves every decision to the tracer.
+    public var rootSampler: RootSampler?
 
     /// Creates a configuration.
     public init(

@@ -80,10 +80,11 @@ public final class TicketPDFService: Service, Sendable {
     // MARK: Sales
 
     /// Queues a new purchase for its ticket; never waits. When the queue is full the purchase is left to the next
-    /// ledger scan. The caller's trace context goes with it, so its render is traced as part of the sale.
+    /// ledger scan. When the caller's span records, its context goes with it, so the render is traced as part of
+    /// the sale; an untraced sale's render is not traced either.
     public func ticketSold(_ purchase: Purchase) {
         guard self.backgroundPool != nil else { return }
-        if !self.backlog.submit(TicketSale(purchase, origin: InstrumentationContext.current)) {
+        if !self.backlog.submit(TicketSale(purchase, origin: InstrumentationContext.recordingParent)) {
             self.logger.debug("render backlog full; the next ledger scan renders this ticket", metadata: ["purchase_id": "\(purchase.purchaseID)"])
         }
         self.metrics.recordBacklog(self.backlogCount)
@@ -199,21 +200,30 @@ public final class TicketPDFService: Service, Sendable {
             self.metrics.recordBacklog(self.backlogCount)
         }
         let purchase = sale.purchase
-        await withSpan("render ticket PDF", context: sale.origin ?? .topLevel, ofKind: .consumer) { span in
+        guard let origin = sale.origin else {
+            await self.renderInBackground(purchase, on: pool, span: nil)
+            return
+        }
+        await withSpan("render ticket PDF", context: origin, ofKind: .consumer) { span in
             if span.isRecording {
                 span.updateAttributes { attributes in
                     attributes[TraceAttribute.eventID] = purchase.eventID.rawValue
                     attributes[TraceAttribute.purchaseID] = purchase.purchaseID.rawValue
                 }
             }
-            do {
-                let rendered = try await self.render(purchase, on: pool, trigger: .background)
-                if span.isRecording, let rendered { span.attributes["ticketd.pdf.bytes"] = rendered.count }
-            } catch {
-                span.recordError(error)
-                span.setStatus(SpanStatus(code: .error, message: "\(error)"))
-                self.logger.error("could not render a ticket", metadata: ["purchase_id": "\(purchase.purchaseID)", "error": "\(error)"])
-            }
+            await self.renderInBackground(purchase, on: pool, span: span)
+        }
+    }
+
+    /// Renders and stores the ticket of `purchase`, recording the outcome on `span` when there is one.
+    private func renderInBackground(_ purchase: Purchase, on pool: NIOThreadPool, span: (any Span)?) async {
+        do {
+            let rendered = try await self.render(purchase, on: pool, trigger: .background)
+            if let span, span.isRecording, let rendered { span.attributes["ticketd.pdf.bytes"] = rendered.count }
+        } catch {
+            span?.recordError(error)
+            span?.setStatus(SpanStatus(code: .error, message: "\(error)"))
+            self.logger.error("could not render a ticket", metadata: ["purchase_id": "\(purchase.purchaseID)", "error": "\(error)"])
         }
     }
 

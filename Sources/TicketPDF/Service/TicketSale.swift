@@ -6,7 +6,8 @@ import Tracing
 struct TicketSale: Sendable, Equatable {
     /// What was sold.
     let purchase: Purchase
-    /// The selling request's context (its span), when that request was traced; `nil` for sales a ledger scan found.
+    /// The selling request's context (its span), when that span records; `nil` for an untraced sale and for sales a
+    /// ledger scan found.
     let origin: InstrumentationContext?
 
     /// Creates a sale to render.

@@ -1,0 +1,42 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import InMemoryTracing
+import Testing
+
+@testable import TicketHTTP
+
+/// ticketd's own decision for requests that continue no trace, taken before the tracer is asked.
+@Suite struct RootSamplerTests {
+    @Test func samplesItsRatioOfRequests() {
+        let none = RootSampler(ratio: 0)
+        let all = RootSampler(ratio: 1)
+        let quarter = RootSampler(ratio: 0.25)
+        #expect(!(0..<10_000).contains { _ in none.samples() })
+        #expect((0..<10_000).allSatisfy { _ in all.samples() })
+        let sampled = (0..<100_000).filter { _ in quarter.samples() }.count
+        #expect((24_000...26_000).contains(sampled), "\(sampled) of 100000")
+        #expect(RootSampler(ratio: 7).ratio == 1 && RootSampler(ratio: -1).ratio == 0)
+    }
+
+    /// A request that the sampler leaves out never reaches the tracer: no span, no extraction; one that carries a
+    /// `traceparent` is the tracer's to decide, whatever the sampler says.
+    @Test func anUnsampledRequestNeverReachesTheTracer() async throws {
+        let tracer = InMemoryTracer()
+        let router = Router(context: AppRequestContext.self)
+        router.add(middleware: RequestTracingMiddleware(tracer: tracer, rootSampler: RootSampler(ratio: 0)))
+        router.get("/hello") { _, _ in "hello" }
+        try await Application(router: router).test(.router) { client in
+            try await client.execute(uri: "/hello", method: .get) { response in
+                #expect(response.status == .ok)
+            }
+            #expect(tracer.finishedSpans.isEmpty && tracer.activeSpans.isEmpty && tracer.performedContextExtractions.isEmpty)
+
+            try await client.execute(uri: "/hello", method: .get, headers: [.traceparent: TraceContextTests.traceparent]) { response in
+                #expect(response.status == .ok)
+            }
+            #expect(tracer.performedContextExtractions.count == 1)
+            #expect(tracer.finishedSpans.map(\.operationName) == ["/hello"])
+        }
+    }
+}
