@@ -8,10 +8,13 @@
 # shared machine throughput follows whatever CPU share the server got, CPU per request much less so.
 #
 # Run from the repository root: bash bench/tracing/run.sh (make bench-tracing). Knobs: CONNECTIONS (5000),
-# DURATION (15s), THREADS (2), TICKETS (3000000), SWIFT_BUILD_FLAGS, TICKETD_BIN. A benchmark, not a test: it prints figures and exits 0.
+# DURATION (15s), THREADS (2), TICKETS (3000000), MODES (the runs, in order: "off all 1pct 1pct all off"; e.g.
+# "off 1pct 1pct off" for the sampler alone), SWIFT_BUILD_FLAGS, TICKETD_BIN. A benchmark, not a test: it prints
+# figures and exits 0.
 set -euo pipefail
 
 CONNECTIONS=${CONNECTIONS:-5000}
+MODES=${MODES:-off all 1pct 1pct all off}
 DURATION=${DURATION:-15s}
 THREADS=${THREADS:-2}
 TICKETS=${TICKETS:-3000000}
@@ -80,7 +83,7 @@ printf "%-4s %-6s %10s %9s %9s %8s %9s %10s %11s %13s  %s\n" run mode "req/s" "p
     "server us/r" "receiver us/r" "load average before"
 declare -A total=() runs=() cpu=()
 number=0
-for mode in off all 1pct 1pct all off; do
+for mode in $MODES; do
     number=$((number + 1))
     load=$(cut -d' ' -f1-3 /proc/loadavg)
     before=$(spans_received)
@@ -98,11 +101,17 @@ for mode in off all 1pct 1pct all off; do
     cpu[$mode]="${cpu[$mode]:-} $server_us"
     runs[$mode]=$(( ${runs[$mode]:-0} + 1 ))
 done
-python3 - "${total[off]}" "${total[all]}" "${total[1pct]}" "${cpu[off]}" "${cpu[all]}" "${cpu[1pct]}" <<'PY'
+python3 - "${total[off]:-0}" "${total[all]:-0}" "${total[1pct]:-0}" "${runs[off]:-0}" "${runs[all]:-0}" "${runs[1pct]:-0}" \
+    "${cpu[off]:-}" "${cpu[all]:-}" "${cpu[1pct]:-}" <<'PY'
 import sys
-off, every, one = map(float, sys.argv[1:4])
-cpu_off, cpu_every, cpu_one = (sum(map(float, runs.split())) for runs in sys.argv[4:7])
-print(f"purchases/s, tracing on with every purchase sampled over off (sums of two runs each): {every / off:.3f} (goal >= 0.9)")
-print(f"purchases/s, tracing on with a 1% sampler over off (sums of two runs each): {one / off:.3f} (goal >= 0.97)")
-print(f"server CPU per request, off over every purchase sampled: {cpu_off / cpu_every:.3f}; off over 1%: {cpu_off / cpu_one:.3f}")
+totals = dict(zip(["off", "all", "1pct"], map(float, sys.argv[1:4])))
+runs = dict(zip(["off", "all", "1pct"], map(int, sys.argv[4:7])))
+cpu = dict(zip(["off", "all", "1pct"], (sum(map(float, text.split())) for text in sys.argv[7:10])))
+mean = lambda mode: totals[mode] / runs[mode]
+mean_cpu = lambda mode: cpu[mode] / runs[mode]
+if runs["off"]:
+    for mode, label, goal in (("all", "every purchase sampled", 0.9), ("1pct", "a 1% sampler", 0.97)):
+        if runs[mode]:
+            print(f"purchases/s, tracing on with {label} over off (means of runs): {mean(mode) / mean('off'):.3f} (goal >= {goal})")
+            print(f"server CPU per request, off over {label}: {mean_cpu('off') / mean_cpu(mode):.3f}")
 PY
