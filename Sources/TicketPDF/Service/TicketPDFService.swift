@@ -21,8 +21,8 @@ import Glibc
 ///   at a time) for purchases without a file, and those are rendered, fresh sales first.
 /// - ``ticket(for:)`` serves a download: the file, or a render on a separate, normal-priority pool.
 /// - Tracing: a background render is a span `render ticket PDF` in the trace of the request that sold the ticket
-///   (a child of its span, started when a render thread gets to it); renders found by a ledger scan start traces
-///   of their own.
+///   (a child of its span, started when a render thread gets to it) when that span records; renders of untraced
+///   sales and those found by a ledger scan are not traced.
 ///
 /// The service must be running (add it to the application's services) for anything to be rendered in the
 /// background; its thread pools start at creation and stop when ``run()`` ends.
