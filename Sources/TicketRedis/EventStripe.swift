@@ -20,11 +20,12 @@ struct EventStripe: Sendable, Hashable {
     /// A function of the purchase id alone, the same on every instance, so that a repeat of an `Idempotency-Key`
     /// asks the stripes in the same order as the first request. FNV-1a, not `Hasher`, whose seed changes per process.
     static func first(for purchase: PurchaseID, of event: EventID, stripes: Int) -> EventStripe {
+        guard stripes > 1 else { return EventStripe(eventID: event, index: 0) }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in purchase.rawValue.utf8 {
             hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
         }
-        return EventStripe(eventID: event, index: Int(hash % UInt64(max(stripes, 1))))
+        return EventStripe(eventID: event, index: Int(hash % UInt64(stripes)))
     }
 
     /// The stripes of an event with `count` stripes, from this one on, wrapping around: the order a purchase asks

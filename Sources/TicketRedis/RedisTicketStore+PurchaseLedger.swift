@@ -9,6 +9,11 @@ extension RedisTicketStore: PurchaseLedger {
         for event in try await self.eventIDs() {
             stripes += EventStripe.all(of: event, count: try await self.stripeCount(of: event))
         }
+        return try await self.purchase(id, in: stripes)
+    }
+
+    /// Looks the id up in the ledgers of `stripes` at once, one pipelined `HGET` each.
+    func purchase(_ id: PurchaseID, in stripes: [EventStripe]) async throws(TicketStoreError) -> Purchase? {
         guard !stripes.isEmpty else { return nil }
         let lookups = stripes.map { RESPCommand("HGET", .string(EventKeys($0).purchases), .string(id.rawValue)) }
         let replies: [Result<RESPValue, RedisError>]

@@ -104,26 +104,14 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
         throw soldOut ?? missing ?? PurchaseError(.unknownEvent, "there is no event \(request.eventID)")
     }
 
-    /// The purchase recorded under the request's id on any stripe of its event (one pipelined `HGET` per stripe).
+    /// The purchase recorded under the request's id on any stripe of its event.
     private func recordedPurchase(_ request: PurchaseRequest, stripes: Int) async throws(PurchaseError) -> Purchase? {
-        let lookups = EventStripe.all(of: request.eventID, count: stripes).map {
-            RESPCommand("HGET", .string(EventKeys($0).purchases), .string(request.purchaseID.rawValue))
-        }
         do {
-            for reply in try await self.client.pipeline(lookups, options: RedisCommandOptions(idempotent: true)) {
-                guard let record = try reply.get().string else { continue }
-                guard let purchase = LedgerRecord.purchase(record, id: request.purchaseID, event: request.eventID) else {
-                    throw PurchaseError(.unavailable, "unreadable ledger record for purchase \(request.purchaseID): \(record)")
-                }
-                return purchase
-            }
-        } catch let error as PurchaseError {
-            throw error
+            return try await self.purchase(request.purchaseID, in: EventStripe.all(of: request.eventID, count: stripes))
         } catch {
             // Only reads were sent: nothing was sold.
-            throw PurchaseError(.unavailable, "the ticket store is unreachable; nothing was sold (\(error))", nothingSent: true)
+            throw PurchaseError(.unavailable, "\(error.message); nothing was sold", nothingSent: true)
         }
-        return nil
     }
 
     /// Runs `sale` and records how it ended on its span: ``TraceAttribute/purchaseOutcome``, and an error status

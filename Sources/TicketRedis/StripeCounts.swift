@@ -57,17 +57,24 @@ final class StripeCounts: Sendable {
     }
 
     private func read(_ event: EventID) async throws(RedisError) -> Int {
-        let reply = try await self.client.execute(
+        guard let count = try await Self.fetch(event, from: self.client) else {
+            self.forget(event)
+            return 1
+        }
+        self.remember(count, of: event)
+        return count
+    }
+
+    /// The stripe count that stripe 0's description of `event` gives (1 when it names none), read from Redis
+    /// now; `nil` when the event does not exist.
+    /// - Throws: ``RedisError`` when Redis cannot answer.
+    static func fetch(_ event: EventID, from client: RedisClient) async throws(RedisError) -> Int? {
+        let reply = try await client.execute(
             RESPCommand("HMGET", .string(EventKeys(event).meta), "capacity", "stripes"),
             options: RedisCommandOptions(idempotent: true)
         )
         let fields = reply.array ?? []
-        guard fields.count == 2, fields[0].string != nil else {
-            self.forget(event)
-            return 1
-        }
-        let count = max(1, fields[1].string.flatMap { Int($0) } ?? 1)
-        self.remember(count, of: event)
-        return count
+        guard fields.count == 2, fields[0].string != nil else { return nil }
+        return max(1, fields[1].integer.map { Int($0) } ?? 1)
     }
 }

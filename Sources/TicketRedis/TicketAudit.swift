@@ -21,8 +21,13 @@ struct TicketAudit {
     }
 
     func run() async throws(TicketStoreError) -> AuditReport.EventAudit {
-        let stripeCount = Int(try await self.command("HGET", .string(EventKeys(self.event).meta), "stripes").integer ?? 1)
-        let stripes = EventStripe.all(of: self.event, count: stripeCount)
+        let stripeCount: Int?
+        do {
+            stripeCount = try await StripeCounts.fetch(self.event, from: self.client)
+        } catch {
+            throw TicketStoreError("auditing event \(self.event): reading its description failed: \(error.message)")
+        }
+        let stripes = EventStripe.all(of: self.event, count: stripeCount ?? 1)
         var capacities: [Int] = []
         for stripe in stripes {
             capacities.append(Int(try await self.command("HGET", .string(EventKeys(stripe).meta), "capacity").integer ?? -1))

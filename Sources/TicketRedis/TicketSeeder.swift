@@ -76,11 +76,9 @@ public struct TicketSeeder: Sendable {
         reset: Bool
     ) async throws(RedisError) -> Outcome {
         precondition(stripes >= 1 && (stripes == 1 || perUserLimit == 0), "a striped event has no per-user limit")
-        let keys = EventKeys(id)
-        let existing = try await self.run(RESPCommand("HMGET", .string(keys.meta), "capacity", "stripes")).array ?? []
-        let exists = existing.first?.string != nil
-        let stripesBefore = exists ? max(1, existing.last?.integer.map { Int($0) } ?? 1) : 1
-        if exists && !reset {
+        let existing = try await StripeCounts.fetch(id, from: self.client)
+        let stripesBefore = existing ?? 1
+        if existing != nil && !reset {
             _ = try await self.run(RESPCommand("SADD", .string(EventKeys.eventIndex), .string(id.rawValue)))
             var available = 0
             for stripe in EventStripe.all(of: id, count: stripesBefore) {

@@ -133,11 +133,7 @@ public struct RedisEscrow: Sendable {
 
     /// Every stripe of `event`, as its description says (one when it says nothing, or the event does not exist).
     func stripes(of event: EventID) async throws(RedisError) -> [EventStripe] {
-        let reply = try await self.client.execute(
-            RESPCommand("HGET", .string(EventKeys(event).meta), "stripes"),
-            options: RedisCommandOptions(idempotent: true)
-        )
-        return EventStripe.all(of: event, count: reply.integer.map { Int($0) } ?? 1)
+        EventStripe.all(of: event, count: try await StripeCounts.fetch(event, from: self.client) ?? 1)
     }
 
     /// Stripe `stripe`'s part of `total` when it is spread over `count` stripes as evenly as whole tickets allow.
