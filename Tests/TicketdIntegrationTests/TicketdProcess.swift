@@ -7,8 +7,10 @@ struct TicketdProcess: Sendable {
     let port: Int
     let logFile: String
 
-    /// The binary beside the running test bundle (`.build/<triple>/debug/ticketd`).
+    /// The binary named by `TICKETD_BIN` (`make test-release-binary` runs these tests against the release build),
+    /// or else the one beside the running test bundle (`.build/<triple>/debug/ticketd`).
     static var executable: String {
+        if let binary = ProcessInfo.processInfo.environment["TICKETD_BIN"], !binary.isEmpty { return binary }
         let bundle = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
         var directory = bundle.deletingLastPathComponent()
         // The Swift Testing runner may live inside the `.xctest` bundle directory.
