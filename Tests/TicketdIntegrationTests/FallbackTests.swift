@@ -67,9 +67,15 @@ import TicketLoad
         let switchedAt = try #require(try await client.fallback()).since
         // A sale leaves the escrow at once and counts once its journal entry is on disk, a group commit later.
         let escrowAtKill = try #require(beforeKill.escrow["1"])
-        try await waitUntil(timeout: .seconds(30), "the whole escrow sold and journaled") {
-            guard let status = try await client.fallback() else { return false }
-            return status.escrow["1"] == 0 && status.fallbackSales - beforeKill.fallbackSales == escrowAtKill
+        do {
+            try await waitUntil(timeout: .seconds(30), "the whole escrow sold and journaled") {
+                guard let status = try await client.fallback() else { return false }
+                return status.escrow["1"] == 0 && status.fallbackSales - beforeKill.fallbackSales == escrowAtKill
+            }
+        } catch {
+            let status = try? await client.fallback()
+            Issue.record("escrow \(escrowAtKill) and \(beforeKill.fallbackSales) fallback sales before the kill; now \(status.map { "\($0)" } ?? "no status")")
+            throw error
         }
         let soldDuringOutage = try #require(try await client.fallback()).fallbackSales - beforeKill.fallbackSales
 
