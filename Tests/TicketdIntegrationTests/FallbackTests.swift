@@ -73,8 +73,8 @@ import TicketLoad
                 return status.escrow["1"] == 0 && status.fallbackSales - beforeKill.fallbackSales == escrowAtKill
             }
         } catch {
-            let status = try? await client.fallback()
-            Issue.record("escrow \(escrowAtKill) and \(beforeKill.fallbackSales) fallback sales before the kill; now \(status.map { "\($0)" } ?? "no status")")
+            let now = (try? await client.fallback()).map { "\($0)" } ?? "no status"
+            Issue.record("escrow \(escrowAtKill) and \(beforeKill.fallbackSales) fallback sales before the kill; now \(now)")
             throw error
         }
         let soldDuringOutage = try #require(try await client.fallback()).fallbackSales - beforeKill.fallbackSales
