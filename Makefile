@@ -50,7 +50,7 @@ build: deps ## Build everything (debug)
 
 test: deps trace-test-deps ## Run every test: unit, then integration against real redis-server processes (each group alone)
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests|TicketLoadTests|TicketPDFTests' --skip '$(FALLBACK_TESTS)'
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|OTLPTracingTests|TicketCoreTests|TicketHTTPTests|TicketLoadTests|TicketPDFTests' --skip '$(FALLBACK_TESTS)'
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter RESPClientIntegrationTests
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter ClusterIntegrationTests
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketRedisTests --skip '$(FALLBACK_TESTS)'
@@ -71,7 +71,7 @@ test-release-binary: deps ## The real-socket races (5000 connections; one Redis,
 		swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter ClusterServeTests
 
 test-unit: deps ## Run only the tests that need no Redis
-	swift test $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|TicketCoreTests|TicketHTTPTests|TicketLoadTests|TicketPDFTests'
+	swift test $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|OTLPTracingTests|TicketCoreTests|TicketHTTPTests|TicketLoadTests|TicketPDFTests'
 
 test-integration: deps ## Run only the tests against real redis-server processes
 	swift test $(SWIFT_BUILD_FLAGS) --filter 'RESPClientIntegrationTests|ClusterIntegrationTests|TicketRedisTests|TicketdIntegrationTests'

@@ -4,10 +4,10 @@ extension InstrumentationContext {
     /// The current context when the span it names records (tracing is on and the trace is sampled), to start child
     /// spans in; `nil` otherwise, and then no child span is started at all.
     ///
-    /// A tracer starts even a dropped span in full: swift-otel draws a span id, copies the context and allocates the
-    /// span before it can say that nothing will be recorded, and with a 1 % sampler that is 99 purchases in 100.
-    /// A context marked by ``marked(recording:)`` (every request's, by the HTTP tracing middleware) answers at
-    /// once; any other is looked up in the tracer, which takes a lock. With tracing off there is no current context
+    /// A tracer starts even a dropped span: it draws a span id, copies the context and allocates the span before it
+    /// can say that nothing will be recorded, and with a 1 % sampler that is 99 purchases in 100. A context marked
+    /// by ``marked(recording:)`` (every request's, by the HTTP tracing middleware) answers at once; any other is
+    /// looked up in the tracer (`InstrumentationSystem.tracer` takes a lock). With tracing off there is no current context
     /// and it costs nothing.
     public static var recordingParent: InstrumentationContext? {
         guard let context = InstrumentationContext.current else { return nil }

@@ -2,11 +2,11 @@ import Synchronization
 
 /// Decides, at a fixed ratio, which requests that continue no trace start one, before the tracer is asked.
 ///
-/// A ratio sampler in swift-otel decides only after it has drawn a trace id and a span id (`getrandom` calls behind
-/// one lock) and built a span context, for the 99 requests in 100 that a 1 % sampler then drops. ticketd takes that
-/// one decision over: `OTEL_TRACES_SAMPLER=parentbased_traceidratio` runs swift-otel with `parentbased_always_on`
-/// behind this sampler (see `TracingSetup`), so an unsampled request never reaches the tracer, while a request with
-/// a `traceparent` follows its parent's decision in the tracer as before.
+/// A tracer's ratio sampler decides only once a span is being started, and an unsampled span still carries its ids
+/// and context, for the 99 requests in 100 that a 1 % sampler drops. ticketd takes that one decision earlier:
+/// `OTEL_TRACES_SAMPLER=parentbased_traceidratio` runs the tracer with `parentbased_always_on` behind this sampler
+/// (see `TracingSetup`), so an unsampled request never reaches the tracer, while a request with a `traceparent`
+/// follows its parent's decision in the tracer as before.
 ///
 /// The draws are SplitMix64 over one atomic counter: no lock, no system call.
 public final class RootSampler: Sendable {

@@ -1,0 +1,122 @@
+import Instrumentation
+import Synchronization
+import Tracing
+
+/// A span of ``OTLPTracer``. A sampled one records its name, attributes, events, links and status under a lock and,
+/// when it ends, hands them to the tracer's ``SpanBuffer`` once; an unsampled one only carries its context, so
+/// that the work under it continues the trace unsampled, and ignores everything else.
+public final class OTLPSpan: Span {
+    /// The span's context: its parent's, with this span's ``TraceContext`` and a way back to this span.
+    public let context: InstrumentationContext
+    /// Whether the span records: its trace is sampled.
+    public let isRecording: Bool
+    private let kind: SpanKind
+    private let parentSpanID: SpanID?
+    private let startNanoseconds: UInt64
+    private let state: Mutex<State>
+    private let buffer: SpanBuffer
+
+    /// What a recording span gathers until it ends.
+    private struct State {
+        var name: String
+        /// Room for a server span's dozen attributes from the start: every `updateAttributes` copies them, and a
+        /// copy keeps the capacity instead of growing again.
+        var attributes = SpanAttributes(Dictionary(minimumCapacity: 12))
+        var events: [SpanEvent] = []
+        var links: [SpanLink] = []
+        var status: SpanStatus?
+        var ended = false
+    }
+
+    init(
+        name: String,
+        kind: SpanKind,
+        parent: InstrumentationContext,
+        traceContext: TraceContext,
+        startNanoseconds: UInt64,
+        buffer: SpanBuffer
+    ) {
+        self.isRecording = traceContext.sampled
+        self.kind = kind
+        self.parentSpanID = parent.traceContext?.spanID
+        self.startNanoseconds = startNanoseconds
+        self.state = Mutex(State(name: name))
+        self.buffer = buffer
+        var context = parent
+        context.traceContext = traceContext
+        if traceContext.sampled { context.activeSpan = ActiveSpanReference() }
+        self.context = context
+        context.activeSpan?.span = self
+    }
+
+    public var operationName: String {
+        get { self.state.withLock { $0.name } }
+        set {
+            guard self.isRecording else { return }
+            self.state.withLock { if !$0.ended { $0.name = newValue } }
+        }
+    }
+
+    public var attributes: SpanAttributes {
+        get { self.state.withLock { $0.attributes } }
+        set {
+            guard self.isRecording else { return }
+            self.state.withLock { if !$0.ended { $0.attributes = newValue } }
+        }
+    }
+
+    public func setStatus(_ status: SpanStatus) {
+        guard self.isRecording else { return }
+        self.state.withLock { state in
+            // OpenTelemetry: once `ok`, a span's status stays.
+            guard !state.ended, state.status?.code != .ok else { return }
+            state.status = status
+        }
+    }
+
+    public func addEvent(_ event: SpanEvent) {
+        guard self.isRecording else { return }
+        self.state.withLock { if !$0.ended { $0.events.append(event) } }
+    }
+
+    /// Records `error` as an OpenTelemetry `exception` event with its type and description.
+    public func recordError<Instant: TracerInstant>(
+        _ error: any Error,
+        attributes: SpanAttributes,
+        at instant: @autoclosure () -> Instant
+    ) {
+        guard self.isRecording else { return }
+        var attributes = attributes
+        attributes["exception.type"] = String(reflecting: type(of: error))
+        attributes["exception.message"] = String(describing: error)
+        self.addEvent(SpanEvent(name: "exception", at: instant(), attributes: attributes))
+    }
+
+    public func addLink(_ link: SpanLink) {
+        guard self.isRecording, link.context.traceContext != nil else { return }
+        self.state.withLock { if !$0.ended { $0.links.append(link) } }
+    }
+
+    /// Ends the span; the first call of a recording span queues it for export, any later one does nothing.
+    public func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
+        guard self.isRecording, let traceContext = self.context.traceContext else { return }
+        let end = instant().nanosecondsSinceEpoch
+        let finished: FinishedSpan? = self.state.withLock { state in
+            guard !state.ended else { return nil }
+            state.ended = true
+            return FinishedSpan(
+                name: state.name,
+                kind: self.kind,
+                context: traceContext,
+                parentSpanID: self.parentSpanID,
+                startNanoseconds: self.startNanoseconds,
+                endNanoseconds: end,
+                attributes: state.attributes,
+                events: state.events,
+                links: state.links,
+                status: state.status
+            )
+        }
+        if let finished { self.buffer.append(finished) }
+    }
+}

@@ -1,0 +1,50 @@
+import Instrumentation
+
+/// The W3C trace context of one span: what a `traceparent` header carries, plus the `tracestate` passed along.
+public struct TraceContext: Hashable, Sendable {
+    /// The trace the span belongs to.
+    public let traceID: TraceID
+    /// The span itself.
+    public let spanID: SpanID
+    /// Whether the trace is sampled: the `01` flag.
+    public let sampled: Bool
+    /// The vendors' `tracestate`, passed on unread; never empty.
+    public let traceState: String?
+
+    /// A context of these parts.
+    public init(traceID: TraceID, spanID: SpanID, sampled: Bool, traceState: String? = nil) {
+        self.traceID = traceID
+        self.spanID = spanID
+        self.sampled = sampled
+        self.traceState = traceState?.isEmpty == false ? traceState : nil
+    }
+
+    /// Reads a `traceparent` (`<version>-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`), or `nil` when it is
+    /// not one, as W3C Trace Context asks: a version `ff`, all-zero ids or a version `00` value with more fields
+    /// are refused; a later version may append fields after the flags.
+    public init?(traceparent: String, traceState: String? = nil) {
+        let fields = traceparent.split(separator: "-", omittingEmptySubsequences: false)
+        guard fields.count >= 4, fields[0].utf8.count == 2, let version = UInt64(hexDigits: fields[0]), version != 0xFF,
+            version != 0 || fields.count == 4,
+            let traceID = TraceID(hex: fields[1]), let spanID = SpanID(hex: fields[2]),
+            fields[3].utf8.count == 2, let flags = UInt64(hexDigits: fields[3])
+        else { return nil }
+        self.init(traceID: traceID, spanID: spanID, sampled: flags & 1 == 1, traceState: traceState)
+    }
+
+    /// This context as a version `00` `traceparent`.
+    public var traceparent: String { "00-\(self.traceID.hex)-\(self.spanID.hex)-\(self.sampled ? "01" : "00")" }
+}
+
+extension InstrumentationContext {
+    /// The trace context of the span this context belongs to, if any.
+    public var traceContext: TraceContext? {
+        get { self[TraceContextKey.self] }
+        set { self[TraceContextKey.self] = newValue }
+    }
+}
+
+/// Where a ``TraceContext`` lives in an `InstrumentationContext`.
+private enum TraceContextKey: InstrumentationContextKey {
+    typealias Value = TraceContext
+}

@@ -1,0 +1,108 @@
+import Logging
+import NIOHTTP1
+import ServiceLifecycle
+import ServiceLifecycleTestKit
+import Synchronization
+import Testing
+import Tracing
+
+@testable import OTLPTracing
+
+@Suite struct OTLPSpanExporterTests {
+    static func configuration(port: Int, batch: Int, delay: String = "3600000") throws -> OTLPTracingConfiguration {
+        try #require(
+            try OTLPTracingConfiguration(
+                environment: [
+                    "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:\(port)",
+                    "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "\(batch)",
+                    "OTEL_BSP_SCHEDULE_DELAY": delay,
+                    "OTEL_EXPORTER_OTLP_TIMEOUT": "2000",
+                ],
+                serviceName: "ticketd-tests"
+            )
+        )
+    }
+
+    /// The spans in an export request's body.
+    static func spanNames(_ body: [UInt8]) -> [String] {
+        let scopeSpans = ProtobufFields(body)?[1].first?.message?[2].first?.message
+        return scopeSpans?[2].compactMap { $0.message?[5].first?.string } ?? []
+    }
+
+    @Test func aFullBatchIsSentWithoutWaitingForTheSchedule() async throws {
+        let collector = try await FakeCollector.start()
+        let configuration = try Self.configuration(port: collector.port, batch: 2)
+        let tracer = OTLPTracer(configuration: configuration)
+        let exporter = OTLPSpanExporter(tracer: tracer, configuration: configuration, logger: Logger(label: "test"))
+        try await testGracefulShutdown { shutdown in
+            async let running: Void = exporter.run()
+            tracer.startSpan("first", context: .topLevel, ofKind: .internal).end()
+            tracer.startSpan("second", context: .topLevel, ofKind: .internal).end()
+            var requests = collector.requests.makeAsyncIterator()
+            let request = try #require(await requests.next())
+            #expect(request.path == "/v1/traces")
+            #expect(Self.spanNames(request.body) == ["first", "second"])
+            shutdown.triggerGracefulShutdown()
+            await running
+        }
+        try await collector.stop()
+    }
+
+    @Test func shutdownSendsWhatIsStillQueued() async throws {
+        let collector = try await FakeCollector.start()
+        let configuration = try Self.configuration(port: collector.port, batch: 2)
+        let tracer = OTLPTracer(configuration: configuration)
+        let exporter = OTLPSpanExporter(tracer: tracer, configuration: configuration, logger: Logger(label: "test"))
+        await testGracefulShutdown { shutdown in
+            async let running: Void = exporter.run()
+            for index in 0..<5 { tracer.startSpan("span \(index)", context: .topLevel, ofKind: .internal).end() }
+            shutdown.triggerGracefulShutdown()
+            await running
+        }
+        try await collector.stop()
+        var names: [String] = []
+        for await request in collector.requests { names += Self.spanNames(request.body) }
+        #expect(names == (0..<5).map { "span \($0)" })
+    }
+
+    @Test(arguments: [false, true]) func aCollectorThatIsDownOrRefusesCostsSpansAndIsLoggedOnce(refuses: Bool) async throws {
+        let collector = try await FakeCollector.start(status: .serviceUnavailable)
+        let port = collector.port
+        if !refuses { try await collector.stop() }
+        let configuration = try Self.configuration(port: port, batch: 1)
+        let tracer = OTLPTracer(configuration: configuration)
+        let logs = LogLines()
+        let exporter = OTLPSpanExporter(tracer: tracer, configuration: configuration, logger: Logger(label: "test") { _ in logs })
+        await testGracefulShutdown { shutdown in
+            async let running: Void = exporter.run()
+            for index in 0..<3 { tracer.startSpan("span \(index)", context: .topLevel, ofKind: .internal).end() }
+            shutdown.triggerGracefulShutdown()
+            await running
+        }
+        if refuses { try await collector.stop() }
+        #expect(logs.messages.filter { $0.contains("export failed") } == ["tracing: export failed, spans lost until it succeeds"])
+    }
+}
+
+/// Keeps the messages logged at warning and above.
+private final class LogLines: LogHandler, Sendable {
+    private let lines = Mutex<[String]>([])
+    var messages: [String] { self.lines.withLock { $0 } }
+
+    var metadata: Logger.Metadata {
+        get { [:] }
+        set {}
+    }
+    var logLevel: Logger.Level {
+        get { .warning }
+        set {}
+    }
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { nil }
+        set {}
+    }
+
+    func log(event: LogEvent) {
+        self.lines.withLock { $0.append(event.message.description) }
+    }
+}

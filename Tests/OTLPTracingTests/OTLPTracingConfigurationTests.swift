@@ -1,0 +1,75 @@
+import Testing
+import Tracing
+
+@testable import OTLPTracing
+
+@Suite struct OTLPTracingConfigurationTests {
+    static func configuration(_ environment: [String: String]) throws -> OTLPTracingConfiguration? {
+        try OTLPTracingConfiguration(environment: environment, serviceName: "ticketd")
+    }
+
+    @Test func withoutAnEndpointOrWhenDisabledTracingIsOff() throws {
+        #expect(try Self.configuration([:]) == nil)
+        #expect(try Self.configuration(["OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318", "OTEL_SDK_DISABLED": "true"]) == nil)
+        #expect(try Self.configuration(["OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318", "OTEL_TRACES_EXPORTER": "none"]) == nil)
+    }
+
+    @Test func aBaseEndpointGetsTheTracesPathASignalEndpointIsTakenAsItIs() throws {
+        let base = try #require(try Self.configuration(["OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318/"]))
+        #expect(base.endpoint == OTLPEndpoint(url: "http://collector:4318/v1/traces"))
+        let signal = try #require(
+            try Self.configuration([
+                "OTEL_EXPORTER_OTLP_ENDPOINT": "http://ignored:1", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://[::1]:9000/custom",
+            ])
+        )
+        #expect(signal.endpoint.host == "::1" && signal.endpoint.port == 9000 && signal.endpoint.path == "/custom")
+        #expect(OTLPEndpoint(url: "http://localhost")?.port == 80)
+    }
+
+    @Test func theDefaultsAreOpenTelemetrys() throws {
+        let configuration = try #require(try Self.configuration(["OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"]))
+        #expect(configuration.sampler == TraceSampler(rule: .alwaysOn, followsParent: true))
+        #expect(configuration.scheduleDelay == .seconds(5) && configuration.timeout == .seconds(10))
+        #expect(configuration.maxQueueSize == 2048 && configuration.maxExportBatchSize == 512)
+        #expect(configuration.headers.isEmpty)
+        #expect(configuration.resource.first?.key == "service.name" && configuration.resource.first?.value == "ticketd")
+    }
+
+    @Test func headersAndResourceAttributesArePercentDecodedPairs() throws {
+        let configuration = try #require(
+            try Self.configuration([
+                "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318",
+                "OTEL_EXPORTER_OTLP_HEADERS": "api-key=a%20b%3Dc, tenant = blue",
+                "OTEL_RESOURCE_ATTRIBUTES": "deployment.environment=prod,service.name=ignored",
+                "OTEL_SERVICE_NAME": "box-office",
+            ])
+        )
+        #expect(configuration.headers.map { "\($0.name)=\($0.value)" } == ["api-key=a b=c", "tenant=blue"])
+        #expect(configuration.resource.first?.value == "box-office")
+        #expect(configuration.resource.contains { $0.key == "deployment.environment" && $0.value == "prod" })
+        #expect(!configuration.resource.contains { $0.value == "ignored" })
+    }
+
+    @Test(arguments: [
+        ["OTEL_EXPORTER_OTLP_ENDPOINT": "https://collector:4318"],
+        ["OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318"],
+        ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://collector:99999/v1/traces"],
+        ["OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"],
+        ["OTEL_EXPORTER_OTLP_TRACES_COMPRESSION": "gzip"],
+        ["OTEL_EXPORTER_OTLP_HEADERS": "no-equals-sign"],
+        ["OTEL_EXPORTER_OTLP_TIMEOUT": "soon"],
+        ["OTEL_BSP_MAX_QUEUE_SIZE": "0"],
+        ["OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "2"],
+        ["OTEL_TRACES_EXPORTER": "console"],
+    ])
+    func anUnusableValueIsAnErrorNamingItsVariable(environment: [String: String]) {
+        var all = ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"]
+        all.merge(environment) { $1 }
+        #expect {
+            _ = try Self.configuration(all)
+        } throws: { error in
+            guard let error = error as? OTLPConfigurationError else { return false }
+            return environment.keys.contains(error.variable) && !error.problem.isEmpty
+        }
+    }
+}
