@@ -73,6 +73,7 @@ final class StripeCounts: Sendable {
             RESPCommand("HMGET", .string(EventKeys(event).meta), "capacity", "stripes"),
             options: RedisCommandOptions(idempotent: true)
         )
+        // `capacity` only tells whether the event exists, in the same round trip as the count.
         let fields = reply.array ?? []
         guard fields.count == 2, fields[0].string != nil else { return nil }
         return max(1, fields[1].integer.map { Int($0) } ?? 1)

@@ -142,10 +142,10 @@ struct TicketAudit {
                     "seeded \(capacity) ≠ available \(pool.count + poolDuplicates.count) + escrowed \(escrowed.count) + sold \(soldCount)"
                 )
             }
-            // Ticket t of an event in `count` stripes belongs to stripe (t − 1) mod `count`.
+            // A ticket is outside when it is no number of the event, or one that another stripe holds.
             let outside = pool.union(sold.keys).union(escrowed.keys).filter { ticket in
                 guard let number = Int(ticket), (1...max(eventCapacity, 1)).contains(number) else { return true }
-                return (number - 1) % count != stripe.index
+                return EventStripe.holding(ticket: ticket, of: self.event, stripes: count).index != stripe.index
             }
             let place = count > 1 ? "this stripe's tickets of 1…\(eventCapacity)" : "1…\(capacity)"
             Self.report(outside.sorted(), "ticket ids outside \(place)", into: &problems)
