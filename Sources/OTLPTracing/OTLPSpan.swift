@@ -42,11 +42,11 @@ public final class OTLPSpan: Span {
         self.startNanoseconds = startNanoseconds
         self.state = Mutex(State(name: name))
         self.buffer = buffer
+        let location = SpanLocation(traceContext)
         var context = parent
-        context.traceContext = traceContext
-        if traceContext.sampled { context.activeSpan = ActiveSpanReference() }
+        context.spanLocation = location
         self.context = context
-        context.activeSpan?.span = self
+        if traceContext.sampled { location.span = self }
     }
 
     public var operationName: String {

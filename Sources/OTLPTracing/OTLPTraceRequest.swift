@@ -5,7 +5,7 @@ import Tracing
 enum OTLPTraceRequest {
     /// The protobuf bytes of a request carrying `spans` of the resource described by `resource`.
     static func encode(_ spans: [FinishedSpan], resource: [(key: String, value: SpanAttribute)], scope: String) -> [UInt8] {
-        var request = ProtobufWriter()
+        var request = ProtobufWriter(capacity: 64 + 400 * spans.count)
         request.message(1) { resourceSpans in  // ExportTraceServiceRequest.resource_spans
             resourceSpans.message(1) { message in  // ResourceSpans.resource
                 for (key, value) in resource { message.keyValue(1, key, value) }  // Resource.attributes
@@ -22,10 +22,10 @@ enum OTLPTraceRequest {
 extension ProtobufWriter {
     /// The fields of one `Span`.
     fileprivate mutating func span(_ span: FinishedSpan) {
-        self.bytes(1, span.context.traceID.bytes)
-        self.bytes(2, span.context.spanID.bytes)
+        self.bytes(1, bigEndian: span.context.traceID.high, span.context.traceID.low)
+        self.bytes(2, bigEndian: span.context.spanID.value)
         if let traceState = span.context.traceState { self.string(3, traceState) }
-        if let parent = span.parentSpanID { self.bytes(4, parent.bytes) }
+        if let parent = span.parentSpanID { self.bytes(4, bigEndian: parent.value) }
         self.string(5, span.name)
         self.varint(6, span.kind.otlpValue)
         self.fixed64(7, span.startNanoseconds)
@@ -44,8 +44,8 @@ extension ProtobufWriter {
         for link in span.links {
             guard let linked = link.context.traceContext else { continue }
             self.message(13) { message in
-                message.bytes(1, linked.traceID.bytes)
-                message.bytes(2, linked.spanID.bytes)
+                message.bytes(1, bigEndian: linked.traceID.high, linked.traceID.low)
+                message.bytes(2, bigEndian: linked.spanID.value)
                 if let traceState = linked.traceState { message.string(3, traceState) }
                 // swift-format-ignore: ReplaceForEachWithForLoop
                 link.attributes.forEach { key, value in message.keyValue(4, key, value) }

@@ -57,7 +57,7 @@ public struct OTLPTracer: Tracer {
 
     /// The recording span `context` belongs to, while it is alive.
     public func activeSpan(identifiedBy context: InstrumentationContext) -> OTLPSpan? {
-        context.activeSpan?.span
+        context.spanLocation?.span
     }
 
     /// Wakes the exporter to send what is queued.
@@ -75,7 +75,6 @@ public struct OTLPTracer: Tracer {
             let remote = TraceContext(traceparent: traceparent, traceState: extractor.extract(key: "tracestate", from: carrier))
         else { return }
         context.traceContext = remote
-        context.activeSpan = nil
     }
 
     /// Writes the `traceparent` (and `tracestate`) of `context`'s span into `carrier`, when it belongs to one.

@@ -1,8 +1,16 @@
 /// Writes protocol buffers by hand, the few wire types OTLP's trace messages need: varints, 64-bit and 32-bit
 /// fixed values, and length-delimited bytes, strings and messages.
+///
+/// Everything goes into one growing buffer: an embedded message is written in place and its length put in front
+/// of it afterwards, so a request of hundreds of spans costs a handful of allocations, not several per attribute.
 struct ProtobufWriter {
     /// The encoded bytes so far.
     private(set) var bytes: [UInt8] = []
+
+    /// A writer with room for `capacity` bytes.
+    init(capacity: Int = 0) {
+        self.bytes.reserveCapacity(capacity)
+    }
 
     private enum WireType: UInt64 {
         case varint = 0
@@ -33,20 +41,26 @@ struct ProtobufWriter {
     /// A `fixed64` field, or a `double` by its bit pattern.
     mutating func fixed64(_ field: Int, _ value: UInt64) {
         self.tag(field, .fixed64)
-        for shift in stride(from: 0, to: 64, by: 8) { self.bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+        self.littleEndian(value, bytes: 8)
     }
 
     /// A `fixed32` field.
     mutating func fixed32(_ field: Int, _ value: UInt32) {
         self.tag(field, .fixed32)
-        for shift in stride(from: 0, to: 32, by: 8) { self.bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
+        self.littleEndian(UInt64(value), bytes: 4)
     }
 
-    /// A `bytes` field.
-    mutating func bytes(_ field: Int, _ value: [UInt8]) {
+    private mutating func littleEndian(_ value: UInt64, bytes count: Int) {
+        for index in 0..<count { self.bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(8 * index))) }
+    }
+
+    /// A `bytes` field holding `words`, each most significant byte first: how trace and span ids travel.
+    mutating func bytes(_ field: Int, bigEndian words: UInt64...) {
         self.tag(field, .lengthDelimited)
-        self.varint(UInt64(value.count))
-        self.bytes.append(contentsOf: value)
+        self.varint(UInt64(8 * words.count))
+        for word in words {
+            for index in 0..<8 { self.bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(56 - 8 * index))) }
+        }
     }
 
     /// A `string` field, in UTF-8.
@@ -58,8 +72,17 @@ struct ProtobufWriter {
 
     /// An embedded message field, written by `body`.
     mutating func message(_ field: Int, _ body: (inout ProtobufWriter) -> Void) {
-        var message = ProtobufWriter()
-        body(&message)
-        self.bytes(field, message.bytes)
+        self.tag(field, .lengthDelimited)
+        let start = self.bytes.count
+        body(&self)
+        // The length goes in front of the body: room for its varint, then the varint.
+        var length = UInt64(self.bytes.count - start)
+        var lengthSize = 1
+        while length >> UInt64(7 * lengthSize) != 0 { lengthSize += 1 }
+        self.bytes.insert(contentsOf: repeatElement(0, count: lengthSize), at: start)
+        for index in start..<start + lengthSize {
+            self.bytes[index] = UInt8(truncatingIfNeeded: length) | (index < start + lengthSize - 1 ? 0x80 : 0)
+            length >>= 7
+        }
     }
 }

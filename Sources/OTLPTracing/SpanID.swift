@@ -16,7 +16,4 @@ public struct SpanID: Hashable, Sendable {
 
     /// The 16 lowercase hex digits.
     public var hex: String { self.value.hexDigits }
-
-    /// The 8 bytes, as OTLP carries them.
-    var bytes: [UInt8] { self.value.bigEndianBytes }
 }

@@ -1,5 +1,3 @@
-import Instrumentation
-
 /// The W3C trace context of one span: what a `traceparent` header carries, plus the `tracestate` passed along.
 public struct TraceContext: Hashable, Sendable {
     /// The trace the span belongs to.
@@ -32,19 +30,23 @@ public struct TraceContext: Hashable, Sendable {
         self.init(traceID: traceID, spanID: spanID, sampled: flags & 1 == 1, traceState: traceState)
     }
 
-    /// This context as a version `00` `traceparent`.
-    public var traceparent: String { "00-\(self.traceID.hex)-\(self.spanID.hex)-\(self.sampled ? "01" : "00")" }
-}
-
-extension InstrumentationContext {
-    /// The trace context of the span this context belongs to, if any.
-    public var traceContext: TraceContext? {
-        get { self[TraceContextKey.self] }
-        set { self[TraceContextKey.self] = newValue }
+    /// This context as a version `00` `traceparent`, written in place: the response header and the log lines of
+    /// every sampled request need it.
+    public var traceparent: String {
+        String(unsafeUninitializedCapacity: 55) { buffer in
+            let dash = UInt8(ascii: "-")
+            let zero = UInt8(ascii: "0")
+            buffer[0] = zero
+            buffer[1] = zero
+            buffer[2] = dash
+            self.traceID.high.writeHexDigits(into: buffer, at: 3)
+            self.traceID.low.writeHexDigits(into: buffer, at: 19)
+            buffer[35] = dash
+            self.spanID.value.writeHexDigits(into: buffer, at: 36)
+            buffer[52] = dash
+            buffer[53] = zero
+            buffer[54] = self.sampled ? UInt8(ascii: "1") : zero
+            return 55
+        }
     }
-}
-
-/// Where a ``TraceContext`` lives in an `InstrumentationContext`.
-private enum TraceContextKey: InstrumentationContextKey {
-    typealias Value = TraceContext
 }

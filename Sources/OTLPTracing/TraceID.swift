@@ -21,7 +21,4 @@ public struct TraceID: Hashable, Sendable {
 
     /// The 32 lowercase hex digits.
     public var hex: String { self.high.hexDigits + self.low.hexDigits }
-
-    /// The 16 bytes, as OTLP carries them.
-    var bytes: [UInt8] { self.high.bigEndianBytes + self.low.bigEndianBytes }
 }

@@ -18,13 +18,17 @@ extension UInt64 {
 
     /// The value as 16 lowercase hex digits, zero-padded.
     var hexDigits: String {
-        let digits = Array("0123456789abcdef".utf8)
-        return String(unsafeUninitializedCapacity: 16) { buffer in
-            for index in 0..<16 { buffer[index] = digits[Int(self >> UInt64(60 - 4 * index) & 0xF)] }
+        String(unsafeUninitializedCapacity: 16) { buffer in
+            self.writeHexDigits(into: buffer, at: 0)
             return 16
         }
     }
 
-    /// The eight bytes, most significant first.
-    var bigEndianBytes: [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: self >> UInt64(56 - 8 * $0)) } }
+    /// Writes the value's 16 lowercase hex digits, zero-padded, into `buffer` from `offset`.
+    func writeHexDigits(into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
+        for index in 0..<16 {
+            let digit = UInt8(truncatingIfNeeded: self >> UInt64(60 - 4 * index)) & 0xF
+            buffer[offset + index] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
+        }
+    }
 }

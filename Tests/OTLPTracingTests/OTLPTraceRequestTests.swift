@@ -6,6 +6,11 @@ import Tracing
 @Suite struct OTLPTraceRequestTests {
     static let trace = TraceID(high: 0x0af7_6519_16cd_43dd, low: 0x8448_eb21_1c80_319c)
 
+    /// The bytes of `words`, each most significant byte first.
+    static func bigEndian(_ words: UInt64...) -> [UInt8] {
+        words.flatMap { word in (0..<8).map { UInt8(truncatingIfNeeded: word >> UInt64(56 - 8 * $0)) } }
+    }
+
     static var span: FinishedSpan {
         var attributes = SpanAttributes()
         attributes["http.route"] = "/buy/{eventId}"
@@ -40,7 +45,7 @@ import Tracing
         #expect(scopeSpans[1].first?.message?[1].first?.string == "ticketd")
         let span = try #require(scopeSpans[2].first?.message)
 
-        #expect(span[1] == [.bytes(Self.trace.bytes)])
+        #expect(span[1] == [.bytes(Self.bigEndian(Self.trace.high, Self.trace.low))])
         #expect(span[2] == [.bytes([0xb7, 0xad, 0x6b, 0x71, 0x69, 0x20, 0x33, 0x31])])
         #expect(span[3].first?.string == "a=b")
         #expect(span[4] == [.bytes([0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88])])
@@ -60,7 +65,7 @@ import Tracing
         let event = try #require(span[11].first?.message)
         #expect(event[1] == [.fixed64(2_000)] && event[2].first?.string == "exception")
         let link = try #require(span[13].first?.message)
-        #expect(link[1] == [.bytes(TraceID(high: 7, low: 8).bytes)] && link[2] == [.bytes(SpanID(9).bytes)])
+        #expect(link[1] == [.bytes(Self.bigEndian(7, 8))] && link[2] == [.bytes(Self.bigEndian(9))])
         let status = try #require(span[15].first?.message)
         #expect(status[2].first?.string == "boom" && status[3] == [.varint(2)])  // STATUS_CODE_ERROR
     }
@@ -68,12 +73,13 @@ import Tracing
     @Test func aRootSpanHasNoParentAndNegativeIntegersAreTwosComplement() throws {
         var root = Self.span
         root.parentSpanID = nil
-        root.attributes = ["delta": -1]
+        root.attributes = ["delta": -1, "long": .string(String(repeating: "x", count: 20_000))]  // lengths of 3 bytes
         let bytes = OTLPTraceRequest.encode([root, root], resource: [], scope: "ticketd")
         let scopeSpans = try #require(ProtobufFields(bytes)?[1].first?.message?[2].first?.message)
         let spans = scopeSpans[2].compactMap(\.message)
         #expect(spans.count == 2)
         #expect(spans[0][4].isEmpty)
         #expect(spans[0].keyValues(9)["delta"]?[3] == [.varint(.max)])
+        #expect(spans[1].keyValues(9)["long"]?[1].first?.string?.count == 20_000)
     }
 }
