@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import Tracing
 
 /// The request context of every ticketd route: Hummingbird's core storage plus the request id.
 ///
@@ -15,11 +16,15 @@ public struct AppRequestContext: RequestContext {
     /// The request's id: the caller's `X-Request-Id` when it is a valid short token, otherwise a generated one.
     /// Empty until ``RequestEnvelopeMiddleware`` has run.
     public var requestID: String
+    /// The request's span while it records (tracing on, the request sampled), for the handlers to describe the
+    /// request on it; set by ``RequestTracingMiddleware``.
+    public var recordingSpan: (any Span)?
 
     /// Creates a context for a new request.
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.requestID = ""
+        self.recordingSpan = nil
     }
 
     /// The largest body ticketd reads: purchases carry a few dozen bytes of JSON.

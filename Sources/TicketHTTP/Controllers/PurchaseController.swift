@@ -44,7 +44,7 @@ struct PurchaseController: Sendable {
             context.logger.debug("purchase refused: invalid request", metadata: ["outcome": "invalid", "error": "\(error)"])
             throw error
         }
-        Self.describeSpan(of: purchaseRequest)
+        Self.describeSpan(of: purchaseRequest, on: context.recordingSpan)
 
         let result: PurchaseResult
         do {
@@ -83,10 +83,8 @@ struct PurchaseController: Sendable {
     }
 
     /// Names the event and the purchase on the request's span; nothing to do when the request is not traced.
-    private static func describeSpan(of request: PurchaseRequest) {
-        guard let context = InstrumentationContext.recordingParent,
-            let span = InstrumentationSystem.tracer.activeSpan(identifiedBy: context)
-        else { return }
+    private static func describeSpan(of request: PurchaseRequest, on span: (any Span)?) {
+        guard let span else { return }
         span.updateAttributes { attributes in
             attributes[TraceAttribute.eventID] = request.eventID.rawValue
             attributes[TraceAttribute.purchaseID] = request.purchaseID.rawValue

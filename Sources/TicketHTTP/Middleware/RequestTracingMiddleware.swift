@@ -37,6 +37,9 @@ struct RequestTracingMiddleware: RouterMiddleware {
     /// The metadata key of the trace id on every log line of a traced request.
     static let metadataKey = "trace_id"
 
+    /// The body size from which a response's span lasts until its body is written.
+    static let streamedBodySize = 64 * 1024
+
     /// The span's name until a route matches; a request that matches none keeps it.
     static let unmatchedName = "HTTP request, no route"
 
@@ -75,6 +78,7 @@ struct RequestTracingMiddleware: RouterMiddleware {
             attributes["http.request.body.size"] = request.headers[.contentLength].flatMap { Int($0) }
         }
         var context = context
+        context.recordingSpan = span
         let traceparent = self.traceparent(of: span.context)
         if let traceID = traceparent.flatMap(Self.traceID) { context.logger[metadataKey: Self.metadataKey] = .string(String(traceID)) }
         var response: Response
@@ -91,7 +95,15 @@ struct RequestTracingMiddleware: RouterMiddleware {
         }
         Self.describe(span, route: context.endpointPath, status: response.status, bodySize: response.body.contentLength)
         if let traceparent { response.headers[.traceresponse] = traceparent }
-        // The span ends once the body is written, as Hummingbird's does: a PDF download's span covers its bytes.
+        // A small body, such as every JSON answer, is written right after the handler returns; wrapping it to end the
+        // span after the write would turn it into a closure body, which Hummingbird writes in three steps (head, body,
+        // end) instead of one batched write: that cost each traced purchase more than all its spans. So the span
+        // ends here. A body of unknown or large size streams (a file), and its span ends once it is written, as
+        // Hummingbird's does.
+        guard response.body.contentLength.map({ $0 >= Self.streamedBodySize }) ?? true else {
+            span.end()
+            return response
+        }
         let body = response.body
         response.body = ResponseBody(contentLength: body.contentLength) { writer in
             defer { span.end() }
