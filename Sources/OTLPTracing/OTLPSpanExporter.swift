@@ -6,8 +6,8 @@ import ServiceLifecycle
 import Tracing
 
 /// Sends the spans that end to the collector, a batch at a time: whenever a batch is full and at least every
-/// schedule delay, and everything still queued on graceful shutdown. Run it beside the server (a ServiceLifecycle
-/// service) for as long as the tracer is in use.
+/// schedule delay, and everything still queued on graceful shutdown; cancelled, it stops at once. Run it beside the
+/// server (a ServiceLifecycle service) for as long as the tracer is in use.
 ///
 /// An export that fails is logged and its spans are lost: the collector may be down, and sales never wait for it.
 /// Failures and dropped spans are logged when they start and when they stop, not per batch.
@@ -38,9 +38,14 @@ public struct OTLPSpanExporter: Service {
                 // The schedule: wakes the exporter every delay, until the export loop below ends.
                 while (try? await Task.sleep(for: self.scheduleDelay)) != nil { self.buffer.wake() }
             }
-            await withGracefulShutdownHandler {
-                await self.exportUntilClosed()
-            } onGracefulShutdown: {
+            // Graceful shutdown sends what is queued; cancellation stops at once, sending nothing more.
+            await withTaskCancellationHandler {
+                await withGracefulShutdownHandler {
+                    await self.exportUntilClosed()
+                } onGracefulShutdown: {
+                    self.buffer.close()
+                }
+            } onCancel: {
                 self.buffer.close()
             }
             group.cancelAll()
@@ -61,7 +66,7 @@ public struct OTLPSpanExporter: Service {
                     self.logger.notice("tracing: span queue has room again")
                 }
             }
-            while !batch.spans.isEmpty {
+            while !batch.spans.isEmpty, !Task.isCancelled {
                 let ok = await self.export(batch.spans)
                 if ok == failing {
                     failing.toggle()
@@ -74,7 +79,7 @@ public struct OTLPSpanExporter: Service {
                 guard batch.spans.count == self.buffer.batchSize || batch.closed else { break }
                 batch = self.buffer.take()
             }
-            if batch.closed, batch.spans.isEmpty { return }
+            if batch.closed, batch.spans.isEmpty || Task.isCancelled { return }
         }
     }
 

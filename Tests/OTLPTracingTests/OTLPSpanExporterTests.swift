@@ -65,6 +65,21 @@ import Tracing
         #expect(names == (0..<5).map { "span \($0)" })
     }
 
+    @Test(.timeLimit(.minutes(1))) func cancellingTheExporterStopsItAtOnce() async throws {
+        let collector = try await FakeCollector.start()
+        let configuration = try Self.configuration(port: collector.port, batch: 100)
+        let tracer = OTLPTracer(configuration: configuration)
+        let exporter = OTLPSpanExporter(tracer: tracer, configuration: configuration, logger: Logger(label: "test"))
+        let running = Task { await exporter.run() }
+        tracer.startSpan("queued", context: .topLevel, ofKind: .internal).end()
+        running.cancel()
+        await running.value
+        try await collector.stop()
+        var exports = 0
+        for await _ in collector.requests { exports += 1 }
+        #expect(exports == 0, "a cancelled exporter sends nothing more")
+    }
+
     @Test(arguments: [false, true]) func aCollectorThatIsDownOrRefusesCostsSpansAndIsLoggedOnce(refuses: Bool) async throws {
         let collector = try await FakeCollector.start(status: .serviceUnavailable)
         let port = collector.port
