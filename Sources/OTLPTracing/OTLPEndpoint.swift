@@ -44,7 +44,8 @@ public struct OTLPEndpoint: Sendable, Equatable, CustomStringConvertible {
         return OTLPEndpoint(url: url + suffix) ?? self
     }
 
-    public var description: String {
-        "http://\(self.host.contains(":") ? "[\(self.host)]" : self.host):\(self.port)\(self.path)"
-    }
+    /// `host:port` as a URL or a `Host` header writes it, an IPv6 address in brackets.
+    var authority: String { "\(self.host.contains(":") ? "[\(self.host)]" : self.host):\(self.port)" }
+
+    public var description: String { "http://\(self.authority)\(self.path)" }
 }

@@ -37,7 +37,7 @@ struct OTLPHTTPClient: Sendable {
         defer { deadline.cancel() }
 
         var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: self.endpoint.path)
-        head.headers.add(name: "Host", value: self.endpoint.port == 80 ? self.endpoint.host : "\(self.endpoint.host):\(self.endpoint.port)")
+        head.headers.add(name: "Host", value: self.endpoint.authority)
         head.headers.add(name: "Content-Type", value: "application/x-protobuf")
         head.headers.add(name: "Content-Length", value: String(body.count))
         head.headers.add(name: "Connection", value: "close")

@@ -23,6 +23,7 @@ import Tracing
             ])
         )
         #expect(signal.endpoint.host == "::1" && signal.endpoint.port == 9000 && signal.endpoint.path == "/custom")
+        #expect(signal.endpoint.authority == "[::1]:9000")
         #expect(OTLPEndpoint(url: "http://localhost")?.port == 80)
     }
 

@@ -3,7 +3,8 @@ import Hummingbird
 import Logging
 import Tracing
 
-/// The request context of every ticketd route: Hummingbird's core storage plus the request id.
+/// The request context of every ticketd route: Hummingbird's core storage plus the request id and, when tracing
+/// records the request, its span.
 ///
 /// ``RequestEnvelopeMiddleware`` fills ``requestID`` and puts it in `logger` metadata as `request_id` (replacing
 /// Hummingbird's own `hb.request.id`), so every line a handler logs through `context.logger` carries it.
