@@ -38,14 +38,10 @@ enum TracingSetup {
     /// - Returns: the root sampler, or `nil` when the sampler is another one (or its ratio unreadable, for the
     ///   configuration to report).
     static func takeRootSampling(from environment: inout [String: String]) -> RootSampler? {
-        guard environment["OTEL_TRACES_SAMPLER"]?.lowercased() == "parentbased_traceidratio" else { return nil }
-        let ratio: Double
-        if let argument = environment["OTEL_TRACES_SAMPLER_ARG"] {
-            guard let value = Double(argument), (0...1).contains(value) else { return nil }
-            ratio = value
-        } else {
-            ratio = 1  // OpenTelemetry's default ratio
-        }
+        guard let name = environment["OTEL_TRACES_SAMPLER"],
+            let sampler = TraceSampler(name: name, argument: environment["OTEL_TRACES_SAMPLER_ARG"]),
+            sampler.followsParent, case .traceIDRatio(let ratio) = sampler.rule
+        else { return nil }
         environment["OTEL_TRACES_SAMPLER"] = "parentbased_always_on"
         environment["OTEL_TRACES_SAMPLER_ARG"] = nil
         return RootSampler(ratio: ratio)
