@@ -32,13 +32,14 @@ public final class OTLPSpan: Span {
         name: String,
         kind: SpanKind,
         parent: InstrumentationContext,
+        parentSpanID: SpanID?,
         traceContext: TraceContext,
         startNanoseconds: UInt64,
         buffer: SpanBuffer
     ) {
         self.isRecording = traceContext.sampled
         self.kind = kind
-        self.parentSpanID = parent.traceContext?.spanID
+        self.parentSpanID = parentSpanID
         self.startNanoseconds = startNanoseconds
         self.state = Mutex(State(name: name))
         self.buffer = buffer
@@ -51,32 +52,23 @@ public final class OTLPSpan: Span {
 
     public var operationName: String {
         get { self.state.withLock { $0.name } }
-        set {
-            guard self.isRecording else { return }
-            self.state.withLock { if !$0.ended { $0.name = newValue } }
-        }
+        set { self.update { $0.name = newValue } }
     }
 
     public var attributes: SpanAttributes {
         get { self.state.withLock { $0.attributes } }
-        set {
-            guard self.isRecording else { return }
-            self.state.withLock { if !$0.ended { $0.attributes = newValue } }
-        }
+        set { self.update { $0.attributes = newValue } }
     }
 
     public func setStatus(_ status: SpanStatus) {
-        guard self.isRecording else { return }
-        self.state.withLock { state in
+        self.update { state in
             // OpenTelemetry: once `ok`, a span's status stays.
-            guard !state.ended, state.status?.code != .ok else { return }
-            state.status = status
+            if state.status?.code != .ok { state.status = status }
         }
     }
 
     public func addEvent(_ event: SpanEvent) {
-        guard self.isRecording else { return }
-        self.state.withLock { if !$0.ended { $0.events.append(event) } }
+        self.update { $0.events.append(event) }
     }
 
     /// Records `error` as an OpenTelemetry `exception` event with its type and description.
@@ -93,8 +85,16 @@ public final class OTLPSpan: Span {
     }
 
     public func addLink(_ link: SpanLink) {
-        guard self.isRecording, link.context.traceContext != nil else { return }
-        self.state.withLock { if !$0.ended { $0.links.append(link) } }
+        guard link.context.traceContext != nil else { return }
+        self.update { $0.links.append(link) }
+    }
+
+    /// Applies `change` to the state of a recording span that has not ended; does nothing otherwise.
+    private func update(_ change: (inout State) -> Void) {
+        guard self.isRecording else { return }
+        self.state.withLock { state in
+            if !state.ended { change(&state) }
+        }
     }
 
     /// Ends the span; the first call of a recording span queues it for export, any later one does nothing.

@@ -49,6 +49,7 @@ public struct OTLPTracer: Tracer {
             name: operationName,
             kind: kind,
             parent: parent,
+            parentSpanID: parentTrace?.spanID,
             traceContext: traceContext,
             startNanoseconds: instant().nanosecondsSinceEpoch,
             buffer: self.buffer

@@ -24,12 +24,20 @@ struct ProtobufWriter {
     }
 
     private mutating func varint(_ value: UInt64) {
-        var value = value
-        while value >= 0x80 {
-            self.bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
-            value >>= 7
+        self.insertVarint(value, at: self.bytes.count)
+    }
+
+    /// Inserts `value` as a varint at `index`: seven bits a byte, least significant first, the high bit set on every
+    /// byte but the last.
+    private mutating func insertVarint(_ value: UInt64, at index: Int) {
+        var size = 1
+        while value >> UInt64(7 * size) != 0 { size += 1 }
+        self.bytes.insert(contentsOf: repeatElement(0, count: size), at: index)
+        var rest = value
+        for position in index..<index + size {
+            self.bytes[position] = UInt8(truncatingIfNeeded: rest) | (position < index + size - 1 ? 0x80 : 0)
+            rest >>= 7
         }
-        self.bytes.append(UInt8(value))
     }
 
     /// A varint field (`uint64`, `int64` as two's complement, `bool`, an enum).
@@ -75,14 +83,7 @@ struct ProtobufWriter {
         self.tag(field, .lengthDelimited)
         let start = self.bytes.count
         body(&self)
-        // The length goes in front of the body: room for its varint, then the varint.
-        var length = UInt64(self.bytes.count - start)
-        var lengthSize = 1
-        while length >> UInt64(7 * lengthSize) != 0 { lengthSize += 1 }
-        self.bytes.insert(contentsOf: repeatElement(0, count: lengthSize), at: start)
-        for index in start..<start + lengthSize {
-            self.bytes[index] = UInt8(truncatingIfNeeded: length) | (index < start + lengthSize - 1 ? 0x80 : 0)
-            length >>= 7
-        }
+        // The length goes in front of the body.
+        self.insertVarint(UInt64(self.bytes.count - start), at: start)
     }
 }

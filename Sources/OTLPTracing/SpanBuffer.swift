@@ -17,6 +17,12 @@ final class SpanBuffer: Sendable {
         var dropped = 0
         var waiter: CheckedContinuation<Void, Never>?
         var closed = false
+
+        /// The waiting exporter, if any, to resume once the lock is released.
+        mutating func takeWaiter() -> CheckedContinuation<Void, Never>? {
+            defer { self.waiter = nil }
+            return self.waiter
+        }
     }
 
     /// A queue of `capacity` spans, exported `batchSize` at a time (at most `capacity`).
@@ -35,8 +41,7 @@ final class SpanBuffer: Sendable {
             }
             state.spans.append(span)
             guard state.spans.count >= self.batchSize else { return nil }
-            defer { state.waiter = nil }
-            return state.waiter
+            return state.takeWaiter()
         }
         waiter?.resume()
     }
@@ -55,18 +60,14 @@ final class SpanBuffer: Sendable {
 
     /// Wakes a waiting exporter, as its schedule does.
     func wake() {
-        self.state.withLock { state in
-            defer { state.waiter = nil }
-            return state.waiter
-        }?.resume()
+        self.state.withLock { $0.takeWaiter() }?.resume()
     }
 
     /// Stops waiting for good: the exporter drains what is left and stops. Spans may still be appended.
     func close() {
         self.state.withLock { state in
             state.closed = true
-            defer { state.waiter = nil }
-            return state.waiter
+            return state.takeWaiter()
         }?.resume()
     }
 
