@@ -254,17 +254,19 @@ public final class RedisClient: RedisCommandExecutor, Service {
         for waiter in waiters { waiter.resume(returning: connection) }
         self.metrics.setLiveConnections(live)
         self.metrics.setCircuitOpen(false)
-        self.log(change)
+        change?.log("Redis health changed", to: self.logger, stopping: false)
     }
 
     private func unregister(slot: Int) {
         let (change, live, shuttingDown) = self.state.withLock { $0.unregister(slot: slot) }
         self.metrics.setLiveConnections(live)
-        if !shuttingDown {
+        // Cancelled (a one-shot command such as `seed` ending) or shutting down, the client closed the connection itself.
+        let stopping = shuttingDown || Task.isCancelled
+        if !stopping {
             self.metrics.countReconnect()
             self.logger.debug("connection lost; reconnecting", metadata: ["redis.slot": "\(slot)"])
         }
-        self.log(change)
+        change?.log("Redis health changed", to: self.logger, stopping: stopping)
     }
 
     private func recordConnectFailure(_ error: RedisError) {
@@ -276,16 +278,7 @@ public final class RedisClient: RedisCommandExecutor, Service {
         } else {
             self.logger.debug("connect attempt failed", metadata: ["redis.error": "\(error.message)"])
         }
-        self.log(change)
-    }
-
-    private func log(_ change: RedisHealthChange?) {
-        guard let change else { return }
-        let metadata: Logger.Metadata = ["redis.health": "\(change.new)", "redis.health_before": "\(change.old)"]
-        switch change.new {
-        case .up: self.logger.info("Redis health changed", metadata: metadata)
-        case .degraded, .down: self.logger.warning("Redis health changed", metadata: metadata)
-        }
+        change?.log("Redis health changed", to: self.logger, stopping: false)
     }
 
     private func beginShutdown() {

@@ -1,9 +1,3 @@
-/// A change of ``RedisHealth``, for logs.
-struct RedisHealthChange {
-    let old: RedisHealth
-    let new: RedisHealth
-}
-
 /// The shared state of a ``RedisClient``, kept behind its mutex: lifecycle, live connections, the circuit
 /// breaker, callers waiting for a first connection, and health subscribers.
 ///

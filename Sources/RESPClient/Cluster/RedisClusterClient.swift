@@ -413,13 +413,9 @@ public final class RedisClusterClient: RedisCommandExecutor, Service {
         self.newNodes.yield(client)
     }
 
+    /// Logs a change of the cluster's health; a cancelled client (a one-shot command ending) closed its nodes itself.
     private func log(_ change: RedisHealthChange?) {
-        guard let change else { return }
-        let metadata: Logger.Metadata = ["redis.health": "\(change.new)", "redis.health_before": "\(change.old)"]
-        switch change.new {
-        case .up: self.logger.info("Redis cluster health changed", metadata: metadata)
-        case .degraded, .down: self.logger.warning("Redis cluster health changed", metadata: metadata)
-        }
+        change?.log("Redis cluster health changed", to: self.logger, stopping: Task.isCancelled)
     }
 
     // MARK: Running

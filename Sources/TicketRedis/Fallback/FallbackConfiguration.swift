@@ -10,7 +10,8 @@ public struct FallbackConfiguration: Sendable {
     public var probeInterval: Duration
     /// How long that `PING` may go unanswered before the instance sells from escrow (default 600 ms). A hung Redis
     /// (SIGSTOP, a stalled disk) is found within about this long, even with a longer command timeout; under load
-    /// a `PING` waits behind at most the purchases written before it, a few milliseconds' worth.
+    /// a `PING` waits behind at most the purchases written before it, a few milliseconds' worth. At a start, the
+    /// same time is given to the first connection before Redis counts as unreachable.
     public var probeTimeout: Duration
     /// How long after an instance's last report in Redis it counts as gone, so that its escrow may be released
     /// (default 30 s, at least ten refresh intervals).

@@ -283,6 +283,9 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
+                    if await !self.waitForFirstConnection() {
+                        self.enterFallback(because: "Redis could not be reached within \(self.configuration.probeTimeout) of starting")
+                    }
                     for await health in self.client.healthUpdates() {
                         if health == .down {
                             self.enterFallback(because: "the Redis client reports Redis down")
@@ -298,6 +301,7 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
                     }
                 }
                 group.addTask {
+                    _ = await self.waitForFirstConnection()
                     while !Task.isCancelled {
                         try? await Task.sleep(for: self.configuration.probeInterval)
                         await self.probe()
@@ -327,6 +331,13 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         } onGracefulShutdown: {
             self.jobInput.yield(.shutdown)
         }
+    }
+
+    /// Waits for the client's first connection, for at most the probe timeout; returns whether it came. Until then
+    /// the client reports Redis down: a start is not an outage, and only a Redis that stays out of reach that long
+    /// is one.
+    private func waitForFirstConnection() async -> Bool {
+        await self.client.waitUntilConnected(timeout: self.configuration.probeTimeout)
     }
 
     /// Runs a refresh now, after the jobs queued before it. Returns whether it reached Redis throughout.
