@@ -19,9 +19,8 @@ public final class OTLPSpan: Span {
     /// What a recording span gathers until it ends.
     private struct State {
         var name: String
-        /// Room for a server span's dozen attributes from the start: every `updateAttributes` copies them, and a
-        /// copy keeps the capacity instead of growing again.
-        var attributes = SpanAttributes(Dictionary(minimumCapacity: 12))
+        /// None at first, and no storage: callers that care set them whole (`updateAttributes` copies them all).
+        var attributes = SpanAttributes()
         var events: [SpanEvent] = []
         var links: [SpanLink] = []
         var status: SpanStatus?

@@ -45,15 +45,17 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
         guard let parent = InstrumentationContext.recordingParent else { return try await self.sell(request) }
         let span = InstrumentationSystem.tracer.startSpan("EVALSHA purchase.lua", context: parent, ofKind: .client)
         defer { span.end() }
-        span.updateAttributes { attributes in
-            attributes["db.system.name"] = "redis"
-            attributes["db.operation.name"] = "EVALSHA"
-            attributes[TraceAttribute.redisScript] = "purchase.lua"
-            attributes[TraceAttribute.eventID] = request.eventID.rawValue
-            attributes[TraceAttribute.purchaseID] = request.purchaseID.rawValue
-            attributes[TraceAttribute.fallback] = false
+        var attributes = SpanAttributes()
+        attributes.reserveCapacity(7)  // these six and the outcome
+        attributes["db.system.name"] = "redis"
+        attributes["db.operation.name"] = "EVALSHA"
+        attributes[TraceAttribute.redisScript] = "purchase.lua"
+        attributes[TraceAttribute.eventID] = request.eventID.rawValue
+        attributes[TraceAttribute.purchaseID] = request.purchaseID.rawValue
+        attributes[TraceAttribute.fallback] = false
+        return try await Self.recordingOutcome(on: span, attributes: consume attributes) { () async throws(PurchaseError) in
+            try await self.sell(request)
         }
-        return try await Self.recordingOutcome(on: span) { () async throws(PurchaseError) in try await self.sell(request) }
     }
 
     /// Sells from the event's pool, or from its stripes in turn. When every stripe is empty and the stripe count
@@ -114,10 +116,11 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
         }
     }
 
-    /// Runs `sale` and records how it ended on its span: ``TraceAttribute/purchaseOutcome``, and an error status
-    /// when nothing could serve it.
+    /// Runs `sale` and describes it on `span`, which it owns: `attributes` with ``TraceAttribute/purchaseOutcome``
+    /// (replacing any the span had), and an error status when nothing could serve it.
     static func recordingOutcome(
         on span: any Span,
+        attributes: consuming SpanAttributes,
         _ sale: () async throws(PurchaseError) -> PurchaseResult
     ) async throws(PurchaseError) -> PurchaseResult {
         let result: Result<PurchaseResult, PurchaseError>
@@ -126,7 +129,10 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
         } catch {
             result = .failure(error)
         }
-        span.attributes[TraceAttribute.purchaseOutcome] = Self.outcome(result)
+        // Set once, whole: changing a span's attributes in place copies them all (`Span` has no mutating accessor),
+        // and so would changing `attributes` while the caller still held them (hence `consuming`).
+        attributes[TraceAttribute.purchaseOutcome] = Self.outcome(result)
+        span.attributes = attributes
         if case .failure(let error) = result, error.code == .unavailable {
             span.setStatus(SpanStatus(code: .error, message: error.message))
         }

@@ -40,6 +40,9 @@ struct RequestTracingMiddleware: RouterMiddleware {
     /// The body size from which a response's span lasts until its body is written.
     static let streamedBodySize = 64 * 1024
 
+    /// Room for a server span's attributes: the request's five, the response's three and the handler's.
+    static let attributeCapacity = 12
+
     /// The span's name until a route matches; a request that matches none keeps it.
     static let unmatchedName = "HTTP request, no route"
 
@@ -70,13 +73,13 @@ struct RequestTracingMiddleware: RouterMiddleware {
         context: AppRequestContext,
         next: (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
-        span.updateAttributes { attributes in
-            attributes["http.request.method"] = request.method.rawValue
-            attributes["url.path"] = request.uri.path
-            attributes["url.query"] = request.uri.query
-            attributes["user_agent.original"] = request.headers[.userAgent]
-            attributes["http.request.body.size"] = request.headers[.contentLength].flatMap { Int($0) }
-        }
+        var attributes = SpanAttributes()
+        attributes.reserveCapacity(Self.attributeCapacity)
+        attributes["http.request.method"] = request.method.rawValue
+        attributes["url.path"] = request.uri.path
+        attributes["url.query"] = request.uri.query
+        attributes["user_agent.original"] = request.headers[.userAgent]
+        attributes["http.request.body.size"] = request.headers[.contentLength].flatMap { Int($0) }
         var context = context
         context.recordingSpan = span
         let traceparent = self.traceparent(of: span.context)
@@ -88,12 +91,12 @@ struct RequestTracingMiddleware: RouterMiddleware {
             }
         } catch {
             let status = (error as? any HTTPResponseError)?.status ?? .internalServerError
-            Self.describe(span, route: context.endpointPath, status: status, bodySize: nil)
+            Self.describe(span, consume attributes, route: context.endpointPath, status: status, bodySize: nil)
             span.recordError(error)
             span.end()
             throw error
         }
-        Self.describe(span, route: context.endpointPath, status: response.status, bodySize: response.body.contentLength)
+        Self.describe(span, consume attributes, route: context.endpointPath, status: response.status, bodySize: response.body.contentLength)
         if let traceparent { response.headers[.traceresponse] = traceparent }
         // A small body, such as every JSON answer, is written right after the handler returns; wrapping it to end the
         // span after the write would turn it into a closure body, which Hummingbird writes in three steps (head, body,
@@ -112,13 +115,26 @@ struct RequestTracingMiddleware: RouterMiddleware {
         return response
     }
 
-    /// Names the span after its route and records the outcome; a 5xx marks it failed.
-    private static func describe(_ span: any Span, route: String?, status: HTTPResponse.Status, bodySize: Int?) {
+    /// Names the span after its route and records the request's `attributes` with the outcome's, beside those the
+    /// handler set; a 5xx marks it failed.
+    ///
+    /// Changing a span's attributes in place copies every one of them (`Span` has no mutating accessor), and so
+    /// would changing `attributes` while the caller still held them (hence `consuming`): the request's wait here
+    /// and go in with the handler's in one step, which copies none.
+    private static func describe(
+        _ span: any Span,
+        _ attributes: consuming SpanAttributes,
+        route: String?,
+        status: HTTPResponse.Status,
+        bodySize: Int?
+    ) {
         if let route { span.operationName = route }
-        span.updateAttributes { attributes in
-            attributes["http.route"] = route
-            attributes["http.response.status_code"] = status.code
-            attributes["http.response.body.size"] = bodySize
+        attributes["http.route"] = route
+        attributes["http.response.status_code"] = status.code
+        attributes["http.response.body.size"] = bodySize
+        span.updateAttributes { handlers in
+            attributes.merge(handlers)
+            handlers = attributes
         }
         if status.kind == .serverError { span.setStatus(SpanStatus(code: .error)) }
     }

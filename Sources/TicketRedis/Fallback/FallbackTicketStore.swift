@@ -190,12 +190,12 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         guard let parent = InstrumentationContext.recordingParent else { return try await self.sellFromEscrowUntraced(request) }
         let span = InstrumentationSystem.tracer.startSpan("sell from escrow", context: parent, ofKind: .internal)
         defer { span.end() }
-        span.updateAttributes { attributes in
-            attributes[TraceAttribute.eventID] = request.eventID.rawValue
-            attributes[TraceAttribute.purchaseID] = request.purchaseID.rawValue
-            attributes[TraceAttribute.fallback] = true
-        }
-        return try await RedisTicketStore.recordingOutcome(on: span) { () async throws(PurchaseError) in
+        let attributes: SpanAttributes = [
+            TraceAttribute.eventID: .string(request.eventID.rawValue),
+            TraceAttribute.purchaseID: .string(request.purchaseID.rawValue),
+            TraceAttribute.fallback: true,
+        ]
+        return try await RedisTicketStore.recordingOutcome(on: span, attributes: consume attributes) { () async throws(PurchaseError) in
             try await self.sellFromEscrowUntraced(request)
         }
     }
