@@ -2,9 +2,11 @@ import ArgumentParser
 import Hummingbird
 import Logging
 import Metrics
+import NIOCore
 import Prometheus
 import RESPClient
 import ServiceLifecycle
+import SystemPackage
 import TicketCore
 import TicketHTTP
 import TicketPDF
@@ -111,6 +113,12 @@ struct ServeCommand: AsyncParsableCommand {
                 }
             }
         )
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch let error as IOError where error.errnoCode == Errno.addressInUse.rawValue {
+            throw ConfigurationError(
+                "cannot listen on \(configuration.host):\(configuration.port): the address is in use (another ticketd?); stop that server or set PORT"
+            )
+        }
     }
 }

@@ -54,13 +54,19 @@ struct TicketdProcess: Sendable {
         return server
     }
 
-    /// Runs a one-shot `ticketd` command (`seed`, `audit`) and returns its exit status and output.
-    static func run(_ arguments: [String], redisURL: String, directory: String) async throws -> (status: Int32, output: String) {
+    /// Runs a `ticketd` command (`seed`, `audit`, a `serve` that is expected to exit) until it exits and returns its
+    /// exit status and output; `environment` adds to or overrides the defaults.
+    static func run(
+        _ arguments: [String],
+        redisURL: String,
+        directory: String,
+        environment: [String: String] = [:]
+    ) async throws -> (status: Int32, output: String) {
         let output = directory + "/ticketd-\(arguments.first ?? "cmd")-\(UUID().uuidString).out"
         let process = try ChildProcess(
             executable: Self.executable,
             arguments: arguments,
-            environment: ["REDIS_URL": redisURL, "LOG_LEVEL": "warning", "LOG_FILE": ""],
+            environment: ["REDIS_URL": redisURL, "LOG_LEVEL": "warning", "LOG_FILE": ""].merging(environment) { $1 },
             standardOutput: output,
             standardError: output
         )

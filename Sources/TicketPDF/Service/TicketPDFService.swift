@@ -160,6 +160,8 @@ public final class TicketPDFService: Service, Sendable {
                     do {
                         try await self.scanLedger(launch: launch)
                     } catch {
+                        // Cancelled, the service is stopping: nothing failed.
+                        if Task.isCancelled { return }
                         self.logger.warning("ledger scan failed; retrying in 5 s", metadata: ["error": "\(error)"])
                         guard (try? await Task.sleep(for: .seconds(5))) != nil else { return }
                         self.backlog.requestScan()

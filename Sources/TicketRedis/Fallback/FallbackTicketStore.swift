@@ -254,6 +254,13 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         )
     }
 
+    /// Switches to fallback on Redis's health, unless this service is stopping (cancelled, or its shutdown begun):
+    /// the Redis client then goes down by the same stop, and a server that failed to start stops this way too.
+    private func enterFallbackUnlessStopping(because reason: String) {
+        guard !Task.isCancelled, !self.state.withLock({ $0.stopping }) else { return }
+        self.enterFallback(because: reason)
+    }
+
     // MARK: Events, health, audit
 
     public func event(_ id: EventID) async throws(TicketStoreError) -> EventSnapshot? { try await self.redis.event(id) }
@@ -284,11 +291,11 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     if await !self.waitForFirstConnection() {
-                        self.enterFallback(because: "Redis could not be reached within \(self.configuration.probeTimeout) of starting")
+                        self.enterFallbackUnlessStopping(because: "Redis could not be reached within \(self.configuration.probeTimeout) of starting")
                     }
                     for await health in self.client.healthUpdates() {
                         if health == .down {
-                            self.enterFallback(because: "the Redis client reports Redis down")
+                            self.enterFallbackUnlessStopping(because: "the Redis client reports Redis down")
                         } else {
                             self.requestRefresh()
                         }
