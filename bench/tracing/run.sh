@@ -8,8 +8,9 @@
 # shared machine throughput follows whatever CPU share the server got, CPU per request much less so.
 #
 # Run from the repository root: bash bench/tracing/run.sh (make bench-tracing). Knobs: CONNECTIONS (5000),
-# DURATION (15s), THREADS (2), TICKETS (3000000), MODES (the runs, in order: "off all 1pct 1pct all off"; e.g.
-# "off 1pct 1pct off" for the sampler alone), SWIFT_BUILD_FLAGS, TICKETD_BIN. A benchmark, not a test: it prints
+# DURATION (15s), THREADS (2), TICKETS (3000000), MODES (the runs, in order: "off all 1pct 1pct all off"; the
+# sampler's cost is small beside one run's drift, so measure it alone over more runs: "off 1pct 1pct off off 1pct
+# 1pct off"), SWIFT_BUILD_FLAGS, TICKETD_BIN. A benchmark, not a test: it prints
 # figures and exits 0.
 set -euo pipefail
 
