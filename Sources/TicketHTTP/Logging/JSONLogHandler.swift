@@ -1,4 +1,5 @@
 import Logging
+import TicketCore
 
 /// A swift-log handler that writes one JSON object per line:
 ///

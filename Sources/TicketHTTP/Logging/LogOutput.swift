@@ -1,4 +1,5 @@
 import Synchronization
+import TicketCore
 
 #if canImport(Glibc)
 import Glibc

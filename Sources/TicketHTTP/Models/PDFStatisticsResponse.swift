@@ -1,4 +1,5 @@
 import Hummingbird
+import TicketCore
 import TicketPDF
 
 /// The body of `GET /admin/pdf-stats`.

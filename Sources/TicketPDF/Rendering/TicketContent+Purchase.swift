@@ -19,12 +19,9 @@ extension TicketContent {
 
     /// `2026-11-26 12:53:53 UTC` for milliseconds since 1970.
     static func printedTime(millis: Int64) -> String {
-        let seconds = millis >= 0 ? millis / 1000 : (millis - 999) / 1000
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secondOfDay = seconds - days * 86_400
-        let (year, month, day) = Self.civilDate(daysSince1970: days)
-        return "\(year)-\(Self.twoDigits(month))-\(Self.twoDigits(day)) "
-            + "\(Self.twoDigits(secondOfDay / 3600)):\(Self.twoDigits(secondOfDay / 60 % 60)):\(Self.twoDigits(secondOfDay % 60)) UTC"
+        let time = Timestamp.fields(millis: millis)
+        return "\(time.year)-\(Self.twoDigits(time.month))-\(Self.twoDigits(time.day)) "
+            + "\(Self.twoDigits(time.hour)):\(Self.twoDigits(time.minute)):\(Self.twoDigits(time.second)) UTC"
     }
 
     /// `2026-12-26 20:00 UTC` for an ISO 8601 UTC time such as `2026-12-26T20:00:00Z`; any other text as it is.
@@ -36,19 +33,6 @@ extension TicketContent {
             digitPositions.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[$0]) })
         else { return iso }
         return "\(String(decoding: bytes[0..<10], as: UTF8.self)) \(String(decoding: bytes[11..<16], as: UTF8.self)) UTC"
-    }
-
-    /// Year, month and day of a day count since 1970-01-01 (proleptic Gregorian; H. Hinnant's `civil_from_days`).
-    private static func civilDate(daysSince1970: Int64) -> (Int64, Int64, Int64) {
-        let z = daysSince1970 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     private static func twoDigits(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }

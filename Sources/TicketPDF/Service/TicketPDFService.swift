@@ -6,10 +6,6 @@ import Synchronization
 import TicketCore
 import Tracing
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// PDF tickets, off the purchase path: a bounded pool of render threads works through the purchases that have no
 /// ticket yet, and downloads render on demand what the background has not reached.
 ///
@@ -324,10 +320,8 @@ public final class TicketPDFService: Service, Sendable {
     /// - Throws: ``TicketPDFError`` when the archive cannot be read.
     public func cleanUp(maxAge: Duration? = nil) async throws(TicketPDFError) -> TicketArchive.CleanupResult {
         let age = maxAge ?? self.configuration.cleanupMaxAge
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
         let (seconds, attoseconds) = age.components
-        let cutoff = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 - (Double(seconds) + Double(attoseconds) / 1e18)
+        let cutoff = Double(Timestamp.nowMillis()) / 1000 - (Double(seconds) + Double(attoseconds) / 1e18)
         let archive = self.archive
         let result = try await self.onForegroundPool { () -> Result<TicketArchive.CleanupResult, TicketArchiveError> in
             Result { () throws(TicketArchiveError) in try archive.deleteFiles(modifiedBefore: cutoff) }

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import TicketHTTP
+@testable import TicketCore
 
 @Suite struct TimestampTests {
     @Test(arguments: [
@@ -13,6 +13,17 @@ import Testing
     ])
     func formatsUTCWithMilliseconds(millis: Int64, expected: String) {
         #expect(Timestamp.iso8601(millis: millis) == expected)
+    }
+
+    @Test func fieldsAreTheUTCCalendarDateAndTime() {
+        #expect(
+            Timestamp.fields(millis: 951_782_400_123)
+                == Timestamp.Fields(year: 2000, month: 2, day: 29, hour: 0, minute: 0, second: 0, millisecond: 123)
+        )
+        #expect(
+            Timestamp.fields(millis: -1)
+                == Timestamp.Fields(year: 1969, month: 12, day: 31, hour: 23, minute: 59, second: 59, millisecond: 999)
+        )
     }
 
     @Test func nowIsRecent() {

@@ -4,51 +4,74 @@ import Glibc
 import Darwin
 #endif
 
-/// Wall-clock time in milliseconds since 1970, and its ISO 8601 form (`2025-03-01T12:00:00.123Z`).
+/// Wall-clock time in milliseconds since 1970, its UTC calendar fields, and its ISO 8601 form
+/// (`2025-03-01T12:00:00.123Z`).
 ///
 /// Hand-written rather than a `DateFormatter` so that it is cheap, allocation-light and safe to call from any thread:
-/// every purchase response and every log line formats one.
-enum Timestamp {
+/// every purchase response and every log line formats one, and a ticket prints its purchase time.
+public enum Timestamp {
+    /// A moment's UTC calendar date (proleptic Gregorian) and time of day.
+    public struct Fields: Sendable, Equatable {
+        public let year: Int64
+        /// 1 to 12.
+        public let month: Int64
+        /// 1 to 31.
+        public let day: Int64
+        public let hour: Int64
+        public let minute: Int64
+        public let second: Int64
+        public let millisecond: Int64
+    }
+
     /// The current wall-clock time in milliseconds since 1970.
-    static func nowMillis() -> Int64 {
+    public static func nowMillis() -> Int64 {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
     }
 
-    /// `millis` as UTC ISO 8601 with milliseconds, e.g. `1970-01-01T00:00:00.000Z`.
-    static func iso8601(millis: Int64) -> String {
+    /// The UTC date and time `millis` milliseconds after (or, negative, before) 1970-01-01T00:00:00Z.
+    public static func fields(millis: Int64) -> Fields {
         let (days, msOfDay) = Self.floorDivide(millis, 86_400_000)
         let (year, month, day) = Self.civil(fromDays: days)
-        let hour = msOfDay / 3_600_000
-        let minute = msOfDay / 60_000 % 60
-        let second = msOfDay / 1000 % 60
-        let ms = msOfDay % 1000
+        return Fields(
+            year: year,
+            month: month,
+            day: day,
+            hour: msOfDay / 3_600_000,
+            minute: msOfDay / 60_000 % 60,
+            second: msOfDay / 1000 % 60,
+            millisecond: msOfDay % 1000
+        )
+    }
+
+    /// `millis` as UTC ISO 8601 with milliseconds, e.g. `1970-01-01T00:00:00.000Z`.
+    public static func iso8601(millis: Int64) -> String {
+        let time = Self.fields(millis: millis)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(24)
-        if year < 0 || year > 9999 {
+        if time.year < 0 || time.year > 9999 {
             // Outside the four-digit range ISO 8601 needs an explicit sign; real timestamps never get here.
-            bytes.append(year < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
-            Self.appendDigits(abs(year), width: 6, to: &bytes)
+            bytes.append(time.year < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
+            Self.appendDigits(abs(time.year), width: 6, to: &bytes)
         } else {
-            Self.appendDigits(year, width: 4, to: &bytes)
+            Self.appendDigits(time.year, width: 4, to: &bytes)
         }
         bytes.append(UInt8(ascii: "-"))
-        Self.appendDigits(month, width: 2, to: &bytes)
+        Self.appendDigits(time.month, width: 2, to: &bytes)
         bytes.append(UInt8(ascii: "-"))
-        Self.appendDigits(day, width: 2, to: &bytes)
+        Self.appendDigits(time.day, width: 2, to: &bytes)
         bytes.append(UInt8(ascii: "T"))
-        Self.appendDigits(hour, width: 2, to: &bytes)
+        Self.appendDigits(time.hour, width: 2, to: &bytes)
         bytes.append(UInt8(ascii: ":"))
-        Self.appendDigits(minute, width: 2, to: &bytes)
+        Self.appendDigits(time.minute, width: 2, to: &bytes)
         bytes.append(UInt8(ascii: ":"))
-        Self.appendDigits(second, width: 2, to: &bytes)
+        Self.appendDigits(time.second, width: 2, to: &bytes)
         bytes.append(UInt8(ascii: "."))
-        Self.appendDigits(ms, width: 3, to: &bytes)
+        Self.appendDigits(time.millisecond, width: 3, to: &bytes)
         bytes.append(UInt8(ascii: "Z"))
         return String(decoding: bytes, as: UTF8.self)
     }
-
     private static func floorDivide(_ value: Int64, _ divisor: Int64) -> (quotient: Int64, remainder: Int64) {
         let quotient = value >= 0 ? value / divisor : (value - divisor + 1) / divisor
         return (quotient, value - quotient * divisor)
