@@ -70,6 +70,34 @@ import Testing
         }
     }
 
+    /// An idempotent command is retried after an unknown outcome; when the retry cannot even be sent (the server is
+    /// gone), the caller must still hear that the first attempt may have run, never that nothing was sent.
+    @Test func anIdempotentCommandWhoseRetryIsNotSentStillReportsAnUnknownOutcome() async throws {
+        let redis = try await RedisServerFixture.start()
+        defer { redis.stop() }
+        let configure: (inout RedisClientConfiguration) -> Void = {
+            $0.commandTimeout = .seconds(20)
+            $0.connection.keepAliveInterval = .seconds(120)
+        }
+        try await withClient(redis, configure: configure) { client throws in
+            var health = client.healthUpdates().makeAsyncIterator()
+            while await health.next() != .up {}
+
+            redis.suspend()
+            let caller = Task {
+                try await client.execute(RESPCommand("INCR", .string("counter")), options: RedisCommandOptions(idempotent: true))
+            }
+            try await Self.waitUntilOutstanding(client, 1)
+            redis.kill()
+            guard case .failure(let error as RedisError) = await caller.result else {
+                Issue.record("the command succeeded against a killed server")
+                return
+            }
+            #expect(error.kind == .outcomeUnknown, "\(error.kind) \(error.reason): \(error.message)")
+            #expect(error.reason == .connectionClosed)
+        }
+    }
+
     @Test func aHungServerGivesTimeoutsAndTheClientRecoversWhenItResumes() async throws {
         let redis = try await RedisServerFixture.start()
         defer { redis.stop() }

@@ -101,12 +101,15 @@ public final class RedisClient: RedisCommandExecutor, Service {
     // MARK: Commands
 
     /// Runs one command and returns its reply.
-    /// - Throws: ``RedisError``; its ``RedisError/kind-swift.property`` tells whether the command may have run.
+    /// - Throws: ``RedisError``; its ``RedisError/kind-swift.property`` tells whether the command may have run. When
+    ///   an attempt's outcome was unknown and a retry then failed, the error is `outcomeUnknown`, whatever the retry
+    ///   met: the first attempt may have run.
     public func execute(_ command: RESPCommand, options: RedisCommandOptions) async throws(RedisError) -> RESPValue {
         if let cluster = self.cluster { return try await cluster.execute(command, options: options) }
         let start = NIODeadline.now()
         let deadline = start + TimeAmount(options.timeout ?? self.configuration.commandTimeout)
         var attempt = 1
+        var firstUnknownOutcome: RedisError?
         while true {
             do {
                 let connection = try await self.leaseConnection(deadline: deadline)
@@ -114,14 +117,23 @@ public final class RedisClient: RedisCommandExecutor, Service {
                 self.metrics.record(command: command.name, result: .ok, duration: Self.elapsed(since: start))
                 return reply
             } catch {
+                if error.kind == .outcomeUnknown, firstUnknownOutcome == nil { firstUnknownOutcome = error }
                 if attempt < Self.maxAttempts, Self.isRetryable(error, idempotent: options.idempotent), NIODeadline.now() < deadline {
                     attempt += 1
                     continue
                 }
-                self.metrics.record(command: command.name, result: .init(error), duration: Self.elapsed(since: start))
-                throw error
+                let reported = Self.reported(error, after: firstUnknownOutcome)
+                self.metrics.record(command: command.name, result: .init(reported), duration: Self.elapsed(since: start))
+                throw reported
             }
         }
+    }
+
+    /// The error to report for a command whose last attempt failed with `last`: an earlier attempt whose outcome
+    /// was unknown may have run, so a retry that was not sent, or that Redis refused, cannot say it did not.
+    private static func reported(_ last: RedisError, after unknown: RedisError?) -> RedisError {
+        guard let unknown, last.kind != .outcomeUnknown else { return last }
+        return .outcomeUnknown(unknown.reason, "\(unknown.message); the retry then failed: \(last.message)")
     }
 
     /// Sends several commands in one write on one connection and returns each one's result, in order.
