@@ -6,7 +6,9 @@ import TicketCore
 /// The script judges each purchase as if it ran alone, in the order of ``requests``: anonymous purchases first
 /// (one argument each: the purchase id), then those that name their buyer. Every purchase of the batch is
 /// recorded with the batch's sale time, the latest request time in it, so that a retry of the batch after an
-/// unknown outcome sends exactly the same arguments and recognises its own sales.
+/// unknown outcome sends exactly the same arguments and recognises its own sales. Two batches of one millisecond
+/// may share a sale time, so a batch tells its own sales from another's only when no other batch with one of its
+/// purchase ids is at Redis meanwhile, which ``PurchaseBatcher`` makes sure of on one instance.
 struct PurchaseBatch: Sendable {
     /// The purchases in the order the script judges them.
     let requests: [PurchaseRequest]
@@ -48,17 +50,9 @@ struct PurchaseBatch: Sendable {
         guard let answers = reply.array, answers.count == self.requests.count else {
             throw PurchaseError(.unavailable, "unexpected reply from the purchase script: \(reply)")
         }
-        var seen: Set<PurchaseID> = []
         var results = [Result<PurchaseResult, PurchaseError>](repeating: .failure(PurchaseError(.unavailable, "")), count: answers.count)
         for (index, (request, answer)) in zip(self.requests, answers).enumerated() {
-            // The same purchase id twice in one batch (one Idempotency-Key sent twice at once): the script sold
-            // once and answers the second with the first's record, which is a replay for that second request.
-            let isRepeat = !seen.insert(request.purchaseID).inserted
-            results[self.positions[index]] = Result { () throws(PurchaseError) in
-                var result = try self.result(of: answer, for: request)
-                if isRepeat { result.isReplay = true }
-                return result
-            }
+            results[self.positions[index]] = Result { () throws(PurchaseError) in try self.result(of: answer, for: request) }
         }
         return results
     }

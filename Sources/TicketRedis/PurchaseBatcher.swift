@@ -9,6 +9,10 @@ import TicketCore
 /// are at Redis; otherwise it waits, and when a batch comes back the first waiting purchase leads the next batch,
 /// taking up to ``maxBatch`` waiting purchases of the event along, in arrival order. An idle event therefore adds
 /// no latency, and a busy one sends batches as large as the traffic that arrived during one round trip.
+///
+/// A purchase whose id another request may carry (an `Idempotency-Key`) and that arrives while a purchase with
+/// the same id is waiting or at Redis is not sent: it gets that purchase's answer, as a replay. Sent on its own, it
+/// could not tell the other's sale from its own (both batches may carry the same sale time, see ``PurchaseBatch``).
 final class PurchaseBatcher: Sendable {
     /// What a waiting purchase is told when its turn comes.
     private enum Turn: Sendable {
@@ -30,16 +34,34 @@ final class PurchaseBatcher: Sendable {
     private struct EventQueue {
         var running = 0
         var waiting: Deque<Waiter> = []
+        /// The ids that other requests may carry, of the purchases waiting or at Redis, each with the requests
+        /// that arrived meanwhile with the same id and wait for its answer.
+        var shared: [PurchaseID: [CheckedContinuation<Turn, Never>]] = [:]
 
-        /// Counts one more batch as running if fewer than `maxRunning` are, or else queues `waiter`.
+        /// Counts one more batch as running if fewer than `maxRunning` are, or else queues `waiter`; a request
+        /// whose id is already waiting or at Redis waits for that purchase's answer instead.
         /// - Returns: Whether `waiter` leads a batch now.
         mutating func admit(_ waiter: Waiter, maxRunning: Int) -> Bool {
+            if !waiter.request.purchaseIDIsPrivate {
+                let id = waiter.request.purchaseID
+                if self.shared[id] != nil {
+                    self.shared[id]!.append(waiter.continuation)
+                    return false
+                }
+                self.shared[id] = []
+            }
             guard self.running < maxRunning else {
                 self.waiting.append(waiter)
                 return false
             }
             self.running += 1
             return true
+        }
+
+        /// The requests that wait for the answer of `request`, now that it has one.
+        mutating func takeDuplicates(of request: PurchaseRequest) -> [CheckedContinuation<Turn, Never>] {
+            guard !request.purchaseIDIsPrivate else { return [] }
+            return self.shared.removeValue(forKey: request.purchaseID) ?? []
         }
 
         /// Takes up to `limit` waiting purchases, in arrival order.
@@ -76,6 +98,14 @@ final class PurchaseBatcher: Sendable {
         self.send = send
     }
 
+    /// How many purchases of `stripe` wait, for a batch or for the answer of a purchase with their id.
+    func waitingCount(of stripe: EventStripe) -> Int {
+        self.queues.withLock { queues in
+            guard let queue = queues[stripe] else { return 0 }
+            return queue.waiting.count + queue.shared.values.reduce(0) { $0 + $1.count }
+        }
+    }
+
     /// Makes one purchase from `stripe` of its event, alone or in a batch with others of that stripe.
     func purchase(_ request: PurchaseRequest, from stripe: EventStripe) async throws(PurchaseError) -> PurchaseResult {
         let turn = await withCheckedContinuation { (continuation: CheckedContinuation<Turn, Never>) in
@@ -100,17 +130,33 @@ final class PurchaseBatcher: Sendable {
         let followers = self.queues.withLock { queues in
             queues[stripe]?.take(upTo: self.maxBatch - 1) ?? []
         }
-        let results = await self.send(PurchaseBatch([request] + followers.map(\.request), stripe: stripe))
+        let requests = [request] + followers.map(\.request)
+        let results = await self.send(PurchaseBatch(requests, stripe: stripe))
         // The next leader is woken before the followers: its job then runs ahead of theirs, so Redis does not
         // sit idle while a busy executor works through the answers.
-        let next = self.queues.withLock { queues -> Waiter? in
+        let (next, duplicates) = self.queues.withLock { queues in
+            var duplicates: [(answer: Int, waiting: [CheckedContinuation<Turn, Never>])] = []
+            if queues[stripe]?.shared.isEmpty == false {
+                for (index, request) in requests.enumerated() {
+                    let waiting = queues[stripe]!.takeDuplicates(of: request)
+                    if !waiting.isEmpty { duplicates.append((index, waiting)) }
+                }
+            }
             let next = queues[stripe]?.handOver()
             if queues[stripe]?.running == 0 { queues[stripe] = nil }
-            return next
+            return (next, duplicates)
         }
         next?.continuation.resume(returning: .lead)
         for (follower, result) in zip(followers, results.dropFirst()) {
             follower.continuation.resume(returning: .answered(result))
+        }
+        for (answer, waiting) in duplicates {
+            let replay = results[answer].map { sale in
+                var replay = sale
+                replay.isReplay = true
+                return replay
+            }
+            for continuation in waiting { continuation.resume(returning: .answered(replay)) }
         }
         return results[0]
     }
