@@ -61,6 +61,17 @@ import TicketCore
         #expect(!backlog.submit(TicketSale(Self.purchase(1))))
     }
 
+    /// A stopping service renders no more: what is queued stays for the next start's ledger scan, instead of being
+    /// handed to render threads that are stopping (each of which failed, and logged an error, before).
+    @Test func aFinishedBacklogHandsOutNothingMoreEvenWithSalesQueued() async {
+        let backlog = RenderBacklog(capacity: 10, scanFirst: false)
+        for number in 1...3 { backlog.submit(TicketSale(Self.purchase(number))) }
+        backlog.finish()
+        #expect(await backlog.next() == nil)
+        #expect(backlog.poll() == nil)
+        #expect(backlog.count == 3)
+    }
+
     @Test func cancellingTheDispatcherEndsItsWait() async {
         let backlog = RenderBacklog(capacity: 10, scanFirst: false)
         let task = Task { await backlog.next() }

@@ -72,13 +72,13 @@ final class RenderBacklog: Sendable {
     }
 
     /// The next work: a queued purchase first, then a pending scan; waits while there is neither. `nil` once the
-    /// backlog is finished or the calling task is cancelled. One caller at a time.
+    /// backlog is finished or the calling task is cancelled, even with purchases still queued. One caller at a time.
     func next() async -> Work? {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Work?, Never>) in
                 let ready: Work?? = self.state.withLock { state in
-                    if let work = Self.take(&state) { return .some(work) }
                     if state.finished { return .some(nil) }
+                    if let work = Self.take(&state) { return .some(work) }
                     precondition(state.waiter == nil, "RenderBacklog.next() has one caller at a time")
                     state.waiter = continuation
                     return nil
@@ -90,10 +90,11 @@ final class RenderBacklog: Sendable {
         }
     }
 
-    /// The next queued purchase, if any, without waiting: lets fresh sales go before a long scan's finds.
+    /// The next queued purchase, if any, without waiting: lets fresh sales go before a long scan's finds. `nil` once
+    /// the backlog is finished.
     func poll() -> TicketSale? {
         self.state.withLock { state in
-            guard let sale = state.queue.popFirst() else { return nil }
+            guard !state.finished, let sale = state.queue.popFirst() else { return nil }
             state.queued.remove(sale.purchase.purchaseID)
             return sale
         }

@@ -125,6 +125,13 @@ public final class TicketPDFService: Service, Sendable {
             await cancelWhenGracefulShutdown {
                 await self.dispatch(on: backgroundPool)
             }
+            let left = self.backlog.count
+            if left > 0 {
+                self.logger.info(
+                    "stopped rendering with tickets still queued; the next start's ledger scan renders them",
+                    metadata: ["queued": "\(left)"]
+                )
+            }
         } else {
             self.logger.info("background rendering of PDF tickets is off; tickets render when first downloaded")
             try? await gracefulShutdown()
@@ -221,7 +228,9 @@ public final class TicketPDFService: Service, Sendable {
         } catch {
             span?.recordError(error)
             span?.setStatus(SpanStatus(code: .error, message: "\(error)"))
-            self.logger.error("could not render a ticket", metadata: ["purchase_id": "\(purchase.purchaseID)", "error": "\(error)"])
+            // A render cut short by a stop is not a failure: the next start's ledger scan finds the ticket missing.
+            let level: Logger.Level = error.code == .shuttingDown ? .debug : .error
+            self.logger.log(level: level, "could not render a ticket", metadata: ["purchase_id": "\(purchase.purchaseID)", "error": "\(error)"])
         }
     }
 
