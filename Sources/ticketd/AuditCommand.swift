@@ -7,7 +7,7 @@ import TicketRedis
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
-        abstract: "Check every event: seeded = available + sold, every sold ticket in exactly one purchase, none both sold and available."
+        abstract: "Check every event: seeded = available + escrowed + sold, every sold ticket in exactly one purchase, every ticket in one place."
     )
 
     func run() async throws {
@@ -18,7 +18,9 @@ struct AuditCommand: AsyncParsableCommand {
         }
         for event in report.events {
             let verdict = event.problems.isEmpty ? "ok" : "BROKEN"
-            print("event \(event.eventID)\tseeded \(event.seeded)\tavailable \(event.available)\tsold \(event.sold)\t\(verdict)")
+            print(
+                "event \(event.eventID)\tseeded \(event.seeded)\tavailable \(event.available)\tescrowed \(event.escrowed)\tsold \(event.sold)\t\(verdict)"
+            )
             for problem in event.problems { print("  - \(problem)") }
         }
         if report.events.isEmpty { print("no events") }

@@ -43,7 +43,7 @@ struct FallbackAdminController: Sendable {
             throw Problem(
                 .escrowReleaseRefused,
                 detail: "the escrow of \(instance) stays: \(release.refusal ?? "refused")",
-                extensions: ["refusal": release.refusal ?? "", "lastReport": release.lastReport, "instanceId": instance.rawValue]
+                extensions: ["refusal": release.refusal ?? "", "lastReport": release.lastReport, "instanceID": instance.rawValue]
             )
         }
         return release
