@@ -48,7 +48,7 @@ deps: ## Install the missing Debian packages (apt-get update first, only if some
 build: deps ## Build everything (debug)
 	swift build $(SWIFT_BUILD_FLAGS)
 
-test: deps trace-test-deps ## Run every test: unit, then integration against real redis-server processes (each group alone)
+test: deps trace-test-deps ## Run every test: unit, then integration against real redis-server processes (each group alone), then the races against the release build
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|OTLPTracingTests|TicketCoreTests|TicketHTTPTests|TicketLoadTests|TicketPDFTests' --skip '$(FALLBACK_TESTS)'
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter RESPClientIntegrationTests
@@ -61,6 +61,7 @@ test: deps trace-test-deps ## Run every test: unit, then integration against rea
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter LoadTesterTests
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter '$(FALLBACK_TESTS)'
 	$(MAKE) --no-print-directory test-deploy SKIP_SWIFT_BUILD=1
+	$(MAKE) --no-print-directory test-release-binary
 
 test-release-binary: deps ## The real-socket races (5000 connections; one Redis, and a cluster behind nginx) against the release build that make run and the Dockerfile ship
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
