@@ -19,16 +19,17 @@ import Testing
         try await waitUntil(timeout: .seconds(5), "\(count) commands in flight") { client.outstandingCommandCount == count }
     }
 
+    /// For tests that kill a suspended server: the kill must be what closes the connection, so no timeout and no
+    /// keep-alive may find the server hung first, however slowly a loaded machine gets the commands out.
+    static func closedOnlyByTheKill(_ configuration: inout RedisClientConfiguration) {
+        configuration.commandTimeout = .seconds(20)
+        configuration.connection.keepAliveInterval = .seconds(120)
+    }
+
     @Test func aKilledServerFailsPendingCallersAsUnknownThenFailsFastThenRecovers() async throws {
         let redis = try await RedisServerFixture.start()
         defer { redis.stop() }
-        // The kill must be what closes the connection: no keep-alive may find the suspended server hung first,
-        // however slowly a loaded machine gets the 200 commands out.
-        let configure: (inout RedisClientConfiguration) -> Void = {
-            $0.commandTimeout = .seconds(20)
-            $0.connection.keepAliveInterval = .seconds(120)
-        }
-        try await withClient(redis, configure: configure) { client throws in
+        try await withClient(redis, configure: Self.closedOnlyByTheKill) { client throws in
             var health = client.healthUpdates().makeAsyncIterator()
             while await health.next() != .up {}
 
@@ -75,14 +76,7 @@ import Testing
     @Test func anIdempotentCommandWhoseRetryIsNotSentStillReportsAnUnknownOutcome() async throws {
         let redis = try await RedisServerFixture.start()
         defer { redis.stop() }
-        let configure: (inout RedisClientConfiguration) -> Void = {
-            $0.commandTimeout = .seconds(20)
-            $0.connection.keepAliveInterval = .seconds(120)
-        }
-        try await withClient(redis, configure: configure) { client throws in
-            var health = client.healthUpdates().makeAsyncIterator()
-            while await health.next() != .up {}
-
+        try await withClient(redis, configure: Self.closedOnlyByTheKill) { client throws in
             redis.suspend()
             let caller = Task {
                 try await client.execute(RESPCommand("INCR", .string("counter")), options: RedisCommandOptions(idempotent: true))
