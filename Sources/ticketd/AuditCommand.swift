@@ -11,7 +11,7 @@ struct AuditCommand: AsyncParsableCommand {
     )
 
     func run() async throws {
-        let reader = try await ConfigurationLoader.reader()
+        let reader = try ConfigurationLoader.reader()
         let logger = try ConfigurationLoader.bootstrapLogging(reader)
         let report = try await RedisSession.with(url: ConfigurationLoader.redisURL(reader), logger: logger) { client in
             try await RedisTicketStore(client: client, logger: logger).audit()

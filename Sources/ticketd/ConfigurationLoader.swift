@@ -7,12 +7,38 @@ import TicketHTTP
 
 /// Reads the configuration once per process: the environment first, then an optional `.env` file.
 enum ConfigurationLoader {
-    /// The reader every command uses.
-    static func reader() async throws -> ConfigReader {
-        ConfigReader(providers: [
+    /// The reader every command uses, its values checked (``ConfigurationCheck``).
+    /// - Throws: ``ConfigurationError`` when `.env` cannot be read or parsed, or a value cannot be used.
+    static func reader() throws(ConfigurationError) -> ConfigReader {
+        let reader = ConfigReader(providers: [
             EnvironmentVariablesProvider(),
-            try await EnvironmentVariablesProvider(environmentFilePath: ".env", allowMissing: true),
+            EnvironmentVariablesProvider(environmentVariables: try Self.environmentFile(".env")),
         ])
+        try ConfigurationCheck.validate(reader)
+        return reader
+    }
+
+    /// The variables of the `.env` file at `path`; none when there is no such file.
+    private static func environmentFile(_ path: String) throws(ConfigurationError) -> [String: String] {
+        var bytes: [UInt8] = []
+        do {
+            let file = try FileDescriptor.open(FilePath(path), .readOnly, options: .closeOnExec)
+            defer { try? file.close() }
+            var chunk = [UInt8](repeating: 0, count: 16_384)
+            while true {
+                let count = try chunk.withUnsafeMutableBytes { try file.read(into: $0) }
+                if count == 0 { break }
+                bytes.append(contentsOf: chunk[..<count])
+            }
+        } catch Errno.noSuchFileOrDirectory {
+            return [:]
+        } catch {
+            throw ConfigurationError("cannot read \(path): \(error)")
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw ConfigurationError("\(path) is not UTF-8 text")
+        }
+        return try DotEnvFile(parsing: text, path: path).variables
     }
 
     /// The Redis URL: `redis+cluster://` and the seed list `REDIS_CLUSTER_NODES` (`host:port,host:port`, no

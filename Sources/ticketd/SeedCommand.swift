@@ -37,7 +37,7 @@ struct SeedCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let reader = try await ConfigurationLoader.reader()
+        let reader = try ConfigurationLoader.reader()
         let logger = try ConfigurationLoader.bootstrapLogging(reader)
         let url = ConfigurationLoader.redisURL(reader)
         let clock = ContinuousClock()

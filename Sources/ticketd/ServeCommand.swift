@@ -18,7 +18,7 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Serve the HTTP API (the default command).")
 
     func run() async throws {
-        let reader = try await ConfigurationLoader.reader()
+        let reader = try ConfigurationLoader.reader()
         let logger = try ConfigurationLoader.bootstrapLogging(reader)
 
         // Every connection holds a file descriptor; 5000 buyers need far more than the usual soft limit of 1024.
@@ -52,6 +52,12 @@ struct ServeCommand: AsyncParsableCommand {
                 "accepts_per_read": "\(configuration.acceptsPerRead.map(String.init) ?? "4")",
             ]
         )
+        let pdfConfiguration = TicketPDFConfiguration(reader: reader)
+        do {
+            try TicketArchive(root: pdfConfiguration.outputDirectory).prepare()
+        } catch {
+            throw ConfigurationError("PDF_OUTPUT_DIR \(pdfConfiguration.outputDirectory) cannot hold tickets: \(error)")
+        }
         let redisURL = ConfigurationLoader.redisURL(reader)
         let client = RedisClient(configuration: try ConfigurationLoader.redisClientConfiguration(reader), logger: logger)
         let redisStore = RedisTicketStore(client: client, logger: logger)
@@ -84,7 +90,7 @@ struct ServeCommand: AsyncParsableCommand {
             store = redisStore
         }
         let tickets = try TicketPDFService(
-            configuration: TicketPDFConfiguration(reader: reader),
+            configuration: pdfConfiguration,
             signingKey: try ConfigurationLoader.ticketSigningKey(reader, logger: logger),
             store: store,
             logger: logger

@@ -67,13 +67,15 @@ public final class ChildProcess: Sendable {
     }()
 
     /// Spawns `executable` with `arguments` (passed as argv, no shell), stdin from `/dev/null`
-    /// and stdout/stderr appended to the given files (or discarded when `nil`).
+    /// and stdout/stderr appended to the given files (or discarded when `nil`), in `currentDirectory` (this
+    /// process's when `nil`).
     ///
     /// - Throws: ``RedisFixtureError`` with code `.launchFailed`.
     public init(
         executable: String,
         arguments: [String],
         environment: [String: String]? = nil,
+        currentDirectory: String? = nil,
         standardOutput: String?,
         standardError: String?
     ) throws {
@@ -81,6 +83,7 @@ public final class ChildProcess: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
         if let environment {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }

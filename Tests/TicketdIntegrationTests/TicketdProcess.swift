@@ -55,22 +55,30 @@ struct TicketdProcess: Sendable {
     }
 
     /// Runs a `ticketd` command (`seed`, `audit`, a `serve` that is expected to exit) until it exits and returns its
-    /// exit status and output; `environment` adds to or overrides the defaults.
+    /// exit status and output; `environment` adds to or overrides the defaults. With `inDirectory`, the command
+    /// runs in `directory` (where it reads a `.env`), else in the test's.
     static func run(
         _ arguments: [String],
         redisURL: String,
         directory: String,
-        environment: [String: String] = [:]
+        environment: [String: String] = [:],
+        inDirectory: Bool = false
     ) async throws -> (status: Int32, output: String) {
         let output = directory + "/ticketd-\(arguments.first ?? "cmd")-\(UUID().uuidString).out"
         let process = try ChildProcess(
             executable: Self.executable,
             arguments: arguments,
             environment: ["REDIS_URL": redisURL, "LOG_LEVEL": "warning", "LOG_FILE": ""].merging(environment) { $1 },
+            currentDirectory: inDirectory ? directory : nil,
             standardOutput: output,
             standardError: output
         )
-        let termination = await process.exit()
+        // A test that runs out of time cancels its task: the command is killed rather than waited for.
+        let termination = await withTaskCancellationHandler {
+            await process.exit()
+        } onCancel: {
+            process.send(SIGKILL)
+        }
         return (termination.status, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
     }
 

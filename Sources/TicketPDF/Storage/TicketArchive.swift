@@ -96,6 +96,14 @@ public struct TicketArchive: Sendable {
         }
     }
 
+    /// Creates the root directory if it is missing and checks that tickets can be written in it: a server whose
+    /// directory is unusable should stop at start, not sell and then fail every download.
+    /// - Throws: ``TicketArchiveError`` when the directory cannot be created or written to.
+    public func prepare() throws(TicketArchiveError) {
+        try self.makeDirectories(self.root)
+        guard access(self.root, W_OK | X_OK) == 0 else { throw TicketArchiveError(operation: "access", path: self.root, errno: errno) }
+    }
+
     /// Deletes `id`'s ticket, if there is one.
     /// - Returns: whether a file was deleted.
     /// - Throws: ``TicketArchiveError`` when the file exists but cannot be deleted.

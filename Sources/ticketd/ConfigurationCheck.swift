@@ -1,0 +1,76 @@
+import Configuration
+import TicketHTTP
+
+/// Refuses configuration values that cannot be meant, before anything reads them: a number that does not parse
+/// or is out of range, an unknown log level, a boolean that is neither `true` nor `false`.
+///
+/// The readers elsewhere fall back to their defaults when a value does not parse, and some arithmetic traps on
+/// extreme values: `PORT=abc` used to listen on 3049, `PORT=70000` on 4464, `REDIS_COMMAND_TIMEOUT_MS=0` made
+/// every Redis call time out, and `PDF_CLEANUP_INTERVAL_MINUTES=inf` crashed the server. Each is now one line
+/// saying what is wrong, and exit status 1.
+enum ConfigurationCheck {
+    private struct Setting {
+        let key: String
+        let variable: String
+        let kind: Kind
+    }
+
+    private enum Kind {
+        case integer(ClosedRange<Int>)
+        case decimal(ClosedRange<Double>)
+        case boolean
+        case logLevel
+    }
+
+    private static let settings: [Setting] = [
+        Setting(key: "port", variable: "PORT", kind: .integer(0...65_535)),
+        Setting(key: "http.backlog", variable: "HTTP_BACKLOG", kind: .integer(1...65_535)),
+        Setting(key: "http.maxConnections", variable: "HTTP_MAX_CONNECTIONS", kind: .integer(1...10_000_000)),
+        Setting(key: "redis.commandTimeoutMs", variable: "REDIS_COMMAND_TIMEOUT_MS", kind: .integer(1...3_600_000)),
+        Setting(key: "log.level", variable: "LOG_LEVEL", kind: .logLevel),
+        Setting(key: "pdf.workers", variable: "PDF_WORKERS", kind: .integer(0...256)),
+        Setting(key: "pdf.backlogCapacity", variable: "PDF_BACKLOG_CAPACITY", kind: .integer(1...100_000_000)),
+        Setting(key: "pdf.cleanupMaxAgeHours", variable: "PDF_CLEANUP_MAX_AGE_HOURS", kind: .decimal(0...1_000_000)),
+        Setting(key: "pdf.cleanupIntervalMinutes", variable: "PDF_CLEANUP_INTERVAL_MINUTES", kind: .decimal(0.1...1_000_000)),
+        Setting(key: "fallback.enabled", variable: "FALLBACK_ENABLED", kind: .boolean),
+        Setting(key: "fallback.escrowPercent", variable: "FALLBACK_ESCROW_PERCENT", kind: .decimal(0...100)),
+        Setting(key: "fallback.escrowMax", variable: "FALLBACK_ESCROW_MAX", kind: .integer(0...10_000_000)),
+        Setting(key: "fallback.refreshMs", variable: "FALLBACK_REFRESH_MS", kind: .integer(10...3_600_000)),
+        Setting(key: "fallback.probe.intervalMs", variable: "FALLBACK_PROBE_INTERVAL_MS", kind: .integer(10...60_000)),
+        Setting(key: "fallback.probe.timeoutMs", variable: "FALLBACK_PROBE_TIMEOUT_MS", kind: .integer(10...600_000)),
+        Setting(key: "fallback.goneAfterMs", variable: "FALLBACK_GONE_AFTER_MS", kind: .integer(1...604_800_000)),
+    ]
+
+    /// Checks every setting that `reader` has a value for.
+    /// - Throws: ``ConfigurationError`` naming the first variable whose value cannot be used, and what it must be.
+    static func validate(_ reader: ConfigReader) throws(ConfigurationError) {
+        for setting in Self.settings {
+            guard let text = reader.string(forKey: ConfigKey(setting.key)), !text.isEmpty else { continue }
+            let valid: Bool
+            let expected: String
+            switch setting.kind {
+            case .integer(let range):
+                valid = Int(text).map(range.contains) ?? false
+                expected = "a whole number from \(range.lowerBound) to \(range.upperBound)"
+            case .decimal(let range):
+                valid = Double(text).map(range.contains) ?? false
+                expected = "a number from \(Self.text(range.lowerBound)) to \(Self.text(range.upperBound))"
+            case .boolean:
+                // As the reader takes them.
+                valid = ["true", "false", "yes", "no", "1", "0"].contains(text.lowercased())
+                expected = "true or false"
+            case .logLevel:
+                valid = LoggingSetup.level(named: text) != nil
+                expected = "one of trace, debug, info, notice, warning, error, critical"
+            }
+            guard valid else {
+                throw ConfigurationError("\(setting.variable) must be \(expected), not \"\(text.prefix(80))\"")
+            }
+        }
+    }
+
+    /// `100` rather than `100.0`.
+    private static func text(_ number: Double) -> String {
+        number == number.rounded() ? String(Int(number)) : String(number)
+    }
+}

@@ -1,0 +1,85 @@
+/// The variables of a `.env` file: `KEY=value` lines, as a shell would read them and as `docker compose` does.
+///
+/// Blank lines and lines starting with `#` are skipped; an `export ` in front of a key is allowed; a value in single
+/// or double quotes is taken without them (inside double quotes, `\"` and `\\` are escapes); an unquoted value ends
+/// at ` #` (a comment) and is trimmed. Windows line ends (CRLF) are read like Unix ones. Any other line is an error
+/// naming its line number, never skipped in silence.
+struct DotEnvFile {
+    /// The variables, later lines winning.
+    let variables: [String: String]
+
+    /// Parses `text`, the file's contents; `path` names it in errors.
+    /// - Throws: ``ConfigurationError`` for a line that is not `KEY=value`, or a quote that is not closed.
+    init(parsing text: String, path: String) throws(ConfigurationError) {
+        var variables: [String: String] = [:]
+        // `\r\n` is one `Character`, and a newline: Windows files split like Unix ones.
+        for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+            var line = rawLine.trimmingSpaces()
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            if line.hasPrefix("export ") { line = line.dropFirst("export ".count).trimmingSpaces() }
+            guard let equals = line.firstIndex(of: "=") else {
+                throw ConfigurationError("\(path) line \(index + 1) is not KEY=value: \(line.prefix(80))")
+            }
+            let key = line[..<equals].trimmingSpaces()
+            guard Self.isKey(key) else {
+                throw ConfigurationError("\(path) line \(index + 1): \"\(key.prefix(80))\" is not a variable name")
+            }
+            variables[String(key)] = try Self.value(line[line.index(after: equals)...].trimmingSpaces(), line: index + 1, path: path)
+        }
+        self.variables = variables
+    }
+
+    /// A name a shell accepts for a variable: a letter or `_`, then letters, digits and `_`.
+    private static func isKey(_ key: Substring) -> Bool {
+        guard let first = key.utf8.first, first == UInt8(ascii: "_") || Self.isLetter(first) else { return false }
+        return key.utf8.allSatisfy { $0 == UInt8(ascii: "_") || Self.isLetter($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+    }
+
+    private static func isLetter(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+    }
+
+    /// The value of `text`, what follows `=`, trimmed.
+    private static func value(_ text: Substring, line: Int, path: String) throws(ConfigurationError) -> String {
+        guard let quote = text.first, quote == "\"" || quote == "'" else {
+            if text.hasPrefix("#") { return "" }
+            var value = text
+            for comment in [" #", "\t#"] {
+                if let range = value.firstRange(of: comment) { value = value[..<range.lowerBound] }
+            }
+            return String(value.trimmingSpaces())
+        }
+        var value = ""
+        var index = text.index(after: text.startIndex)
+        while index < text.endIndex {
+            let character = text[index]
+            index = text.index(after: index)
+            if character == quote {
+                let rest = text[index...].trimmingSpaces()
+                guard rest.isEmpty || rest.hasPrefix("#") else {
+                    throw ConfigurationError("\(path) line \(line): unexpected text after the closing quote: \(rest.prefix(40))")
+                }
+                return value
+            }
+            if quote == "\"", character == "\\", index < text.endIndex, text[index] == "\"" || text[index] == "\\" {
+                value.append(text[index])
+                index = text.index(after: index)
+            } else {
+                value.append(character)
+            }
+        }
+        throw ConfigurationError("\(path) line \(line): the value's \(quote) quote is not closed")
+    }
+}
+
+extension Substring {
+    /// Without leading and trailing spaces and tabs.
+    fileprivate func trimmingSpaces() -> Substring {
+        let start = self.drop { $0 == " " || $0 == "\t" }
+        var end = start.endIndex
+        while end > start.startIndex, start[start.index(before: end)] == " " || start[start.index(before: end)] == "\t" {
+            end = start.index(before: end)
+        }
+        return start[..<end]
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+
+/// A configuration value that cannot be meant stops `ticketd` at once with one line saying which and why: never a
+/// crash, never a default taken in its place.
+@Suite(.timeLimit(.minutes(1))) struct ConfigurationErrorTests {
+    /// A directory of its own, for the command's output and its `.env`.
+    private static func scratchDirectory() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ticketd-config-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// Before, each of these crashed the server with a Swift runtime trap (SIGILL) or served with a wrong value:
+    /// `PORT=70000` listened on 4464, `PORT=abc` on 3049, and a zero timeout failed every Redis call.
+    @Test(arguments: [
+        ("PORT", "70000", "PORT must be a whole number from 0 to 65535"),
+        ("PORT", "abc", "PORT must be a whole number from 0 to 65535"),
+        ("REDIS_COMMAND_TIMEOUT_MS", "99999999999999999", "REDIS_COMMAND_TIMEOUT_MS must be a whole number from 1 to 3600000"),
+        ("REDIS_COMMAND_TIMEOUT_MS", "0", "REDIS_COMMAND_TIMEOUT_MS must be a whole number from 1 to 3600000"),
+        ("PDF_CLEANUP_INTERVAL_MINUTES", "inf", "PDF_CLEANUP_INTERVAL_MINUTES must be a number from 0.1 to 1000000"),
+        ("PDF_CLEANUP_MAX_AGE_HOURS", "1e300", "PDF_CLEANUP_MAX_AGE_HOURS must be a number from 0 to 1000000"),
+        ("FALLBACK_ESCROW_PERCENT", "nan", "FALLBACK_ESCROW_PERCENT must be a number from 0 to 100"),
+        ("LOG_LEVEL", "bogus", "LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical"),
+    ])
+    func anUnusableValueStopsTheServerSayingWhich(variable: String, value: String, message: String) async throws {
+        let directory = try Self.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try await TicketdProcess.run(
+            ["serve"],
+            redisURL: "redis://127.0.0.1:1",
+            directory: directory,
+            environment: [variable: value, "FALLBACK_DIR": directory + "/data", "PDF_OUTPUT_DIR": directory + "/tickets"]
+        )
+        #expect(result.status == 1, "exit status \(result.status): \(result.output)")
+        #expect(result.output.contains("\(message), not \"\(value)\""), "\(result.output)")
+    }
+
+    /// A `.env` written on Windows, with `export` and quotes, reads as a shell would read it: before, its CRLF lines
+    /// ran together into one value and every later setting was lost in silence.
+    @Test func aDotEnvFileIsReadAsAShellReadsItAndABadLineIsNamed() async throws {
+        let directory = try Self.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let environmentFile = directory + "/.env"
+        try "# written on Windows\r\nAPP_ENV=production\r\nexport HTTP_BACKLOG='70000' # too many\r\n"
+            .write(toFile: environmentFile, atomically: true, encoding: .utf8)
+        let quoted = try await TicketdProcess.run(["serve"], redisURL: "redis://127.0.0.1:1", directory: directory, inDirectory: true)
+        #expect(quoted.status == 1, "\(quoted.output)")
+        #expect(quoted.output.contains(#"HTTP_BACKLOG must be a whole number from 1 to 65535, not "70000""#), "\(quoted.output)")
+
+        try "APP_ENV=production\nPORT 3049\n".write(toFile: environmentFile, atomically: true, encoding: .utf8)
+        let malformed = try await TicketdProcess.run(["serve"], redisURL: "redis://127.0.0.1:1", directory: directory, inDirectory: true)
+        #expect(malformed.status == 1, "\(malformed.output)")
+        #expect(malformed.output.contains(".env line 2 is not KEY=value: PORT 3049"), "\(malformed.output)")
+    }
+
+    /// Before, the server started, sold, said it was healthy, and failed every ticket download.
+    @Test func anUnwritableTicketDirectoryStopsTheServer() async throws {
+        let directory = try Self.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "not a directory".write(toFile: directory + "/afile", atomically: true, encoding: .utf8)
+        let result = try await TicketdProcess.run(
+            ["serve"],
+            redisURL: "redis://127.0.0.1:1",
+            directory: directory,
+            environment: ["PDF_OUTPUT_DIR": directory + "/afile/tickets", "FALLBACK_DIR": directory + "/data"]
+        )
+        #expect(result.status == 1, "\(result.output)")
+        #expect(result.output.contains("PDF_OUTPUT_DIR \(directory)/afile/tickets cannot hold tickets"), "\(result.output)")
+    }
+}
