@@ -1,14 +1,17 @@
 import Metrics
+import Synchronization
 import TicketCore
 
 /// The fallback's metrics, through the process's `MetricsSystem`:
 /// `ticketd_fallback_active`, `ticketd_fallback_sales_total`, `ticketd_fallback_escrow_tickets{event}`,
 /// `ticketd_fallback_journal_backlog` and `ticketd_fallback_settle_conflicts_total`.
-struct FallbackMetrics: Sendable {
+final class FallbackMetrics: Sendable {
     private let active = Gauge(label: "ticketd_fallback_active")
     private let sales = Counter(label: "ticketd_fallback_sales_total")
     private let backlog = Gauge(label: "ticketd_fallback_journal_backlog")
     private let conflicts = Counter(label: "ticketd_fallback_settle_conflicts_total")
+    /// The events whose escrow gauge was last set above zero.
+    private let eventsInEscrow = Mutex<Set<String>>([])
 
     /// Counts one sale from escrow.
     func recordSale() { self.sales.increment() }
@@ -18,12 +21,20 @@ struct FallbackMetrics: Sendable {
         if count > 0 { self.conflicts.increment(by: count) }
     }
 
-    /// Sets the gauges from `status`.
+    /// Sets the gauges from `status`; an event whose escrow is gone (given back, sold, released) drops to zero.
     func update(_ status: FallbackStatus) {
         self.active.record(status.mode == .fallback ? 1 : 0)
         self.backlog.record(status.journalBacklog)
-        for (event, tickets) in status.escrow {
-            Gauge(label: "ticketd_fallback_escrow_tickets", dimensions: [("event", event)]).record(tickets)
+        let gone = self.eventsInEscrow.withLock { events in
+            let now = Set(status.escrow.filter { $0.value > 0 }.keys)
+            defer { events = now }
+            return events.subtracting(now)
         }
+        for event in gone { Self.escrowGauge(of: event).record(0) }
+        for (event, tickets) in status.escrow { Self.escrowGauge(of: event).record(tickets) }
+    }
+
+    private static func escrowGauge(of event: String) -> Gauge {
+        Gauge(label: "ticketd_fallback_escrow_tickets", dimensions: [("event", event)])
     }
 }
