@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import TicketCore
+import TicketHTTP
 import TicketRedis
 
 /// `ticketd audit`: checks every event's books; exits 1 with a report when any is off.
@@ -12,7 +13,8 @@ struct AuditCommand: AsyncParsableCommand {
 
     func run() async throws {
         let reader = try ConfigurationLoader.reader()
-        let logger = try ConfigurationLoader.bootstrapLogging(reader)
+        // Logs to standard error: standard output is the report.
+        let logger = try ConfigurationLoader.bootstrapLogging(reader, console: .standardError)
         let report = try await RedisSession.with(url: ConfigurationLoader.redisURL(reader), logger: logger) { client in
             try await RedisTicketStore(client: client, logger: logger).audit()
         }

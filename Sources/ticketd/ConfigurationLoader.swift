@@ -73,9 +73,9 @@ enum ConfigurationLoader {
         return key
     }
 
-    /// Bootstraps logging from `LOG_LEVEL` and `LOG_FILE`; call once, first.
-    static func bootstrapLogging(_ reader: ConfigReader) throws -> Logger {
-        _ = try LoggingSetup.bootstrap(reader: reader)
+    /// Bootstraps logging from `LOG_LEVEL` and `LOG_FILE`, to `console` besides the file; call once, first.
+    static func bootstrapLogging(_ reader: ConfigReader, console: LogOutput.Console = .standardOutput) throws -> Logger {
+        _ = try LoggingSetup.bootstrap(reader: reader, console: console)
         return Logger(label: "ticketd")
     }
 }

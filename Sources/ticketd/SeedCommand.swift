@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import TicketHTTP
 import TicketRedis
 
 /// `ticketd seed [events] [tickets] [--stripes K] [--reset]`: creates events `1…events`, each with `tickets` tickets.
@@ -38,7 +39,8 @@ struct SeedCommand: AsyncParsableCommand {
 
     func run() async throws {
         let reader = try ConfigurationLoader.reader()
-        let logger = try ConfigurationLoader.bootstrapLogging(reader)
+        // Logs to standard error: standard output is the report.
+        let logger = try ConfigurationLoader.bootstrapLogging(reader, console: .standardError)
         let url = ConfigurationLoader.redisURL(reader)
         let clock = ContinuousClock()
         let start = clock.now

@@ -33,23 +33,33 @@ public final class LogOutput: Sendable {
     /// Standard output only.
     public static let standardOutput = LogOutput(descriptors: [STDOUT_FILENO], filePath: nil)
 
+    /// The terminal stream lines go to besides the file.
+    public enum Console: Sendable {
+        /// Standard output, where a server's logs belong.
+        case standardOutput
+        /// Standard error, so that a command's own output on standard output stays clean.
+        case standardError
+
+        var descriptor: Int32 { self == .standardOutput ? STDOUT_FILENO : STDERR_FILENO }
+    }
+
     /// Writes to `descriptors`; `filePath` names the file among them, if any.
     init(descriptors: [Int32], filePath: String?) {
         self.descriptors = descriptors
         self.filePath = filePath
     }
 
-    /// Standard output, plus `filePath` when given (appended to; created with its parent directories).
+    /// `console`, plus `filePath` when given (appended to; created with its parent directories).
     /// - Throws: ``LogFileError`` when the directory or the file cannot be created or opened.
-    public convenience init(alsoTo filePath: String?) throws(LogFileError) {
+    public convenience init(alsoTo filePath: String?, console: Console = .standardOutput) throws(LogFileError) {
         guard let filePath, !filePath.isEmpty else {
-            self.init(descriptors: [STDOUT_FILENO], filePath: nil)
+            self.init(descriptors: [console.descriptor], filePath: nil)
             return
         }
         try Self.createParentDirectories(of: filePath)
         let descriptor = open(filePath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw LogFileError(path: filePath, errno: errno) }
-        self.init(descriptors: [STDOUT_FILENO, descriptor], filePath: filePath)
+        self.init(descriptors: [console.descriptor, descriptor], filePath: filePath)
     }
 
     /// Writes one line (the newline included by the caller) to every destination, or leaves it to the thread

@@ -10,16 +10,17 @@ import Logging
 ///
 /// Libraries and tests never call this: they take a `Logger`. Calling `LoggingSystem.bootstrap` twice traps.
 public enum LoggingSetup {
-    /// Routes every `Logger` of the process to JSON lines on standard output and, when `file` is given, to `file`
-    /// as well.
+    /// Routes every `Logger` of the process to JSON lines on `console` (standard output unless told otherwise)
+    /// and, when `file` is given, to `file` as well.
     /// - Parameters:
     ///   - level: The lowest level written.
-    ///   - file: A file to append lines to as well (its parent directories are created); `nil` for stdout only.
+    ///   - file: A file to append lines to as well (its parent directories are created); `nil` for the console only.
+    ///   - console: Standard output, or standard error for a command whose own output goes to standard output.
     /// - Returns: The output every handler shares.
     /// - Throws: ``LogFileError`` when the file cannot be opened; nothing is bootstrapped then.
     @discardableResult
-    public static func bootstrap(level: Logger.Level, file: String?) throws(LogFileError) -> LogOutput {
-        let output = try LogOutput(alsoTo: file)
+    public static func bootstrap(level: Logger.Level, file: String?, console: LogOutput.Console = .standardOutput) throws(LogFileError) -> LogOutput {
+        let output = try LogOutput(alsoTo: file, console: console)
         LoggingSystem.bootstrap(
             { label, provider in
                 JSONLogHandler(label: label, output: output, level: level, metadataProvider: provider)
@@ -29,7 +30,7 @@ public enum LoggingSetup {
         return output
     }
 
-    /// Reads the level and file from `reader`, then bootstraps as ``bootstrap(level:file:)`` does.
+    /// Reads the level and file from `reader`, then bootstraps as ``bootstrap(level:file:console:)`` does.
     ///
     /// Configuration keys:
     /// - `log.level` (`LOG_LEVEL`, string, default `"info"`): `trace`, `debug`, `info`, `notice`, `warn`/`warning`,
@@ -37,9 +38,9 @@ public enum LoggingSetup {
     /// - `log.file` (`LOG_FILE`, string, default none): a file to append lines to as well.
     /// - Throws: ``LogFileError`` when the file cannot be opened.
     @discardableResult
-    public static func bootstrap(reader: ConfigReader) throws(LogFileError) -> LogOutput {
+    public static func bootstrap(reader: ConfigReader, console: LogOutput.Console = .standardOutput) throws(LogFileError) -> LogOutput {
         let level = reader.string(forKey: "log.level").flatMap(Self.level(named:)) ?? .info
-        return try Self.bootstrap(level: level, file: reader.string(forKey: "log.file"))
+        return try Self.bootstrap(level: level, file: reader.string(forKey: "log.file"), console: console)
     }
 
     /// The level for a `LOG_LEVEL` value (`warn` is `warning`, `err` is `error`, `fatal` is `critical`), or `nil`.
