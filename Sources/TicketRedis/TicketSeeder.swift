@@ -122,7 +122,7 @@ public struct TicketSeeder: Sendable {
     private func delete(_ stripe: EventStripe) async throws(RedisError) {
         let keys = EventKeys(stripe)
         // Escrows go too: left behind, they would hold tickets that the new pool holds again.
-        _ = try await self.client.evalScript(
+        let holders = try await self.client.evalScript(
             TicketScripts.resetEvent,
             keys: [
                 .string(keys.tickets), .string(keys.purchases), .string(keys.users), .string(keys.meta), .string(keys.seeding),
@@ -130,6 +130,12 @@ public struct TicketSeeder: Sendable {
             ],
             arguments: [.string(keys.escrowPrefix)]
         )
+        if let count = holders.integer, count > 0 {
+            self.logger.warning(
+                "reset deleted the escrow of running or crashed instances; each keeps its copy until its next refresh, and a Redis outage before then could sell one of those tickets again: reset with the instances stopped",
+                metadata: ["event_id": "\(stripe.eventID)", "instances": "\(count)"]
+            )
+        }
     }
 
     /// Builds the pool of one stripe of an event in `count` stripes in its `seeding` key: `share` tickets,
