@@ -32,6 +32,14 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         var draining = false
         /// Shutting down: the escrow is being given back and must not be topped up again.
         var stopping = false
+        /// Events whose escrow is on its way back to the pool: gone from the local escrow, not yet in the pool.
+        var givingBack: Set<EventID> = []
+
+        /// Whether a buyer who heard sold out should wait for this instance's escrow of `event` to reach the pool
+        /// and ask again: it holds some, or some is on its way there.
+        func mayRefill(_ event: EventID) -> Bool {
+            self.escrow.holds(event) || self.givingBack.contains(event)
+        }
     }
 
     private enum Job {
@@ -172,9 +180,10 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
                 // Nothing came from escrow; what Redis did is still unknown.
                 throw unknown
             }
-        } catch let error where error.code == .soldOut && self.state.withLock({ $0.escrow.holds(request.eventID) }) {
-            // The pool is empty but this instance holds some of the event: give it back and ask again, so that
-            // no buyer hears sold out while a ticket is left.
+        } catch let error where error.code == .soldOut && self.state.withLock({ $0.mayRefill(request.eventID) }) {
+            // The pool is empty but this instance holds some of the event, or is giving it back: give it back (the
+            // job runs after any give-back under way) and ask again, so that no buyer hears sold out while a
+            // ticket is left.
             await withCheckedContinuation { continuation in
                 if case .terminated = self.jobInput.yield(.giveBack(request.eventID, continuation)) { continuation.resume() }
             }
@@ -540,9 +549,11 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
                 !state.escrow.unsettledSales.contains(where: { $0.eventID == event })
             else { return false }
             state.escrow.remove(event)
+            state.givingBack.insert(event)
             return true
         }
         guard removed else { return }
+        defer { _ = self.state.withLock { $0.givingBack.remove(event) } }
         await withSpan("give escrow back", context: .topLevel, ofKind: .internal) { span in
             span.attributes[TraceAttribute.eventID] = event.rawValue
             do {
