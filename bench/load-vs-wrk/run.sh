@@ -25,7 +25,7 @@ bin="$(swift build -c release ${SWIFT_BUILD_FLAGS:-} --show-bin-path)"
 source "$(dirname "$0")/../private-redis.sh"
 export REDIS_URL="redis://127.0.0.1:$redis_port" LOG_FILE=""
 
-"$bin/ticketd" seed 1 "$TICKETS" --reset --per-user-limit 0 >/dev/null
+LOG_LEVEL=warning "$bin/ticketd" seed 1 "$TICKETS" --reset --per-user-limit 0 >/dev/null
 port=$(free_port)
 PORT=$port HOST=127.0.0.1 LOG_LEVEL=warning "$bin/ticketd" serve > "$dir/server.log" 2>&1 &
 server=$!

@@ -32,7 +32,7 @@ echo 'wrk.method = "POST"' > "$dir/post.lua"
 
 # Starts the server with PDF_WORKERS=$1 on a fresh pool and an empty ticket directory; sets $server and $port.
 start_server() {
-    "$bin" seed 1 "$TICKETS" --reset --per-user-limit 0 >/dev/null
+    LOG_LEVEL=warning "$bin" seed 1 "$TICKETS" --reset --per-user-limit 0 >/dev/null
     rm -rf "$dir/tickets"
     port=$(free_port)
     PORT=$port HOST=127.0.0.1 PDF_WORKERS=$1 PDF_OUTPUT_DIR="$dir/tickets" "$bin" serve > "$dir/server-$1.log" 2>&1 &

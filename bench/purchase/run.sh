@@ -27,7 +27,7 @@ LUA
 
 # Starts the server with LOG_LEVEL=$1 and HTTP_BACKLOG=${2:-4096} on a fresh pool; sets $server and $port.
 start_server() {
-    "$bin" seed 1 "$TICKETS" --reset --per-user-limit 0 >/dev/null
+    LOG_LEVEL=warning "$bin" seed 1 "$TICKETS" --reset --per-user-limit 0 >/dev/null
     port=$(free_port)
     PORT=$port HOST=127.0.0.1 LOG_LEVEL=$1 HTTP_BACKLOG=${2:-4096} "$bin" serve > "$dir/server-$1.log" 2>&1 &
     server=$!

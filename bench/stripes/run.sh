@@ -67,7 +67,7 @@ node_cpu() {
 # One run with event 1 in $1 stripes: prints "purchases/s sold cpu_total_us_per_purchase busiest_us_per_purchase
 # busiest_port stripes_on_nodes".
 run() {
-    "$bin" seed 1 "$TICKETS" --reset --stripes "$1" --per-user-limit 0 >/dev/null
+    LOG_LEVEL=warning "$bin" seed 1 "$TICKETS" --reset --stripes "$1" --per-user-limit 0 >/dev/null
     local port
     port=$(free_port)
     PORT=$port HOST=127.0.0.1 "$bin" serve >"$dir/server.log" 2>&1 &

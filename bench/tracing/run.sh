@@ -49,7 +49,7 @@ LUA
 
 # Starts the server in mode $1 (off, all, 1pct) on a fresh pool; sets $server and $port.
 start_server() {
-    "$bin" seed 1 "$TICKETS" --reset --per-user-limit 0 >/dev/null
+    LOG_LEVEL=warning "$bin" seed 1 "$TICKETS" --reset --per-user-limit 0 >/dev/null
     port=$(free_port)
     local tracing=()
     case $1 in
