@@ -54,18 +54,28 @@ import Testing
         #expect(malformed.output.contains(".env line 2 is not KEY=value: PORT 3049"), "\(malformed.output)")
     }
 
-    /// Before, the server started, sold, said it was healthy, and failed every ticket download.
-    @Test func anUnwritableTicketDirectoryStopsTheServer() async throws {
+    /// Before, an unwritable ticket directory let the server start, sell and report healthy while every download
+    /// failed, and a fallback directory under a file stopped it with a raw Foundation error dump.
+    @Test func unusableDirectoriesStopTheServerSayingWhy() async throws {
         let directory = try Self.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try "not a directory".write(toFile: directory + "/afile", atomically: true, encoding: .utf8)
-        let result = try await TicketdProcess.run(
+        let tickets = try await TicketdProcess.run(
             ["serve"],
             redisURL: "redis://127.0.0.1:1",
             directory: directory,
             environment: ["PDF_OUTPUT_DIR": directory + "/afile/tickets", "FALLBACK_DIR": directory + "/data"]
         )
-        #expect(result.status == 1, "\(result.output)")
-        #expect(result.output.contains("PDF_OUTPUT_DIR \(directory)/afile/tickets cannot hold tickets"), "\(result.output)")
+        #expect(tickets.status == 1, "\(tickets.output)")
+        #expect(tickets.output.contains("PDF_OUTPUT_DIR \(directory)/afile/tickets cannot hold tickets"), "\(tickets.output)")
+
+        let fallback = try await TicketdProcess.run(
+            ["serve"],
+            redisURL: "redis://127.0.0.1:1",
+            directory: directory,
+            environment: ["PDF_OUTPUT_DIR": directory + "/tickets", "FALLBACK_DIR": directory + "/afile/data"]
+        )
+        #expect(fallback.status == 1, "\(fallback.output)")
+        #expect(fallback.output.contains("\(directory)/afile is a file, not a directory"), "\(fallback.output)")
     }
 }

@@ -41,10 +41,14 @@ enum DurableFile {
 
     /// Creates the directory at `path` and its parents when missing.
     static func makeDirectory(_ path: String) throws(FallbackStorageError) {
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw FallbackStorageError("cannot create the directory \(path): \(error)")
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw FallbackStorageError("\(path) is a file, not a directory") }
+            return
+        }
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex { try Self.makeDirectory(String(path[..<slash])) }
+        guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
+            throw FallbackStorageError("cannot create the directory \(path): \(String(cString: strerror(errno)))")
         }
     }
 
