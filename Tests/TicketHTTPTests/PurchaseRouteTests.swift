@@ -131,7 +131,19 @@ import TicketCore
         #expect(app.logs.all.contains { $0.level == .warning && $0.metadata["outcome"] == "unavailable" })
     }
 
-    @Test(arguments: ["a%7Bb%7D", "a{b}", String(repeating: "x", count: 65), "%00", "a%20b", "caf%C3%A9"])
+    /// RFC 3986: a percent-encoded unreserved character is the character itself.
+    @Test func aPercentEncodedEventIDNamesTheSameEvent() async throws {
+        let app = TestApp()
+        try await app.test { client in
+            try await client.execute(uri: "/buy/%31", method: .post) { response in
+                #expect(response.status == .created)
+                let body = try response.json()
+                #expect(body["eventId"] as? String == "1")
+            }
+        }
+    }
+
+    @Test(arguments: ["a%7Bb%7D", "a{b}", String(repeating: "x", count: 65), "%00", "a%20b", "caf%C3%A9", "%3", "%zz", "%FF"])
     func invalidEventIDIs400NamingTheField(eventID: String) async throws {
         let app = TestApp()
         try await app.test { client in

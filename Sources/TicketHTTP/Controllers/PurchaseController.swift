@@ -76,7 +76,7 @@ struct PurchaseController: Sendable {
 
     /// The event id path parameter, or a 400 problem naming `eventId`.
     static func eventID(_ context: AppRequestContext) throws(Problem) -> EventID {
-        guard let text = context.parameters.get("eventId"), let id = EventID(text) else {
+        guard let text = context.parameters.get("eventId").flatMap(PercentDecoding.decode), let id = EventID(text) else {
             throw Problem.invalid(field: "eventId", detail: "eventId must be 1 to \(EventID.maxLength) characters of A-Z, a-z, 0-9, _ or -")
         }
         return id

@@ -23,7 +23,7 @@ struct TicketController: Sendable {
     /// The id is checked against the purchase id alphabet before anything else, and the file path is computed from
     /// the checked id alone, so no request text ever reaches the file system.
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let text = context.parameters.get("purchaseId"), let id = PurchaseID(text) else {
+        guard let text = context.parameters.get("purchaseId").flatMap(PercentDecoding.decode), let id = PurchaseID(text) else {
             throw Problem.invalid(field: "purchaseId", detail: "purchaseId must be 26 characters of 0-9 and a-z (Crockford base32)")
         }
         let pdf: [UInt8]?
