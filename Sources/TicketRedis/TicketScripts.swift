@@ -11,7 +11,10 @@ enum TicketScripts {
     static let fillPool = load("fill-pool")
     /// Publishes a seeded pool with its description (`finish-seed.lua`).
     static let finishSeed = load("finish-seed")
-    /// Deletes an event with every escrow of it, for a reseed (`reset-event.lua`).
+    /// Begins or gives up a reset: no more escrow of the event is taken, and every instance gives its own back
+    /// (`recall-escrows.lua`).
+    static let recallEscrows = load("recall-escrows")
+    /// Deletes an event once no instance holds an escrow of it, for a reseed (`reset-event.lua`).
     static let resetEvent = load("reset-event")
     /// An event's pool and escrows, read at one moment for the audit (`audit-stock.lua`).
     static let auditStock = load("audit-stock")

@@ -24,14 +24,32 @@ struct SeedCommand: AsyncParsableCommand {
     )
     var stripes: Int = 1
 
-    @Flag(help: "Delete the events first, with every sale of them.")
+    @Flag(
+        help: """
+            Delete the events first, with every sale of them. Running instances first give their escrow of the events \
+            back; the reset is refused, deleting nothing, while an instance still holds some.
+            """
+    )
     var reset = false
+
+    @Option(name: .customLong("escrow-timeout"), help: "With --reset: seconds to wait for the instances to give their escrow back.")
+    var escrowTimeout: Int = 10
+
+    @Flag(
+        help: """
+            With --reset: delete the escrows of the events too, without waiting for their instances (unsafe while one \
+            runs or will restart: it may sell those tickets a second time).
+            """
+    )
+    var force = false
 
     func validate() throws {
         guard (1...10_000).contains(self.events) else { throw ValidationError("events must be from 1 to 10000") }
         guard (0...50_000_000).contains(self.tickets) else { throw ValidationError("tickets must be from 0 to 50000000") }
         guard (self.perUserLimit ?? 0) >= 0 else { throw ValidationError("--per-user-limit must not be negative") }
         guard (1...256).contains(self.stripes) else { throw ValidationError("--stripes must be from 1 to 256") }
+        guard (0...3600).contains(self.escrowTimeout) else { throw ValidationError("--escrow-timeout must be from 0 to 3600 seconds") }
+        guard self.reset || !self.force else { throw ValidationError("--force only goes with --reset") }
         guard self.stripes == 1 || (self.perUserLimit ?? 0) == 0 else {
             throw ValidationError("a striped event cannot keep a per-user limit (a buyer's count lives in one stripe): use --per-user-limit 0")
         }
@@ -45,7 +63,7 @@ struct SeedCommand: AsyncParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         let outcomes = try await RedisSession.with(url: url, logger: logger) { client in
-            try await TicketSeeder(client: client, logger: logger)
+            try await TicketSeeder(client: client, logger: logger, escrowRecall: self.force ? .force : .wait(.seconds(self.escrowTimeout)))
                 .seed(
                     events: self.events,
                     ticketsPerEvent: self.tickets,

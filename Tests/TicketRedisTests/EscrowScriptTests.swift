@@ -46,11 +46,56 @@ import TicketRedis
         }
     }
 
-    @Test func aResetSeedDeletesEveryEscrowSoNoTicketIsInTwoPlaces() async throws {
+    /// A reset has every instance give its escrow back first: its copy could otherwise sell, while Redis is out of
+    /// its reach, tickets that the new pool holds again.
+    @Test func aResetWaitsForEveryEscrowToComeBackAndNoneIsTakenMeanwhile() async throws {
         try await withEscrow { redis, store, seeder, escrow throws in
             _ = try await seeder.seed(events: 1, ticketsPerEvent: 10, perUserLimit: 0, reset: false)
             #expect(try await escrow.take(event: self.event, size: 3, reserve: 0)?.tickets == ["10", "9", "8"])
-            _ = try await seeder.seed(events: 1, ticketsPerEvent: 10, perUserLimit: 0, reset: true)
+            let reset = Task { try await seeder.seed(events: 1, ticketsPerEvent: 10, perUserLimit: 0, reset: true) }
+            try await waitUntil(timeout: .seconds(10), "the reset begun") {
+                try await redis.command("HGET", "event:{1}:meta", "resetting") == "1"
+            }
+            #expect(try await escrow.terms(event: self.event)?.recalled == true)
+            #expect(try await escrow.take(event: self.event, size: 5, reserve: 0) == nil, "no escrow is taken during a reset")
+            #expect(try await redis.command("LLEN", "event:{1}:tickets") == "7", "nothing is deleted while an escrow is held")
+
+            #expect(try await escrow.giveBack(event: self.event) == 3)
+            #expect(try await reset.value.map(\.created) == [true])
+            let terms = try await escrow.terms(event: self.event)
+            #expect(terms?.capacity == 10 && terms?.recalled == false)
+            #expect(try await escrow.take(event: self.event, size: 3, reserve: 0)?.tickets == ["10", "9", "8"], "escrow is taken again")
+            let audit = try await store.audit()
+            #expect(audit.isClean, "\(audit)")
+        }
+    }
+
+    @Test func aResetIsRefusedWhileAnEscrowStaysAndDeletesNothingUnlessForced() async throws {
+        try await withClient { redis, client in
+            let logger = Logger(label: "test.escrow")
+            let store = RedisTicketStore(client: client, logger: logger)
+            try await store.prepare()
+            let escrow = RedisEscrow(client: client, instance: self.instance)
+            _ = try await TicketSeeder(client: client, logger: logger).seed(events: 1, ticketsPerEvent: 10, perUserLimit: 0, reset: false)
+            _ = try await store.purchase(request("1"))
+            #expect(try await escrow.take(event: self.event, size: 3, reserve: 0)?.tickets == ["10", "9", "8"])
+
+            let impatient = TicketSeeder(client: client, logger: logger, escrowRecall: .wait(.milliseconds(200)))
+            let error = await #expect(throws: SeedError.self) {
+                try await impatient.seed(events: 1, ticketsPerEvent: 10, perUserLimit: 0, reset: true)
+            }
+            guard case .escrowHeld(let event, let instances, _) = error else {
+                Issue.record("not refused for the escrow: \(String(describing: error))")
+                return
+            }
+            #expect(event == self.event && instances == ["alpha"])
+            #expect(try await redis.command("LLEN", "event:{1}:tickets") == "6")
+            #expect(try await redis.command("HLEN", "event:{1}:purchases") == "1")
+            #expect(try await redis.command("HEXISTS", "event:{1}:meta", "resetting") == "0", "the refused reset is given up")
+            #expect(try await escrow.take(event: self.event, size: 4, reserve: 0)?.tickets.count == 4, "escrow is taken again")
+
+            let forced = TicketSeeder(client: client, logger: logger, escrowRecall: .force)
+            #expect(try await forced.seed(events: 1, ticketsPerEvent: 10, perUserLimit: 0, reset: true).map(\.created) == [true])
             #expect(try await redis.command("EXISTS", "event:{1}:escrow:alpha", "event:{1}:escrows") == "0")
             #expect(try await redis.command("LLEN", "event:{1}:tickets") == "10")
             let audit = try await store.audit()

@@ -96,7 +96,7 @@ import TicketCore
             // Two from the tail of each stripe's pool: 25 and 28 of stripe 0, 26 and 29 of stripe 1, 27 and 30 of 2.
             let block = try #require(try await escrow.take(event: Self.event, size: 6, reserve: 0))
             #expect(Set(block.tickets) == ["25", "28", "26", "29", "27", "30"])
-            #expect(try await escrow.capacity(event: Self.event) == 30)
+            #expect(try await escrow.terms(event: Self.event)?.capacity == 30)
             #expect(try await escrow.poolSize(event: Self.event) == 24)
             #expect(try #require(try await store.event(Self.event)).available == 30, "escrowed tickets are still available")
 

@@ -110,4 +110,41 @@ extension FallbackTests {
         let afterRelease = try await TicketdProcess.run(["audit"], redisURL: redis.url, directory: redis.directory)
         #expect(afterRelease.status == 0, "\(afterRelease.output)")
     }
+
+    /// `seed --reset` never deletes an event while an instance holds an escrow of it, whose copy could sell, while
+    /// Redis is out of its reach, tickets that the new pool holds again: a running instance gives its escrow back
+    /// first, and while a killed one's stays in Redis the reset is refused and deletes nothing.
+    @Test func aResetWaitsForRunningInstancesAndIsRefusedWhileAKilledOnesEscrowStays() async throws {
+        let redis = try await Self.durableRedis()
+        defer { redis.stop() }
+        let seed = ["seed", "1", "1000", "--per-user-limit", "0"]
+        #expect(try await TicketdProcess.run(seed, redisURL: redis.url, directory: redis.directory).status == 0)
+        let first = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: Self.environment)
+        var client = RawHTTPClient(host: "127.0.0.1", port: first.port)
+        try await waitUntil(timeout: .seconds(20), "escrow of 1 % of 1000") { try await client.fallback()?.escrow["1"] == 10 }
+        _ = try await client.buyOrFail(event: "1")
+
+        let reset = try await TicketdProcess.run(seed + ["--reset"], redisURL: redis.url, directory: redis.directory)
+        #expect(reset.status == 0, "\(reset.output)")
+        #expect(try await redis.command(["HLEN", "event:{1}:purchases"]).trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        try await waitUntil(timeout: .seconds(20), "escrow taken from the new pool") { try await client.fallback()?.escrow["1"] == 10 }
+        #expect(try await TicketdProcess.run(["audit"], redisURL: redis.url, directory: redis.directory).status == 0)
+
+        first.process.killAndWait()
+        first.stop()
+        let refused = try await TicketdProcess.run(seed + ["--reset", "--escrow-timeout", "1"], redisURL: redis.url, directory: redis.directory)
+        #expect(refused.status != 0 && refused.output.contains("refused, nothing deleted"), "\(refused.output)")
+        #expect(try await redis.command(["LLEN", "event:{1}:tickets"]).trimmingCharacters(in: .whitespacesAndNewlines) == "990")
+
+        // Restarted on its files, the instance finds its escrow, and gives it back when the next reset asks.
+        let second = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: Self.environment)
+        defer { second.stop() }
+        client = RawHTTPClient(host: "127.0.0.1", port: second.port)
+        try await waitUntil(timeout: .seconds(20), "the escrow found again") { try await client.fallback()?.escrow["1"] == 10 }
+        let again = try await TicketdProcess.run(seed + ["--reset"], redisURL: redis.url, directory: redis.directory)
+        #expect(again.status == 0, "\(again.output)")
+        try await waitUntil(timeout: .seconds(20), "escrow taken from the new pool") { try await client.fallback()?.escrow["1"] == 10 }
+        let audit = try await TicketdProcess.run(["audit"], redisURL: redis.url, directory: redis.directory)
+        #expect(audit.status == 0, "\(audit.output)")
+    }
 }

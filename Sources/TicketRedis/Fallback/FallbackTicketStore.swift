@@ -384,10 +384,15 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         do {
             var changed = false
             for event in try await self.redis.eventIDs() {
-                guard let capacity = try await self.escrow.capacity(event: event) else { continue }
-                let size = self.configuration.escrowSize(capacity: capacity)
-                let pool = try await self.escrow.poolSize(event: event)
-                if pool < self.configuration.giveBackBelow(escrowSize: size) {
+                guard let terms = try await self.escrow.terms(event: event) else { continue }
+                let size = self.configuration.escrowSize(capacity: terms.capacity)
+                if terms.recalled {
+                    // A reset waits for Redis's escrow list of this instance to go, even one its copy has forgotten
+                    // (a give-back that failed halfway).
+                    await self.giveBack(event, evenWithoutCopy: true)
+                    continue
+                }
+                if try await self.escrow.poolSize(event: event) < self.configuration.giveBackBelow(escrowSize: size) {
                     if self.state.withLock({ $0.escrow.events.contains(event) }) { await self.giveBack(event) }
                     continue
                 }
@@ -542,10 +547,11 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         return self.state.withLock { $0.escrow.backlog == 0 }
     }
 
-    /// Gives an event's escrow back to the pool, if no sale from it awaits settling and sales come from Redis.
-    private func giveBack(_ event: EventID) async {
+    /// Gives an event's escrow back to the pool, if no sale from it awaits settling and sales come from Redis; only
+    /// if this instance's copy holds some of it, unless `evenWithoutCopy`.
+    private func giveBack(_ event: EventID, evenWithoutCopy: Bool = false) async {
         let removed = self.state.withLock { state in
-            guard state.mode == .redis, state.escrow.events.contains(event),
+            guard state.mode == .redis, evenWithoutCopy || state.escrow.events.contains(event),
                 !state.escrow.unsettledSales.contains(where: { $0.eventID == event })
             else { return false }
             state.escrow.remove(event)
@@ -562,7 +568,9 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
                 try await self.saveMirror()
                 let count = try await self.escrow.giveBack(event: event)
                 span.attributes[TraceAttribute.escrowTickets] = -count
-                self.logger.info("escrow given back to the pool", metadata: ["ticket.event_id": "\(event)", "fallback.tickets": "\(count)"])
+                if count > 0 {
+                    self.logger.info("escrow given back to the pool", metadata: ["ticket.event_id": "\(event)", "fallback.tickets": "\(count)"])
+                }
             } catch {
                 span.recordError(error)
                 span.setStatus(SpanStatus(code: .error, message: "\(error)"))

@@ -181,18 +181,19 @@ extension RedisEscrow {
         return size
     }
 
-    /// The capacity of `event` (the sum of its stripes'), or `nil` when it does not exist.
+    /// The capacity of `event` and whether a reset has recalled its escrows, or `nil` when it does not exist.
     /// - Throws: ``RedisError`` when Redis cannot answer.
-    public func capacity(event: EventID) async throws(RedisError) -> Int? {
-        var capacity: Int?
+    public func terms(event: EventID) async throws(RedisError) -> EscrowTerms? {
+        var terms: EscrowTerms?
         for stripe in try await self.stripes(of: event) {
             let reply = try await self.client.execute(
-                RESPCommand("HGET", .string(EventKeys(stripe).meta), "capacity"),
+                RESPCommand("HMGET", .string(EventKeys(stripe).meta), "capacity", "resetting"),
                 options: RedisCommandOptions(idempotent: true)
             )
-            guard let share = reply.string.flatMap({ Int($0) }) else { continue }
-            capacity = (capacity ?? 0) + share
+            guard let fields = reply.array, fields.count == 2, let share = fields[0].string.flatMap({ Int($0) }) else { continue }
+            let recalled = fields[1].string != nil
+            terms = EscrowTerms(capacity: (terms?.capacity ?? 0) + share, recalled: (terms?.recalled ?? false) || recalled)
         }
-        return capacity
+        return terms
     }
 }

@@ -9,8 +9,9 @@
 --
 -- Takes from the pool's tail (the pool sells from its head) until the escrow holds ARGV[2] tickets, never leaving
 -- fewer than ARGV[3] in the pool. Returns {perUserLimit, tickets...}: the whole escrow after the top-up, so the
--- caller's mirror always equals Redis's, or {} when the event does not exist.
-if redis.call('EXISTS', KEYS[4]) == 0 then return {} end
+-- caller's mirror always equals Redis's, or {} when the event does not exist or a reset has begun (its description
+-- says `resetting`, see recall-escrows.lua): then the instance gives its escrow back instead.
+if redis.call('EXISTS', KEYS[4]) == 0 or redis.call('HEXISTS', KEYS[4], 'resetting') == 1 then return {} end
 local wanted = tonumber(ARGV[2]) - redis.call('LLEN', KEYS[2])
 local spare = redis.call('LLEN', KEYS[1]) - tonumber(ARGV[3])
 local take = math.min(wanted, spare)

@@ -1,0 +1,25 @@
+import RESPClient
+import TicketCore
+
+/// Why ``TicketSeeder`` could not seed.
+public enum SeedError: Error, CustomStringConvertible {
+    /// Redis failed midway; re-running finishes the job.
+    case redis(RedisError)
+    /// A reset was refused, with nothing deleted: `instances` still held an escrow of `event` after `waited`.
+    case escrowHeld(event: EventID, instances: [String], waited: Duration)
+
+    public var description: String {
+        switch self {
+        case .redis(let error):
+            return "\(error)"
+        case .escrowHeld(let event, let instances, let waited):
+            return """
+                reset of event \(event) refused, nothing deleted: instance(s) \(instances.joined(separator: ", ")) still hold an \
+                escrow of it after \(waited). A running instance gives its escrow back within one refresh \
+                (FALLBACK_REFRESH_MS) while it reaches Redis; one that crashed gives it back once restarted, or \
+                POST /admin/escrow/release?instance=ID on a running instance releases it. --force resets anyway, and \
+                those instances may then sell the escrowed tickets a second time.
+                """
+        }
+    }
+}
