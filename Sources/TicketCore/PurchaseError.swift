@@ -5,10 +5,13 @@
 public struct PurchaseError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The kind of failure; a struct with static members so that new kinds do not break callers.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
-        private enum Base: String { case soldOut, unknownEvent, userLimitReached, unavailable }
+        private enum Base: String { case soldOut, escrowHeld, unknownEvent, userLimitReached, unavailable }
         private let base: Base
         /// Every ticket of the event is sold.
         public static let soldOut = Code(base: .soldOut)
+        /// The event's pool is empty, but instances still hold some of its tickets in escrow (see the fallback),
+        /// which go back to the pool within seconds; nothing was sold. Try again soon.
+        public static let escrowHeld = Code(base: .escrowHeld)
         /// No event has this id.
         public static let unknownEvent = Code(base: .unknownEvent)
         /// The buyer already holds as many tickets of this event as one buyer may.

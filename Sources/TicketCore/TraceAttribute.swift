@@ -5,7 +5,7 @@ public enum TraceAttribute {
     public static let eventID = "ticketd.event_id"
     /// The purchase's id, the same as in the ledger and the ticket's file name (string).
     public static let purchaseID = "ticketd.purchase_id"
-    /// How a purchase ended: `sold`, `replayed`, `sold_out`, `unknown_event`, `user_limit` or `unavailable` (string).
+    /// How a purchase ended: `sold`, `replayed`, `sold_out`, `escrow_held`, `unknown_event`, `user_limit` or `unavailable` (string).
     public static let purchaseOutcome = "ticketd.purchase.outcome"
     /// The Lua script a Redis call ran, such as `purchase.lua` (string).
     public static let redisScript = "ticketd.redis.script"

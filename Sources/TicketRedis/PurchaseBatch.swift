@@ -32,7 +32,7 @@ struct PurchaseBatch: Sendable {
 
     /// The script's keys.
     var scriptKeys: [RESPArgument] {
-        [.string(self.keys.tickets), .string(self.keys.purchases), .string(self.keys.users), .string(self.keys.meta)]
+        [.string(self.keys.tickets), .string(self.keys.purchases), .string(self.keys.users), .string(self.keys.meta), .string(self.keys.escrows)]
     }
 
     /// The script's arguments: sale time, count, anonymous count, every purchase id, then the named buyers.
@@ -73,6 +73,11 @@ struct PurchaseBatch: Sendable {
             throw PurchaseError(.soldOut, "every ticket of event \(request.eventID) is sold")
         case .integer(-3):
             throw PurchaseError(.unknownEvent, "there is no event \(request.eventID)")
+        case .integer(-4):
+            throw PurchaseError(
+                .escrowHeld,
+                "the pool of event \(request.eventID) is empty, but instances still hold some of its tickets in escrow and give them back within seconds; nothing was sold, try again"
+            )
         case .array(let values):
             if values.count == 2, values[0].integer == -2 {
                 let limit = values[1].integer ?? 0

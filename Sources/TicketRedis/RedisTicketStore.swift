@@ -96,8 +96,9 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
         for stripe in first.andTheRest(of: stripes) {
             do {
                 return try await self.batcher.purchase(request, from: stripe)
-            } catch let error where error.code == .soldOut {
-                soldOut = error
+            } catch let error where error.code == .soldOut || error.code == .escrowHeld {
+                // Tickets held in some stripe's escrow keep the event from being sold out.
+                if soldOut?.code != .escrowHeld { soldOut = error }
             } catch let error where error.code == .unknownEvent {
                 // A stripe without its description: the event is gone, or a reseed is rebuilding it.
                 missing = error
@@ -144,6 +145,7 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
         switch result {
         case .success(let purchase): return purchase.isReplay ? "replayed" : "sold"
         case .failure(let error) where error.code == .soldOut: return "sold_out"
+        case .failure(let error) where error.code == .escrowHeld: return "escrow_held"
         case .failure(let error) where error.code == .unknownEvent: return "unknown_event"
         case .failure(let error) where error.code == .userLimitReached: return "user_limit"
         case .failure: return "unavailable"

@@ -24,6 +24,35 @@ import TicketRedis
         }
     }
 
+    /// An empty pool is sold out only once no instance's escrow holds a ticket of the event (the escrows go back
+    /// when the pool runs low): until then a buyer hears `escrowHeld`, alone or in a batch.
+    @Test func anEmptyPoolIsNotSoldOutWhileAnEscrowHoldsTickets() async throws {
+        try await withStore { redis, store, seeder throws in
+            _ = try await seeder.seed(events: 1, ticketsPerEvent: 5, perUserLimit: 0, reset: false)
+            for _ in 0..<2 { _ = try await redis.command("LMOVE", "event:{1}:tickets", "event:{1}:escrow:other", "RIGHT", "LEFT") }
+            // An instance listed with an empty escrow (all of it sold and settled) holds nothing back.
+            _ = try await redis.command("SADD", "event:{1}:escrows", "other", "drained")
+            for _ in 0..<3 { _ = try await store.purchase(request("1")) }
+
+            let before = try await redis.command("DEBUG", "DIGEST")
+            #expect(await refusal { () async throws(PurchaseError) in try await store.purchase(request("1")) } == .escrowHeld)
+            let batched = await withTaskGroup(of: PurchaseError.Code?.self) { group in
+                for _ in 0..<50 {
+                    group.addTask { await refusal { () async throws(PurchaseError) in try await store.purchase(request("1")) } }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(batched == Array(repeating: .escrowHeld, count: 50))
+            #expect(try await redis.command("DEBUG", "DIGEST") == before, "a refusal changes nothing")
+
+            for _ in 0..<2 { _ = try await redis.command("LMOVE", "event:{1}:escrow:other", "event:{1}:tickets", "LEFT", "RIGHT") }
+            #expect(try await store.purchase(request("1")).purchase.ticketID == "4")
+            #expect(try await store.purchase(request("1")).purchase.ticketID == "5")
+            #expect(await refusal { () async throws(PurchaseError) in try await store.purchase(request("1")) } == .soldOut)
+            #expect(try await store.audit().isClean)
+        }
+    }
+
     @Test func anUnknownEventIsRefusedAndNothingIsCreated() async throws {
         try await withStore { redis, store, _ throws in
             #expect(await refusal { () async throws(PurchaseError) in try await store.purchase(request("nope")) } == .unknownEvent)

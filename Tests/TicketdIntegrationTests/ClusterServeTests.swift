@@ -38,12 +38,19 @@ import TicketHTTP
         let proxy = try await NginxProxy.start(upstreams: servers.map(\.port), directory: directory + "/nginx")
         defer { proxy.stop() }
         let client = RawHTTPClient(host: "127.0.0.1", port: proxy.port)
-        let responses = try await withThrowingTaskGroup(of: RawHTTPClient.Response.self) { group in
+        // Buyers honour Retry-After: at the end of the sale a 503 asks them to come back while an instance that a
+        // slow PING on these two shared cores switched to fallback still holds tickets in escrow.
+        let answers = try await withThrowingTaskGroup(of: (response: RawHTTPClient.Response, sends: Int).self) { group in
             for _ in 0..<5000 {
-                group.addTask { try await client.send("POST", "/buy/1", headers: [("Content-Type", "application/json")], body: "{}") }
+                group.addTask {
+                    try await client.sendHonouringRetryAfter("POST", "/buy/1", headers: [("Content-Type", "application/json")], body: "{}")
+                }
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
+        let responses = answers.map(\.response)
+        let sentAgain = answers.filter { $0.sends > 1 }.count
+        print("cluster race figures: \(sentAgain) buyers sent again after a 503, \(answers.map(\.sends).max() ?? 0) sends at most")
         let statuses = Dictionary(grouping: responses, by: \.status).mapValues(\.count)
         let unexpected = responses.first { ![201, 409].contains($0.status) }
         #expect(statuses == [201: 3000, 409: 2000], "for example: \(unexpected.map { "\($0.status) \($0.body)" } ?? "none")")

@@ -147,4 +147,39 @@ extension FallbackTests {
         let audit = try await TicketdProcess.run(["audit"], redisURL: redis.url, directory: redis.directory)
         #expect(audit.status == 0, "\(audit.output)")
     }
+
+    /// No buyer hears sold out while another instance's escrow holds tickets of the event: the server asks again
+    /// for three refresh intervals while that escrow goes back, then answers 503 with `Retry-After`; once the
+    /// escrow is back, its tickets sell, and only then is the event sold out.
+    @Test func soldOutWaitsForTheTicketsInOtherInstancesEscrows() async throws {
+        let redis = try await Self.durableRedis()
+        defer { redis.stop() }
+        let seeded = try await TicketdProcess.run(["seed", "1", "200", "--per-user-limit", "0"], redisURL: redis.url, directory: redis.directory)
+        #expect(seeded.status == 0, "\(seeded.output)")
+        var environment = Self.environment
+        environment["FALLBACK_REFRESH_MS"] = "300"
+        let server = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: environment)
+        defer { server.stop() }
+        let client = RawHTTPClient(host: "127.0.0.1", port: server.port)
+        try await waitUntil(timeout: .seconds(20), "escrow of 1 % of 200") { try await client.fallback()?.escrow["1"] == 2 }
+        // Instance `ghost` (crashed, or cut off from Redis) holds three tickets in escrow.
+        for _ in 0..<3 { _ = try await redis.command(["LMOVE", "event:{1}:tickets", "event:{1}:escrow:ghost", "RIGHT", "LEFT"]) }
+        _ = try await redis.command(["SADD", "event:{1}:escrows", "ghost"])
+
+        // The pool's 195, and this instance's own escrow of 2, given back as the pool runs low or empties.
+        var sold: [String] = []
+        for _ in 0..<197 { sold.append(try await client.buyOrFail(event: "1").ticket) }
+        let held = try await client.send("POST", "/buy/1")
+        #expect(held.status == 503 && held.head.lowercased().contains("retry-after: 1"), "\(held.head)")
+        #expect(held.body.contains("escrow"), "\(held.body)")
+
+        for _ in 0..<3 { _ = try await redis.command(["LMOVE", "event:{1}:escrow:ghost", "event:{1}:tickets", "LEFT", "RIGHT"]) }
+        _ = try await redis.command(["SREM", "event:{1}:escrows", "ghost"])
+        for _ in 0..<3 { sold.append(try await client.buyOrFail(event: "1").ticket) }
+        let soldOut = try await client.send("POST", "/buy/1")
+        #expect(soldOut.status == 409, "\(soldOut.body)")
+        #expect(Set(sold).count == 200, "every ticket sold once")
+        let audit = try await TicketdProcess.run(["audit"], redisURL: redis.url, directory: redis.directory)
+        #expect(audit.status == 0, "\(audit.output)")
+    }
 }

@@ -52,6 +52,28 @@ struct RawHTTPClient: Sendable {
         }
     }
 
+    /// Sends a request as a client that honours `Retry-After` does: a 503 that sold nothing (the event's last
+    /// tickets still in an instance's escrow, say) is sent again after the seconds it asks for, up to `attempts`
+    /// sends in all. Returns the last response and how many sends it took.
+    func sendHonouringRetryAfter(
+        _ method: String,
+        _ path: String,
+        headers: [(String, String)] = [],
+        body: String = "",
+        attempts: Int = 10
+    ) async throws -> (response: Response, sends: Int) {
+        var sends = 1
+        while true {
+            let response = try await self.send(method, path, headers: headers, body: body)
+            guard response.status == 503, response.body.contains("nothing was sold"), sends < attempts,
+                let line = response.head.split(separator: "\r\n").first(where: { $0.lowercased().hasPrefix("retry-after:") }),
+                let seconds = Int(line.dropFirst("retry-after:".count).filter { $0 != " " })
+            else { return (response, sends) }
+            try await Task.sleep(for: .seconds(seconds))
+            sends += 1
+        }
+    }
+
     struct ResponseError: Error, CustomStringConvertible {
         let text: String
         var description: String { "not an HTTP response: \(self.text.prefix(200))" }

@@ -23,6 +23,7 @@ import Tracing
 /// | unknown event | 404 | ``ProblemType/unknownEvent`` |
 /// | sold out | 409 | ``ProblemType/soldOut`` |
 /// | store unavailable | 503 + `Retry-After: 1` | ``ProblemType/storeUnavailable`` |
+/// | pool empty, tickets still in escrow | 503 + `Retry-After: 1` | ``ProblemType/storeUnavailable`` |
 struct PurchaseController: Sendable {
     let store: any TicketStore
     let metrics: AppMetrics
@@ -188,6 +189,14 @@ struct PurchaseController: Sendable {
             metadata["outcome"] = "sold_out"
             logger.info("purchase refused: sold out", metadata: metadata)
             return Problem(.soldOut, detail: "event \(request.eventID) has no tickets left", extensions: eventExtension)
+        case .escrowHeld:
+            // Not sold out yet: instances still hold the last tickets in escrow, and the buyer may get one soon.
+            self.metrics.record(.unavailable)
+            metadata["outcome"] = "unavailable"
+            logger.notice("purchase refused: the pool is empty but escrows still hold tickets", metadata: metadata)
+            var problem = Problem.unavailable(detail: error.message)
+            problem.extensions["eventId"] = request.eventID.rawValue
+            return problem
         case .unknownEvent:
             self.metrics.record(.unknownEvent)
             metadata["outcome"] = "unknown_event"

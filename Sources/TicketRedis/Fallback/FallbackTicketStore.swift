@@ -45,6 +45,7 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
     private enum Job {
         case refresh
         case seed(CheckedContinuation<Bool, Never>)
+        /// Give an event's escrow back for a buyer who found its pool empty: Redis has just answered.
         case giveBack(EventID, CheckedContinuation<Void, Never>)
         case shutdown
     }
@@ -150,6 +151,15 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
     // MARK: Purchases
 
     public func purchase(_ request: PurchaseRequest) async throws(PurchaseError) -> PurchaseResult {
+        do {
+            return try await self.purchaseFromRedisOrEscrow(request)
+        } catch let error where error.code == .escrowHeld || (error.code == .soldOut && self.state.withLock({ $0.mayRefill(request.eventID) })) {
+            return try await self.purchaseOnceEscrowsReturn(request, refused: error)
+        }
+    }
+
+    /// Sells through Redis, or from escrow when Redis cannot answer; an empty pool's answer is the caller's.
+    private func purchaseFromRedisOrEscrow(_ request: PurchaseRequest) async throws(PurchaseError) -> PurchaseResult {
         // A purchase id answered from escrow keeps that answer until it is settled, whatever Redis would say.
         if let earlier = self.unsettledSale(request.purchaseID) { return PurchaseResult(purchase: earlier, isReplay: true) }
         if self.state.withLock({ $0.mode }) == .fallback {
@@ -180,16 +190,36 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
                 // Nothing came from escrow; what Redis did is still unknown.
                 throw unknown
             }
-        } catch let error where error.code == .soldOut && self.state.withLock({ $0.mayRefill(request.eventID) }) {
-            // The pool is empty but this instance holds some of the event, or is giving it back: give it back (the
-            // job runs after any give-back under way) and ask again, so that no buyer hears sold out while a
-            // ticket is left.
+        }
+    }
+
+    /// Asks Redis again while the escrows holding the last tickets of the request's event go back to the pool, so
+    /// that no buyer hears sold out while a ticket is left: this instance's escrow at once (the job runs after any
+    /// give-back under way), the others' at their next refresh (each gives its own back once the pool runs low).
+    /// After three refresh intervals the answer stands: a ticket still held keeps the event from being sold out,
+    /// and the buyer hears ``PurchaseError/Code-swift.struct/escrowHeld`` (503, try again).
+    private func purchaseOnceEscrowsReturn(_ request: PurchaseRequest, refused: PurchaseError) async throws(PurchaseError) -> PurchaseResult {
+        if self.state.withLock({ $0.mayRefill(request.eventID) }) {
             await withCheckedContinuation { continuation in
                 if case .terminated = self.jobInput.yield(.giveBack(request.eventID, continuation)) { continuation.resume() }
             }
-            return try await self.redis.purchase(request)
+        }
+        let clock = ContinuousClock()
+        let deadline = clock.now + self.configuration.refreshInterval * 3
+        var refusal = refused
+        while true {
+            do {
+                return try await self.redis.purchase(request)
+            } catch let error where error.code == .escrowHeld {
+                refusal = error
+            }
+            guard clock.now < deadline, !Task.isCancelled else { throw refusal }
+            try? await Task.sleep(for: Self.escrowReturnPoll)
         }
     }
+
+    /// How often a buyer waiting for other instances' escrows asks Redis again.
+    private static let escrowReturnPoll = Duration.milliseconds(50)
 
     /// Sells from this instance's escrow and answers once the sale is in the journal on disk.
     ///
@@ -332,7 +362,7 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
                     case .seed(let continuation):
                         continuation.resume(returning: await self.refresh())
                     case .giveBack(let event, let continuation):
-                        await self.giveBack(event)
+                        await self.giveBack(event, redisAnswers: true)
                         continuation.resume()
                     case .shutdown:
                         self.state.withLock { $0.stopping = true }
@@ -393,7 +423,8 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
                     continue
                 }
                 if try await self.escrow.poolSize(event: event) < self.configuration.giveBackBelow(escrowSize: size) {
-                    if self.state.withLock({ $0.escrow.events.contains(event) }) { await self.giveBack(event) }
+                    // Buyers wait for every escrow of an empty pool: give back even one that the copy has lost.
+                    await self.giveBack(event, evenWithoutCopy: true)
                     continue
                 }
                 let started = DefaultTracerClock.now
@@ -547,18 +578,33 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         return self.state.withLock { $0.escrow.backlog == 0 }
     }
 
-    /// Gives an event's escrow back to the pool, if no sale from it awaits settling and sales come from Redis; only
-    /// if this instance's copy holds some of it, unless `evenWithoutCopy`.
-    private func giveBack(_ event: EventID, evenWithoutCopy: Bool = false) async {
-        let removed = self.state.withLock { state in
-            guard state.mode == .redis, evenWithoutCopy || state.escrow.events.contains(event),
-                !state.escrow.unsettledSales.contains(where: { $0.eventID == event })
-            else { return false }
+    /// Gives an event's escrow back to the pool, if no sale from it awaits settling, and sales come from Redis or
+    /// `redisAnswers` (a buyer's purchase was just answered: an instance switched to fallback by a slow `PING`
+    /// under load must not keep the last tickets); only if this instance's copy holds some of it, unless
+    /// `evenWithoutCopy`.
+    ///
+    /// Without a copy, Redis's escrow list of this instance can still hold tickets: a give-back that failed halfway,
+    /// or a top-up whose answer was lost. That list goes back quietly: there is no copy to save or sale to trace.
+    private func giveBack(_ event: EventID, evenWithoutCopy: Bool = false, redisAnswers: Bool = false) async {
+        let hadCopy = self.state.withLock { state -> Bool? in
+            guard state.mode == .redis || redisAnswers, !state.escrow.unsettledSales.contains(where: { $0.eventID == event }) else {
+                return nil
+            }
+            guard state.escrow.events.contains(event) else { return evenWithoutCopy ? false : nil }
             state.escrow.remove(event)
             state.givingBack.insert(event)
             return true
         }
-        guard removed else { return }
+        guard let hadCopy else { return }
+        guard hadCopy else {
+            if let count = try? await self.escrow.giveBack(event: event), count > 0 {
+                self.logger.warning(
+                    "gave back an escrow that this instance's copy had lost",
+                    metadata: ["ticket.event_id": "\(event)", "fallback.tickets": "\(count)"]
+                )
+            }
+            return
+        }
         defer { _ = self.state.withLock { $0.givingBack.remove(event) } }
         await withSpan("give escrow back", context: .topLevel, ofKind: .internal) { span in
             span.attributes[TraceAttribute.eventID] = event.rawValue

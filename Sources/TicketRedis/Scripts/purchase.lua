@@ -6,6 +6,7 @@
 -- KEYS[2] event:{ID}:purchases  hash: purchase id -> "ticket user millis" (the ledger)
 -- KEYS[3] event:{ID}:users      hash: user id -> tickets held (kept for events with a per-user limit)
 -- KEYS[4] event:{ID}:meta       hash: name, venue, startsAt, capacity, perUserLimit
+-- KEYS[5] event:{ID}:escrows    set: the instances holding an escrow, each in the list event:{ID}:escrow:<instance>
 -- ARGV[1] the sale time of the batch, in milliseconds since 1970
 -- ARGV[2] n, the number of purchases; ARGV[3] a, how many of them are anonymous (they come first)
 -- then    the n purchase ids (chosen by the caller before the first attempt and kept for every retry), then the
@@ -13,7 +14,8 @@
 --
 -- Returns one answer per purchase, in order: a string, the ticket sold; {record} this purchase id was sold before
 -- (a retry after an unknown outcome, a repeated Idempotency-Key, or the same id earlier in this batch); -1 sold
--- out; {-2, limit} the buyer holds the limit already; -3 no such event.
+-- out; {-2, limit} the buyer holds the limit already; -3 no such event; -4 the pool is empty but an instance's
+-- escrow still holds tickets of the event (it gives them back to the pool once the pool runs low).
 --
 -- Each purchase is checked in this order: 1. idempotency by purchase id, so a retry can never sell a second
 -- ticket; 2. the per-user limit; 3. the pop. A refused purchase changes nothing. The shebang makes Redis refuse
@@ -25,6 +27,16 @@ local millis, count, anonymous = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 -- The buyer of purchase i, or nil for an anonymous one.
 local function buyer(i)
     if i > anonymous then return ARGV[3 + i + count - anonymous] end
+end
+
+-- Whether an instance's escrow holds tickets of the event: an empty pool is sold out only when none does. Read only
+-- when the pool is empty. (An escrow's list is named after KEYS[5]: its final 's' becomes ':' and the instance id.)
+local function escrowed()
+    local prefix = string.sub(KEYS[5], 1, -2) .. ':'
+    for _, instance in ipairs(redis.call('SMEMBERS', KEYS[5])) do
+        if redis.call('LLEN', prefix .. instance) > 0 then return true end
+    end
+    return false
 end
 
 -- One purchase alone, the usual case when sales are quiet, takes a shorter way with the same answers and no
@@ -41,6 +53,7 @@ if count == 1 then
     local ticket = redis.call('LPOP', KEYS[1])
     if not ticket then
         if redis.call('EXISTS', KEYS[4]) == 0 then return {-3} end
+        if escrowed() then return {-4} end
         return {-1}
     end
     redis.call('HSET', KEYS[2], id, ticket .. ' ' .. (user or '') .. ' ' .. millis)
@@ -107,9 +120,15 @@ if wanted > 0 then
     local tickets = redis.call('LPOP', KEYS[1], wanted) or {}
     if #tickets < wanted then
         answers, wanted, counts = judge(#tickets)
+        local refusal = -1
         if #tickets == 0 and redis.call('EXISTS', KEYS[4]) == 0 then
+            refusal = -3
+        elseif escrowed() then
+            refusal = -4
+        end
+        if refusal ~= -1 then
             for i = 1, count do
-                if answers[i] == -1 then answers[i] = -3 end
+                if answers[i] == -1 then answers[i] = refusal end
             end
         end
     end
