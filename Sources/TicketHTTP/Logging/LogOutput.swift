@@ -122,15 +122,11 @@ public final class LogOutput: Sendable {
     }
 
     private static func createParentDirectories(of path: String) throws(LogFileError) {
-        var components = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
-        guard !components.isEmpty else { return }
-        var current = path.hasPrefix("/") ? "" : "."
-        if path.hasPrefix("/") { components = components.dropFirst() }
-        for component in components where !component.isEmpty {
-            current += "/" + component
-            if mkdir(current, 0o755) != 0 && errno != EEXIST {
-                throw LogFileError(path: current, errno: errno)
-            }
+        guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return }
+        do {
+            try Directories.create(String(path[..<slash]))
+        } catch {
+            throw LogFileError(path: error.path, errno: error.errno)
         }
     }
 }

@@ -117,11 +117,10 @@ public struct TicketArchive: Sendable {
 
     /// Creates `path` and any missing parents (`mkdir -p`).
     private func makeDirectories(_ path: String) throws(TicketArchiveError) {
-        if mkdir(path, 0o755) == 0 || errno == EEXIST { return }
-        guard errno == ENOENT, let slash = path.lastIndex(of: "/"), slash != path.startIndex else {
-            throw TicketArchiveError(operation: "mkdir", path: path, errno: errno)
+        do {
+            try Directories.create(path)
+        } catch {
+            throw TicketArchiveError(operation: "mkdir", path: error.path, errno: error.errno)
         }
-        try self.makeDirectories(String(path[..<slash]))
-        guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw TicketArchiveError(operation: "mkdir", path: path, errno: errno) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TicketCore
 
 /// Blocking file operations that have reached the disk when they return (`fsync`).
 ///
@@ -41,14 +42,10 @@ enum DurableFile {
 
     /// Creates the directory at `path` and its parents when missing.
     static func makeDirectory(_ path: String) throws(FallbackStorageError) {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw FallbackStorageError("\(path) is a file, not a directory") }
-            return
-        }
-        if let slash = path.lastIndex(of: "/"), slash != path.startIndex { try Self.makeDirectory(String(path[..<slash])) }
-        guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
-            throw FallbackStorageError("cannot create the directory \(path): \(String(cString: strerror(errno)))")
+        do {
+            try Directories.create(path)
+        } catch {
+            throw FallbackStorageError(error.errno == ENOTDIR ? error.reason : "cannot create the directory \(error.path): \(error.reason)")
         }
     }
 
