@@ -64,7 +64,7 @@ public struct TicketSeeder: Sendable {
         var outcomes: [Outcome] = []
         for (number, id) in zip(1..., ids) {
             outcomes.append(
-                try await self.seedRecalled(
+                try await self.seedEvent(
                     id,
                     name: "Event \(number)",
                     venue: "Hall \(number)",
@@ -79,37 +79,12 @@ public struct TicketSeeder: Sendable {
         return outcomes
     }
 
-    /// Seeds one event with tickets `1…tickets`, in `stripes` pools: ticket t in stripe (t − 1) mod `stripes`.
+    /// Seeds one event with tickets `1…tickets`, in `stripes` pools: ticket t in stripe (t − 1) mod `stripes`; its
+    /// escrows recalled already when `reset` is set.
     ///
     /// A per-user limit cannot be kept across stripes (a buyer's count lives in one stripe), so a striped event has
     /// none: `perUserLimit` must be 0 when `stripes` is more than 1.
-    /// - Throws: ``SeedError``: Redis failed midway (re-running finishes the job), or a reset was refused.
-    public func seed(
-        _ id: EventID,
-        name: String,
-        venue: String?,
-        startsAt: String?,
-        tickets: Int,
-        perUserLimit: Int,
-        stripes: Int = 1,
-        reset: Bool
-    ) async throws(SeedError) -> Outcome {
-        if reset { try await self.recallEscrows(of: [id]) }
-        return try await self.seedRecalled(
-            id,
-            name: name,
-            venue: venue,
-            startsAt: startsAt,
-            tickets: tickets,
-            perUserLimit: perUserLimit,
-            stripes: stripes,
-            reset: reset
-        )
-    }
-
-    /// Seeds one event as ``seed(_:name:venue:startsAt:tickets:perUserLimit:stripes:reset:)`` says, its escrows
-    /// recalled already when `reset` is set.
-    private func seedRecalled(
+    private func seedEvent(
         _ id: EventID,
         name: String,
         venue: String?,
