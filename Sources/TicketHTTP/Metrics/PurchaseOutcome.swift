@@ -10,7 +10,8 @@ public enum PurchaseOutcome: String, Sendable, Hashable, CaseIterable, Codable {
     case unknownEvent = "unknown_event"
     /// The buyer holds as many tickets as one buyer may (403).
     case userLimit = "user_limit"
-    /// The store could not be reached; nothing was sold (503).
+    /// The store could not be reached, or the event's last tickets are still in an instance's escrow; nothing was
+    /// sold (503).
     case unavailable
     /// The request was refused before reaching the store: bad id, bad body (400, 415).
     case invalid
