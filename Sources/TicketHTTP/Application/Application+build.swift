@@ -58,6 +58,7 @@ public func buildApplication(
     }
     var app = Application(
         router: router,
+        server: .http1(configuration: .init(additionalChannelHandlers: [MalformedRequestAnswer(logger: logger)])),
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: configuration.serverName,

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOHTTP1
 
 extension Problem {
     /// The problem that answers `error`, thrown while serving `request`:
@@ -9,6 +10,7 @@ extension Problem {
     /// - Hummingbird's 404 for an unknown path: ``ProblemType/routeNotFound``.
     /// - Any other `HTTPResponseError` (a 413 for a body over the context's upload limit, …): type `about:blank` with
     ///   the same status.
+    /// - The HTTP parser's error while the body was read (a broken chunked encoding): ``ProblemType/invalidRequest``.
     /// - Anything else: ``ProblemType/internalError`` (500), logged at `error`; the body does not echo the error.
     ///
     /// `instance` defaults to the request path, and every problem carries the `requestId` member, so a caller can
@@ -22,6 +24,8 @@ extension Problem {
         case let error as any HTTPResponseError:
             let detail = (error as? HTTPError)?.body ?? error.status.reasonPhrase
             self.init(.httpStatus(error.status), detail: detail, headers: (error as? HTTPError)?.headers ?? [:])
+        case let error as HTTPParserError:
+            self.init(.invalidRequest, detail: "the request body is not valid HTTP/1.1 (\(error))", headers: [.connection: "close"])
         default:
             context.logger.error(
                 "unexpected error",

@@ -1,0 +1,98 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+
+/// Answers a request that the HTTP/1.1 parser rejects (a garbled request line, a header line without a colon, a
+/// header too large) with an RFC 9457 problem, `400 invalid-request` with an `X-Request-Id`, instead of
+/// Hummingbird's bare `400` with no body; then closes the connection, whose byte stream cannot be trusted any more.
+///
+/// It sits between the HTTP codec and Hummingbird's connection handling, one per connection. A parse error between
+/// requests is taken out of the pipeline and answered here, once every request read before it has been answered in
+/// full, so responses keep their order and never interleave. A parse error inside a request (a broken chunked body)
+/// goes on to Hummingbird as before: that request's handler must see its body fail, not end early and act on what
+/// came.
+final class MalformedRequestAnswer: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private let logger: Logger
+    /// A request's head has been read and its end has not.
+    private var readingRequest = false
+    /// Requests read (or being read) whose response has not ended yet.
+    private var unanswered = 0
+    /// A parse error waiting for the responses to the requests before it.
+    private var pending: HTTPParserError?
+    private var answered = false
+
+    /// A handler for one connection, logging each answer to `logger`.
+    init(logger: Logger) {
+        self.logger = logger
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch self.unwrapInboundIn(data) {
+        case .head:
+            self.readingRequest = true
+            self.unanswered += 1
+        case .end:
+            self.readingRequest = false
+        case .body:
+            break
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let isEnd = if case .end = self.unwrapOutboundIn(data) { true } else { false }
+        context.write(data, promise: promise)
+        guard isEnd else { return }
+        self.unanswered -= 1
+        if self.unanswered == 0, let error = self.pending {
+            self.pending = nil
+            self.answer(error, context: context)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parseError = error as? HTTPParserError, !self.readingRequest else {
+            context.fireErrorCaught(error)
+            return
+        }
+        guard !self.answered, self.pending == nil else { return }
+        if self.unanswered > 0 {
+            self.pending = parseError
+        } else {
+            self.answer(parseError, context: context)
+        }
+    }
+
+    /// Writes the problem and closes the connection once it is out.
+    private func answer(_ error: HTTPParserError, context: ChannelHandlerContext) {
+        self.answered = true
+        let id = RequestID().description
+        var problem = Problem(
+            .invalidRequest,
+            detail: "the request is not valid HTTP/1.1 (\(error)); the connection is closed",
+            extensions: ["requestId": id]
+        )
+        problem.instance = nil
+        let body = problem.encodedBody()
+        var head = HTTPResponse(status: problem.status)
+        head.headerFields[.contentType] = Problem.mediaType
+        head.headerFields[.contentLength] = String(body.count)
+        head.headerFields[.connection] = "close"
+        head.headerFields[.xRequestID] = id
+        context.write(self.wrapOutboundOut(.head(head)), promise: nil)
+        context.write(self.wrapOutboundOut(.body(ByteBuffer(bytes: body))), promise: nil)
+        context.writeAndFlush(self.wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+        self.logger.notice(
+            "request refused: not valid HTTP/1.1",
+            metadata: [RequestIDAssignment.metadataKey: .string(id), "error": "\(error)", "status": "400"]
+        )
+    }
+}

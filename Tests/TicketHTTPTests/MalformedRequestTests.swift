@@ -1,0 +1,98 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import NIOPosix
+import Prometheus
+import Testing
+
+@testable import TicketHTTP
+
+/// Requests that the HTTP/1.1 parser rejects get a problem body and a request id, like every other bad request,
+/// instead of Hummingbird's bare `400`.
+@Suite struct MalformedRequestTests {
+    /// Writes `bytes` on a new connection to `port` and reads until the server closes it.
+    static func exchange(_ bytes: String, port: Int) async throws -> String {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(string: bytes))
+            var received = ByteBuffer()
+            for try await var chunk in inbound { received.writeBuffer(&chunk) }
+            return String(buffer: received)
+        }
+    }
+
+    /// The responses in `text`, each as its head and body (the body up to its `Content-Length`).
+    static func responses(in text: String) -> [(head: String, body: String)] {
+        var rest = Substring(text)
+        var responses: [(head: String, body: String)] = []
+        while let split = rest.range(of: "\r\n\r\n") {
+            let head = String(rest[..<split.lowerBound])
+            let length =
+                head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                .flatMap { Int($0.dropFirst("content-length:".count).filter { $0 != " " }) } ?? 0
+            let body = rest[split.upperBound...].prefix(length)
+            responses.append((head, String(body)))
+            rest = rest[split.upperBound...].dropFirst(length)
+        }
+        return responses
+    }
+
+    func withLiveApp(_ body: @Sendable (Int) async throws -> Void) async throws {
+        let app = buildApplication(
+            configuration: AppConfiguration(host: "127.0.0.1", port: 0, version: "live"),
+            store: FakeTicketStore(),
+            auditor: nil,
+            prometheus: PrometheusCollectorRegistry(),
+            logger: LogCapture().logger(level: .info)
+        )
+        try await app.test(.live) { client in try await body(try #require(client.port)) }
+    }
+
+    /// Checks that `response` is the problem for a request that is not HTTP/1.1.
+    static func expectProblem(_ response: (head: String, body: String)) throws {
+        #expect(response.head.hasPrefix("HTTP/1.1 400 "), "\(response.head)")
+        let head = response.head.lowercased()
+        #expect(head.contains("content-type: application/problem+json") && head.contains("connection: close"), "\(response.head)")
+        let id = try #require(head.split(separator: "\r\n").first { $0.hasPrefix("x-request-id:") }).dropFirst("x-request-id:".count)
+            .filter { $0 != " " }
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])
+        #expect(json["status"] as? Int == 400 && (json["type"] as? String)?.hasSuffix("/invalid-request") == true, "\(json)")
+        #expect(json["requestId"] as? String == id && (json["detail"] as? String)?.contains("not valid HTTP/1.1") == true, "\(json)")
+    }
+
+    @Test(arguments: ["NOT HTTP AT ALL\r\n\r\n", "GET /livez HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n"])
+    func aRequestThatCannotBeParsedGetsAProblem(_ request: String) async throws {
+        try await withLiveApp { port in
+            let responses = Self.responses(in: try await Self.exchange(request, port: port))
+            #expect(responses.count == 1)
+            try Self.expectProblem(try #require(responses.first))
+        }
+    }
+
+    @Test func aGoodRequestIsAnsweredInFullBeforeTheProblemOfTheNextOne() async throws {
+        try await withLiveApp { port in
+            let text = try await Self.exchange("GET /livez HTTP/1.1\r\nHost: x\r\n\r\nBROKEN\r\n\r\n", port: port)
+            let responses = Self.responses(in: text)
+            #expect(responses.count == 2, "\(text)")
+            #expect(responses.first?.head.hasPrefix("HTTP/1.1 200 ") == true && responses.first?.body == "ok", "\(text)")
+            try Self.expectProblem(try #require(responses.last))
+        }
+    }
+
+    /// A body the parser rejects fails the request's handler (nothing is sold from what came) and is a 400 too.
+    @Test func aBrokenChunkedBodyIsABadRequest() async throws {
+        try await withLiveApp { port in
+            let request = "POST /buy/1 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\n2\r\n{}\r\nZZ\r\n"
+            let responses = Self.responses(in: try await Self.exchange(request, port: port))
+            let response = try #require(responses.first)
+            #expect(responses.count == 1 && response.head.hasPrefix("HTTP/1.1 400 "), "\(responses)")
+            #expect(response.body.contains("/invalid-request") && response.body.contains("not valid HTTP/1.1"), "\(response.body)")
+        }
+    }
+}
