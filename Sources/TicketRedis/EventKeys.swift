@@ -16,6 +16,8 @@ struct EventKeys: Sendable {
     let seeding: String
     /// `event:{ID}:escrows`: set of the instances holding an escrow of the event.
     let escrows: String
+    /// `event:{ID}:resetting`: set, with an expiry, while `ticketd seed --reset` waits for the escrows to come back.
+    let resetting: String
     private let prefix: String
 
     /// The keys of `id`, or of its stripe 0 when it is striped: the stripe with its description and escrows.
@@ -31,6 +33,7 @@ struct EventKeys: Sendable {
         self.meta = prefix + "meta"
         self.seeding = prefix + "seeding"
         self.escrows = prefix + "escrows"
+        self.resetting = prefix + "resetting"
         self.prefix = prefix
     }
 

@@ -16,9 +16,10 @@ public enum SeedError: Error, CustomStringConvertible {
             return """
                 reset of event \(event) refused, nothing deleted: instance(s) \(instances.joined(separator: ", ")) still hold an \
                 escrow of it after \(waited). A running instance gives its escrow back within one refresh \
-                (FALLBACK_REFRESH_MS) while it reaches Redis; one that crashed gives it back once restarted, or \
-                POST /admin/escrow/release?instance=ID on a running instance releases it. --force resets anyway, and \
-                those instances may then sell the escrowed tickets a second time.
+                (FALLBACK_REFRESH_MS) while it reaches Redis; one that crashed gives it back once restarted. Only for \
+                an instance stopped for good, POST /admin/escrow/release?instance=ID on a running instance releases it \
+                (one merely cut off from Redis keeps selling its escrow). --force resets anyway, and those instances \
+                may then sell the escrowed tickets a second time.
                 """
         }
     }

@@ -39,6 +39,9 @@ public struct TicketSeeder: Sendable {
 
     /// Tickets written by one call of `fill-pool.lua`.
     private static let ticketsPerCall = 10_000
+    /// How long a reset's `resetting` mark lives unless renewed: the seeder renews it while it waits, and it lapses
+    /// soon after a seeder that was killed.
+    private static let markLifetime = Duration.seconds(10)
 
     /// Creates a seeder on a running client, whose resets deal with escrows as `escrowRecall` says.
     public init(client: RedisClient, logger: Logger, escrowRecall: EscrowRecall = .wait(.seconds(10))) {
@@ -108,6 +111,9 @@ public struct TicketSeeder: Sendable {
                 return Outcome(eventID: id, created: false, available: available)
             }
         }
+        // Renewed just before the delete: the mark set for every event at the start may have lapsed while earlier events
+        // were seeded.
+        if reset { try await self.recallEscrows(of: [id]) }
         // A reset deletes every stripe the event had and will have. Without one, stripes k ≥ 1 of an event that does
         // not exist are leftovers of an interrupted seed: nothing can have sold from them, since buyers find the
         // stripes through stripe 0. (So two seeders of one new striped event at once could delete each other's
@@ -181,11 +187,12 @@ public struct TicketSeeder: Sendable {
     /// of it.
     private func recall(_ stripe: EventStripe, _ step: String) async throws(SeedError) -> [String] {
         let keys = EventKeys(stripe)
+        let lifetime = Self.markLifetime.components.seconds * 1000
         return try await Self.redis { () async throws(RedisError) in
             try await self.client.evalScript(
                 TicketScripts.recallEscrows,
-                keys: [.string(keys.meta), .string(keys.escrows)],
-                arguments: [.string(step)],
+                keys: [.string(keys.meta), .string(keys.escrows), .string(keys.resetting)],
+                arguments: [.string(step), .integer(Int(lifetime))],
                 options: RedisCommandOptions(idempotent: true)
             ).array?.compactMap(\.string) ?? []
         }
@@ -200,7 +207,7 @@ public struct TicketSeeder: Sendable {
                 TicketScripts.resetEvent,
                 keys: [
                     .string(keys.tickets), .string(keys.purchases), .string(keys.users), .string(keys.meta), .string(keys.seeding),
-                    .string(keys.escrows),
+                    .string(keys.escrows), .string(keys.resetting),
                 ],
                 arguments: [.string(keys.escrowPrefix), .string(self.isForced ? "force" : "")]
             )

@@ -32,7 +32,9 @@ public struct RedisEscrow: Sendable {
             let keys = EventKeys(stripe)
             let reply = try await self.client.evalScript(
                 TicketScripts.escrowTake,
-                keys: [.string(keys.tickets), .string(keys.escrow(self.instance)), .string(keys.escrows), .string(keys.meta)],
+                keys: [
+                    .string(keys.tickets), .string(keys.escrow(self.instance)), .string(keys.escrows), .string(keys.meta), .string(keys.resetting),
+                ],
                 arguments: [
                     .string(self.instance.rawValue),
                     .integer(Self.share(of: size, stripe: stripe, count: stripes.count)),
@@ -186,13 +188,17 @@ extension RedisEscrow {
     public func terms(event: EventID) async throws(RedisError) -> EscrowTerms? {
         var terms: EscrowTerms?
         for stripe in try await self.stripes(of: event) {
-            let reply = try await self.client.execute(
-                RESPCommand("HMGET", .string(EventKeys(stripe).meta), "capacity", "resetting"),
+            let keys = EventKeys(stripe)
+            let replies = try await self.client.pipeline(
+                [RESPCommand("HGET", .string(keys.meta), "capacity"), RESPCommand("EXISTS", .string(keys.resetting))],
                 options: RedisCommandOptions(idempotent: true)
             )
-            guard let fields = reply.array, fields.count == 2, let share = fields[0].string.flatMap({ Int($0) }) else { continue }
-            let recalled = fields[1].string != nil
-            terms = EscrowTerms(capacity: (terms?.capacity ?? 0) + share, recalled: (terms?.recalled ?? false) || recalled)
+            guard replies.count == 2, case .success(let capacity) = replies[0], case .success(let resetting) = replies[1] else {
+                for case .failure(let error) in replies { throw error }
+                continue
+            }
+            guard let share = capacity.string.flatMap({ Int($0) }) else { continue }
+            terms = EscrowTerms(capacity: (terms?.capacity ?? 0) + share, recalled: (terms?.recalled ?? false) || resetting.integer == 1)
         }
         return terms
     }

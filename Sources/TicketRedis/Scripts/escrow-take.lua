@@ -5,13 +5,14 @@
 -- KEYS[2] event:{ID}:escrow:{inst}  list: this instance's escrow
 -- KEYS[3] event:{ID}:escrows        set: the instances holding an escrow of the event
 -- KEYS[4] event:{ID}:meta           hash: the event's description
+-- KEYS[5] event:{ID}:resetting      string: set while a reset waits for the escrows (see recall-escrows.lua)
 -- ARGV[1] the instance id, ARGV[2] the escrow size wanted, ARGV[3] the pool size below which nothing is taken
 --
 -- Takes from the pool's tail (the pool sells from its head) until the escrow holds ARGV[2] tickets, never leaving
 -- fewer than ARGV[3] in the pool. Returns {perUserLimit, tickets...}: the whole escrow after the top-up, so the
--- caller's mirror always equals Redis's, or {} when the event does not exist or a reset has begun (its description
--- says `resetting`, see recall-escrows.lua): then the instance gives its escrow back instead.
-if redis.call('EXISTS', KEYS[4]) == 0 or redis.call('HEXISTS', KEYS[4], 'resetting') == 1 then return {} end
+-- caller's mirror always equals Redis's, or {} when the event does not exist or a reset has begun: then the instance
+-- gives its escrow back instead.
+if redis.call('EXISTS', KEYS[4]) == 0 or redis.call('EXISTS', KEYS[5]) == 1 then return {} end
 local wanted = tonumber(ARGV[2]) - redis.call('LLEN', KEYS[2])
 local spare = redis.call('LLEN', KEYS[1]) - tonumber(ARGV[3])
 local take = math.min(wanted, spare)

@@ -2,7 +2,7 @@
 -- and a pool being built, in one step; never while an instance holds an escrow of it, unless forced.
 --
 -- KEYS[1] event:{ID}:tickets, KEYS[2] event:{ID}:purchases, KEYS[3] event:{ID}:users, KEYS[4] event:{ID}:meta,
--- KEYS[5] event:{ID}:seeding, KEYS[6] event:{ID}:escrows
+-- KEYS[5] event:{ID}:seeding, KEYS[6] event:{ID}:escrows, KEYS[7] event:{ID}:resetting
 -- ARGV[1] the prefix of the event's escrow lists, event:{ID}:escrow: (same hash tag, so same slot)
 -- ARGV[2] 'force' to delete the escrows too
 --
@@ -16,5 +16,5 @@ if #holders > 0 and ARGV[2] ~= 'force' then return holders end
 for _, instance in ipairs(holders) do
     redis.call('DEL', ARGV[1] .. instance)
 end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7])
 return #holders
