@@ -422,7 +422,7 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
                     await self.giveBack(event, evenWithoutCopy: true)
                     continue
                 }
-                if try await self.escrow.poolSize(event: event) < self.configuration.giveBackBelow(escrowSize: size) {
+                if terms.pool < self.configuration.giveBackBelow(escrowSize: size) {
                     // Buyers wait for every escrow of an empty pool: give back even one that the copy has lost.
                     await self.giveBack(event, evenWithoutCopy: true)
                     continue

@@ -169,37 +169,28 @@ public struct RedisEscrow: Sendable {
 }
 
 extension RedisEscrow {
-    /// How many tickets of `event` are in the pool (in the pools of all its stripes).
-    /// - Throws: ``RedisError`` when Redis cannot answer.
-    public func poolSize(event: EventID) async throws(RedisError) -> Int {
-        var size = 0
-        for stripe in try await self.stripes(of: event) {
-            let reply = try await self.client.execute(
-                RESPCommand("LLEN", .string(EventKeys(stripe).tickets)),
-                options: RedisCommandOptions(idempotent: true)
-            )
-            size += Int(reply.integer ?? 0)
-        }
-        return size
-    }
-
-    /// The capacity of `event` and whether a reset has recalled its escrows, or `nil` when it does not exist.
+    /// The capacity of `event`, the tickets in its pool and whether a reset has recalled its escrows, read in one
+    /// pipeline per stripe; `nil` when it does not exist.
     /// - Throws: ``RedisError`` when Redis cannot answer.
     public func terms(event: EventID) async throws(RedisError) -> EscrowTerms? {
-        var terms: EscrowTerms?
+        var capacity: Int?
+        var pool = 0
+        var recalled = false
         for stripe in try await self.stripes(of: event) {
             let keys = EventKeys(stripe)
             let replies = try await self.client.pipeline(
-                [RESPCommand("HGET", .string(keys.meta), "capacity"), RESPCommand("EXISTS", .string(keys.resetting))],
+                [
+                    RESPCommand("HGET", .string(keys.meta), "capacity"), RESPCommand("LLEN", .string(keys.tickets)),
+                    RESPCommand("EXISTS", .string(keys.resetting)),
+                ],
                 options: RedisCommandOptions(idempotent: true)
             )
-            guard replies.count == 2, case .success(let capacity) = replies[0], case .success(let resetting) = replies[1] else {
-                for case .failure(let error) in replies { throw error }
-                continue
-            }
-            guard let share = capacity.string.flatMap({ Int($0) }) else { continue }
-            terms = EscrowTerms(capacity: (terms?.capacity ?? 0) + share, recalled: (terms?.recalled ?? false) || resetting.integer == 1)
+            let values = try replies.map { result throws(RedisError) in try result.get() }
+            guard values.count == 3 else { continue }
+            pool += Int(values[1].integer ?? 0)
+            recalled = recalled || values[2].integer == 1
+            if let share = values[0].string.flatMap({ Int($0) }) { capacity = (capacity ?? 0) + share }
         }
-        return terms
+        return capacity.map { EscrowTerms(capacity: $0, pool: pool, recalled: recalled) }
     }
 }
