@@ -27,7 +27,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Test-only Python tools for `make test-deploy` (pytest, PyYAML, openapi-spec-validator, schemathesis), in a venv.
 DEPLOY_VENV := .venv-deploy
 
-.PHONY: help deps deploy-deps trace-test-deps build test test-unit test-integration test-fallback test-release-binary test-deploy run load load-full \
+.PHONY: help deps deploy-deps trace-test-deps build test test-unit test-integration test-fallback test-release-binary test-bench-scripts test-deploy run load load-full \
 	redis-up redis-down fuzz bench-redis-client bench-purchase bench-purchase-script bench-purchase-instructions bench-load-vs-wrk \
 	bench-pdf bench-aof bench-tracing bench-stripes cluster-demo cluster-demo-down lint clean
 
@@ -61,6 +61,7 @@ test: deps trace-test-deps ## Run every test: unit, then integration against rea
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter LoadTesterTests
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter '$(FALLBACK_TESTS)'
 	$(MAKE) --no-print-directory test-deploy SKIP_SWIFT_BUILD=1
+	$(MAKE) --no-print-directory test-bench-scripts
 	$(MAKE) --no-print-directory test-release-binary
 
 test-release-binary: deps ## The real-socket races (5000 connections; one Redis, and a cluster behind nginx) against the release build that make run and the Dockerfile ship
@@ -70,6 +71,10 @@ test-release-binary: deps ## The real-socket races (5000 connections; one Redis,
 		swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter ConcurrentPurchaseTests
 	TICKETD_BIN="$$(swift build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)/ticketd" \
 		swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter ClusterServeTests
+
+test-bench-scripts: deps ## The benchmarks that call purchase.lua themselves, at a tiny size: they fail when they no longer match its keys
+	SALES=320 bash bench/purchase-script/run.sh
+	SALES=200 CLIENTS=5 bash bench/aof/run.sh
 
 test-unit: deps ## Run only the tests that need no Redis
 	swift test $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|OTLPTracingTests|TicketCoreTests|TicketHTTPTests|TicketLoadTests|TicketPDFTests'

@@ -31,15 +31,17 @@ for mode in off everysec always; do
     fi
     for clients in $CLIENTS; do
         event="$mode-$clients"
-        tickets="event:{$event}:tickets" purchases="event:{$event}:purchases" users="event:{$event}:users" meta="event:{$event}:meta"
+        tickets="event:{$event}:tickets" purchases="event:{$event}:purchases" users="event:{$event}:users" meta="event:{$event}:meta" escrows="event:{$event}:escrows"
         cli eval "$fill" 1 "$tickets" "$SALES" >/dev/null
         cli hset "$meta" name "Bench" capacity "$SALES" perUserLimit 0 >/dev/null
         result=$(redis-benchmark -p "$redis_port" -c "$clients" -n "$SALES" -r 100000000000 --csv \
-            evalsha "$sha" 4 "$tickets" "$purchases" "$users" "$meta" 1790000000000 1 1 "p-__rand_int__-padding-padding" | tail -1)
+            evalsha "$sha" 5 "$tickets" "$purchases" "$users" "$meta" "$escrows" 1790000000000 1 1 "p-__rand_int__-padding-padding" | tail -1)
         # CSV: "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
         python3 - "$mode" "$clients" "$result" "$(cli hlen "$purchases")" <<'PY'
 import csv, sys
 mode, clients, line, sold = sys.argv[1:]
+if int(sold) == 0:
+    sys.exit(f"appendfsync {mode}, {clients} clients: nothing sold: purchase.lua refused every call")
 row = next(csv.reader([line]))
 rps, p50, p99 = float(row[1]), float(row[4]), float(row[6])
 print(f"appendfsync {mode:<8}  {clients:>3} clients   {rps:9.0f} purchases/s   p50 {p50:6.3f} ms   p99 {p99:6.3f} ms   sold {sold}")

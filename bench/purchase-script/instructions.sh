@@ -17,7 +17,7 @@ command -v valgrind >/dev/null || { echo "valgrind is missing: apt-get install v
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 cli() { redis-cli -p "$port" "$@"; }
-keys=("event:{1}:tickets" "event:{1}:purchases" "event:{1}:users" "event:{1}:meta")
+keys=("event:{1}:tickets" "event:{1}:purchases" "event:{1}:users" "event:{1}:meta" "event:{1}:escrows")
 
 echo "purchase.lua under callgrind, anonymous purchases, $SALES per batch size (Redis $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/'))"
 for batch in 1 16 64 256; do
@@ -37,7 +37,7 @@ for batch in 1 16 64 256; do
     callgrind_control -z "$valgrind_pid" >/dev/null 2>&1
     arguments=(1790000000000 "$batch" "$batch")
     for i in $(seq "$batch"); do arguments+=("$(printf 'p%03d' "$i")-__rand_int__-padding-x"); done
-    redis-benchmark -p "$port" -c 20 -n "$calls" -P 16 -r 100000000000 -q evalsha "$sha" 4 "${keys[@]}" "${arguments[@]}" >/dev/null
+    redis-benchmark -p "$port" -c 20 -n "$calls" -P 16 -r 100000000000 -q evalsha "$sha" 5 "${keys[@]}" "${arguments[@]}" >/dev/null
     sold=$(( $(cli hlen "${keys[1]}") - 2000 ))
     cli shutdown nosave >/dev/null 2>&1 || true
     wait "$valgrind_pid" || true

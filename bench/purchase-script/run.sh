@@ -27,7 +27,7 @@ fill='for first = 1, tonumber(ARGV[1]), 1000 do local ids = {} for id = first, m
 # anonymous (user argument $3 empty) or with a new user id each.
 run() {
     local event=$1 limit=$2 user=$3 batch=$4
-    local tickets="event:{$event}:tickets" purchases="event:{$event}:purchases" users="event:{$event}:users" meta="event:{$event}:meta"
+    local tickets="event:{$event}:tickets" purchases="event:{$event}:purchases" users="event:{$event}:users" meta="event:{$event}:meta" escrows="event:{$event}:escrows"
     cli eval "$fill" 1 "$tickets" "$TICKETS" >/dev/null
     cli hset "$meta" name "Bench" capacity "$TICKETS" perUserLimit "$limit" >/dev/null
     cli config resetstat >/dev/null
@@ -42,7 +42,7 @@ run() {
     done
     if [ -n "$user" ]; then arguments+=(0); else arguments+=("$batch"); fi
     redis-benchmark -p "$port" -c 50 -n $((SALES / batch)) -P 16 -r 100000000000 -q \
-        evalsha "$sha" 4 "$tickets" "$purchases" "$users" "$meta" "${arguments[@]}" "${ids[@]}" "${buyers[@]}" >/dev/null
+        evalsha "$sha" 5 "$tickets" "$purchases" "$users" "$meta" "$escrows" "${arguments[@]}" "${ids[@]}" "${buyers[@]}" >/dev/null
     local after pool_after sold usec
     after=$(cli info memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p')
     pool_after=$(cli memory usage "$tickets" samples 0 2>/dev/null || echo 0)
@@ -53,6 +53,8 @@ run() {
 import sys
 sold, before, after, pool_before, pool_after, usec, event, batch = sys.argv[1:]
 sold, before, after, pool_before, pool_after = map(int, (sold, before, after, pool_before, pool_after))
+if sold == 0:
+    sys.exit(f"{event}: nothing sold: purchase.lua refused every call (see redis-benchmark's error above)")
 pool_per_ticket = (pool_before - pool_after) / max(sold, 1)
 net = (after - before) / max(sold, 1)
 print(f"{event:<12} batch {batch:>2}  sold {sold:>7}   Redis CPU {float(usec) / int(batch):5.2f} µs/purchase   "
