@@ -182,4 +182,64 @@ extension FallbackTests {
         let audit = try await TicketdProcess.run(["audit"], redisURL: redis.url, directory: redis.directory)
         #expect(audit.status == 0, "\(audit.output)")
     }
+
+    /// Many buyers waiting for the same escrow cost Redis one purchase every 50 ms, not one each: the first asks
+    /// for all, and the others ask again only once its answer changes, which they hear at once.
+    @Test func buyersWaitingForAnEscrowAskRedisTogether() async throws {
+        let redis = try await Self.durableRedis()
+        defer { redis.stop() }
+        let seeded = try await TicketdProcess.run(["seed", "1", "200", "--per-user-limit", "0"], redisURL: redis.url, directory: redis.directory)
+        #expect(seeded.status == 0, "\(seeded.output)")
+        var environment = Self.environment
+        // Buyers wait up to three refresh intervals: 6 s, far longer than this test needs them to.
+        environment["FALLBACK_REFRESH_MS"] = "2000"
+        let server = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: environment)
+        defer { server.stop() }
+        let client = RawHTTPClient(host: "127.0.0.1", port: server.port)
+        try await waitUntil(timeout: .seconds(20), "escrow of 1 % of 200") { try await client.fallback()?.escrow["1"] == 2 }
+        // Instance `ghost` holds the last three tickets; this instance sells the rest, its own escrow included.
+        for _ in 0..<3 { _ = try await redis.command(["LMOVE", "event:{1}:tickets", "event:{1}:escrow:ghost", "RIGHT", "LEFT"]) }
+        _ = try await redis.command(["SADD", "event:{1}:escrows", "ghost"])
+        var sold: [String] = []
+        for _ in 0..<197 { sold.append(try await client.buyOrFail(event: "1").ticket) }
+
+        let buyers = 50
+        let answers = Task {
+            try await withThrowingTaskGroup(of: RawHTTPClient.Response.self) { group in
+                for _ in 0..<buyers { group.addTask { try await client.send("POST", "/buy/1") } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+        }
+        try await waitUntil(timeout: .seconds(5), "\(buyers) buyers waiting") { try await client.waitingBuyers() == buyers }
+        let evalsha = { try await Int(redis.commandStats()["evalsha"]?["calls"] ?? "0") ?? 0 }
+        let callsBefore = try await evalsha()
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await waitUntil(timeout: .seconds(5), "ten more purchase calls") { try await evalsha() >= callsBefore + 10 }
+        let tenCalls = clock.now - start
+        #expect(tenCalls >= .milliseconds(400), "10 calls in \(tenCalls): about one per 50 ms, not one per buyer")
+        #expect(try await client.waitingBuyers() == buyers)
+
+        for _ in 0..<3 { _ = try await redis.command(["LMOVE", "event:{1}:escrow:ghost", "event:{1}:tickets", "LEFT", "RIGHT"]) }
+        _ = try await redis.command(["SREM", "event:{1}:escrows", "ghost"])
+        let responses = try await answers.value
+        let waited = clock.now - start
+        #expect(waited < .seconds(4), "the buyers heard of the returned tickets at once, not at the end of their wait (\(waited))")
+        let statuses = Dictionary(grouping: responses, by: \.status).mapValues(\.count)
+        #expect(statuses == [201: 3, 409: buyers - 3], "\(statuses)")
+        sold += responses.compactMap { SaleLog.sale($0.body)?.ticket }
+        #expect(Set(sold).count == 200, "every ticket sold once")
+        #expect(try await client.waitingBuyers() == 0)
+        let audit = try await TicketdProcess.run(["audit"], redisURL: redis.url, directory: redis.directory)
+        #expect(audit.status == 0, "\(audit.output)")
+    }
+}
+
+extension RawHTTPClient {
+    /// The gauge `ticketd_fallback_escrow_waiting_buyers` of a Prometheus scrape.
+    func waitingBuyers() async throws -> Int? {
+        let scrape = try await self.send("GET", "/metrics")
+        let line = scrape.body.split(separator: "\n").first { $0.hasPrefix("ticketd_fallback_escrow_waiting_buyers ") }
+        return line.flatMap { Double($0.split(separator: " ").last ?? "") }.map { Int($0) }
+    }
 }

@@ -18,6 +18,8 @@ enum MetricDescriptions {
         "ticketd_fallback_journal_backlog": "Fallback sales in this instance's journal not yet settled in Redis.",
         "ticketd_fallback_settle_conflicts_total":
             "Settled fallback sales that Redis disagreed with (it had sold the same purchase, or the ticket had left the escrow).",
+        "ticketd_fallback_escrow_waiting_buyers":
+            "Buyers waiting while other instances' escrows hold the last tickets of an event (they hear 503 after three refresh intervals).",
         "ticketd_pdf_rendered_total": "PDF tickets rendered and stored, by trigger (background or on_demand).",
         "ticketd_pdf_render_failures_total": "PDF tickets that could not be rendered or stored, by trigger.",
         "ticketd_pdf_render_duration_seconds": "Time to render one PDF ticket (libharu, QR code, font embedding), without the file write.",

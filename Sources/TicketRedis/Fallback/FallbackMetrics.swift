@@ -4,14 +4,23 @@ import TicketCore
 
 /// The fallback's metrics, through the process's `MetricsSystem`:
 /// `ticketd_fallback_active`, `ticketd_fallback_sales_total`, `ticketd_fallback_escrow_tickets{event}`,
-/// `ticketd_fallback_journal_backlog` and `ticketd_fallback_settle_conflicts_total`.
+/// `ticketd_fallback_journal_backlog`, `ticketd_fallback_settle_conflicts_total` and
+/// `ticketd_fallback_escrow_waiting_buyers`.
 final class FallbackMetrics: Sendable {
     private let active = Gauge(label: "ticketd_fallback_active")
     private let sales = Counter(label: "ticketd_fallback_sales_total")
     private let backlog = Gauge(label: "ticketd_fallback_journal_backlog")
     private let conflicts = Counter(label: "ticketd_fallback_settle_conflicts_total")
+    private let waitingBuyers = Gauge(label: "ticketd_fallback_escrow_waiting_buyers")
     /// The events whose escrow gauge was last set above zero.
     private let eventsInEscrow = Mutex<Set<String>>([])
+
+    init() {
+        self.waitingBuyers.record(0)
+    }
+
+    /// Sets how many buyers wait for escrows to come back to an empty pool.
+    func recordWaitingBuyers(_ count: Int) { self.waitingBuyers.record(count) }
 
     /// Counts one sale from escrow.
     func recordSale() { self.sales.increment() }

@@ -57,11 +57,12 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
     private let journal: FallbackJournal
     let configuration: FallbackConfiguration
     let logger: Logger
-    private let metrics = FallbackMetrics()
+    private let metrics: FallbackMetrics
     private let state: Mutex<State>
     private let jobs: AsyncStream<Job>
     private let jobInput: AsyncStream<Job>.Continuation
     private let replacedSalesHandler = Mutex<(@Sendable ([Purchase]) async -> Void)?>(nil)
+    private let escrowReturnWaiters: EscrowReturnWaiters
 
     /// Opens the store: reads the escrow mirror and the journal from `files`. With unsettled sales in the
     /// journal it starts in fallback mode and settles them as soon as Redis answers.
@@ -111,6 +112,9 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         self.journal = FallbackJournal(files: files)
         self.configuration = configuration
         self.logger = logger
+        let metrics = FallbackMetrics()
+        self.metrics = metrics
+        self.escrowReturnWaiters = EscrowReturnWaiters { [metrics] in metrics.recordWaitingBuyers($0) }
         let now = Self.nowMillis()
         var state = State(escrow: local, mode: local.backlog > 0 ? .fallback : .redis, since: now)
         if state.mode == .fallback { state.lastFallbackAt = now }
@@ -196,29 +200,63 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
     /// Asks Redis again while the escrows holding the last tickets of the request's event go back to the pool, so
     /// that no buyer hears sold out while a ticket is left: this instance's escrow at once (the job runs after any
     /// give-back under way), the others' at their next refresh (each gives its own back once the pool runs low).
-    /// After three refresh intervals the answer stands: a ticket still held keeps the event from being sold out,
-    /// and the buyer hears ``PurchaseError/Code-swift.struct/escrowHeld`` (503, try again).
+    /// The buyers of one event wait together (``EscrowReturnWaiters``): one asks Redis every 50 ms, the others ask
+    /// again when its answer changes. After three refresh intervals the answer stands: a ticket still held keeps
+    /// the event from being sold out, and the buyer hears ``PurchaseError/Code-swift.struct/escrowHeld`` (503, try
+    /// again).
     private func purchaseOnceEscrowsReturn(_ request: PurchaseRequest, refused: PurchaseError) async throws(PurchaseError) -> PurchaseResult {
         if self.state.withLock({ $0.mayRefill(request.eventID) }) {
             await withCheckedContinuation { continuation in
                 if case .terminated = self.jobInput.yield(.giveBack(request.eventID, continuation)) { continuation.resume() }
             }
         }
-        let clock = ContinuousClock()
-        let deadline = clock.now + self.configuration.refreshInterval * 3
+        let deadline = ContinuousClock.now + self.configuration.refreshInterval * 3
         var refusal = refused
+        var turn = EscrowReturnWaiters.Turn.retry
         while true {
-            do {
-                return try await self.redis.purchase(request)
-            } catch let error where error.code == .escrowHeld {
-                refusal = error
+            switch turn {
+            case .lead:
+                return try await self.leadEscrowReturnWait(request, until: deadline)
+            case .timeUp:
+                throw refusal
+            case .retry:
+                do {
+                    return try await self.redis.purchase(request)
+                } catch let error where error.code == .escrowHeld {
+                    refusal = error
+                }
+                guard ContinuousClock.now < deadline, !Task.isCancelled else { throw refusal }
+                turn = await self.escrowReturnWaiters.turn(for: request.eventID, deadline: deadline)
             }
-            guard clock.now < deadline, !Task.isCancelled else { throw refusal }
-            try? await Task.sleep(for: Self.escrowReturnPoll)
         }
     }
 
-    /// How often a buyer waiting for other instances' escrows asks Redis again.
+    /// Asks Redis every 50 ms for the buyers of the request's event who wait for escrows to return, until the
+    /// answer is no longer "held in escrow" or the buyer's time is up, and hands the wait on.
+    private func leadEscrowReturnWait(
+        _ request: PurchaseRequest,
+        until deadline: ContinuousClock.Instant
+    ) async throws(PurchaseError) -> PurchaseResult {
+        var answerChanged = false
+        defer { self.escrowReturnWaiters.leave(request.eventID, now: .now, answerChanged: answerChanged) }
+        while true {
+            try? await Task.sleep(for: Self.escrowReturnPoll)
+            do {
+                let result = try await self.redis.purchase(request)
+                answerChanged = true
+                return result
+            } catch let error where error.code == .escrowHeld {
+                let now = ContinuousClock.now
+                guard now < deadline, !Task.isCancelled else { throw error }
+                self.escrowReturnWaiters.expire(request.eventID, now: now)
+            } catch {
+                answerChanged = true
+                throw error
+            }
+        }
+    }
+
+    /// How often the leader of the buyers waiting for other instances' escrows asks Redis again.
     private static let escrowReturnPoll = Duration.milliseconds(50)
 
     /// Sells from this instance's escrow and answers once the sale is in the journal on disk.
