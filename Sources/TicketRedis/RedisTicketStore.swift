@@ -15,6 +15,7 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
     let client: RedisClient
     private let logger: Logger
     private let batcher: PurchaseBatcher
+    private let keyedPurchases = PurchaseIDTurns()
     let stripeCounts: StripeCounts
 
     /// Creates a store on a running (or soon running) client.
@@ -84,13 +85,22 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
     ///
     /// A purchase id that another request may carry (an `Idempotency-Key`) is first looked up on every stripe: an
     /// earlier request may have bought it on a later stripe while the first one was empty, and the first one may
-    /// hold tickets again since (an escrow given back).
+    /// hold tickets again since (an escrow given back). Requests with the same such id take turns
+    /// (``PurchaseIDTurns``), so that the second finds the first one's sale.
     private func sell(_ request: PurchaseRequest, stripes: Int) async throws(PurchaseError) -> PurchaseResult {
         let first = EventStripe.first(for: request.purchaseID, of: request.eventID, stripes: stripes)
         guard stripes > 1 else { return try await self.batcher.purchase(request, from: first) }
-        if !request.purchaseIDIsPrivate, let earlier = try await self.recordedPurchase(request, stripes: stripes) {
-            return PurchaseResult(purchase: earlier, isReplay: true)
+        guard !request.purchaseIDIsPrivate else { return try await self.sell(request, from: first, stripes: stripes) }
+        return try await self.keyedPurchases.run(request.purchaseID) { () async throws(PurchaseError) in
+            if let earlier = try await self.recordedPurchase(request, stripes: stripes) {
+                return PurchaseResult(purchase: earlier, isReplay: true)
+            }
+            return try await self.sell(request, from: first, stripes: stripes)
         }
+    }
+
+    /// Asks the stripes of a striped event in turn, from `first` on.
+    private func sell(_ request: PurchaseRequest, from first: EventStripe, stripes: Int) async throws(PurchaseError) -> PurchaseResult {
         var soldOut: PurchaseError?
         var missing: PurchaseError?
         for stripe in first.andTheRest(of: stripes) {

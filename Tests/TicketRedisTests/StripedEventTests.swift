@@ -88,6 +88,50 @@ import TicketCore
         }
     }
 
+    /// An Idempotency-Key sent many times at once buys one ticket, even while its first stripe empties and refills
+    /// (an instance's escrow taken and given back): the requests take turns, and all but the first replay its sale.
+    /// Before, a request that found the first stripe empty bought on the second while a twin, refused nothing yet,
+    /// bought on the first.
+    @Test func twinsOfAKeyedPurchaseBuyOneTicketWhileTheirFirstStripeEmptiesAndRefills() async throws {
+        try await withStore { redis, store, seeder throws in
+            _ = try await seeder.seed(events: 1, ticketsPerEvent: 400, perUserLimit: 0, stripes: 2, reset: false)
+            // Stripe 0's tickets in instance `ghost`'s escrow, one of them going back and forth to the pool.
+            let pool = "event:{1}:tickets"
+            let escrow = "event:{1}:escrow:ghost"
+            _ = try await redis.command("EVAL", "while redis.call('LMOVE', KEYS[1], KEYS[2], 'LEFT', 'RIGHT') do end", "2", pool, escrow)
+            _ = try await redis.command("SADD", "event:{1}:escrows", "ghost")
+            let flipping = Task {
+                while !Task.isCancelled {
+                    for (from, to) in [(escrow, pool), (pool, escrow)] {
+                        let move = RESPCommand("LMOVE", .string(from), .string(to), "LEFT", "RIGHT")
+                        _ = try? await store.client.execute(move, options: RedisCommandOptions())
+                    }
+                }
+            }
+            var doubled: [String] = []
+            for _ in 0..<60 {
+                let id = Self.purchaseID(startingAt: 0, of: 2)
+                let keyed = PurchaseRequest(
+                    eventID: Self.event,
+                    userID: nil,
+                    purchaseID: id,
+                    requestedAt: 1_790_000_000_000,
+                    purchaseIDIsPrivate: false
+                )
+                let (sales, failures) = await concurrently(12) { () async throws(PurchaseError) in try await store.purchase(keyed) }
+                #expect(failures.isEmpty, "\(failures)")
+                if Set(sales.map(\.purchase.ticketID)).count != 1 || sales.filter({ !$0.isReplay }).count != 1 {
+                    doubled.append("\(id): \(sales.map { "\($0.purchase.ticketID)\($0.isReplay ? " (replay)" : "")" })")
+                }
+            }
+            flipping.cancel()
+            _ = await flipping.value
+            #expect(doubled.isEmpty, "one key, two tickets or two first answers: \(doubled)")
+            let audit = try await store.audit()
+            #expect(audit.isClean, "\(audit)")
+        }
+    }
+
     /// The fallback's escrow of a striped event: a share of every stripe, each sale settled in its ticket's stripe.
     @Test func anEscrowTakesFromEveryStripeAndSettlesEachSaleWhereItsTicketCameFrom() async throws {
         try await withStore { redis, store, seeder throws in
