@@ -25,6 +25,8 @@ enum ConfigurationCheck {
     private static let settings: [Setting] = [
         Setting(key: "port", variable: "PORT", kind: .integer(0...65_535)),
         Setting(key: "http.backlog", variable: "HTTP_BACKLOG", kind: .integer(1...65_535)),
+        Setting(key: "http.idleTimeoutSeconds", variable: "HTTP_IDLE_TIMEOUT_SECONDS", kind: .decimal(0...86_400)),
+        Setting(key: "http.drainTimeoutSeconds", variable: "HTTP_DRAIN_TIMEOUT_SECONDS", kind: .decimal(0...3_600)),
         Setting(key: "http.maxConnections", variable: "HTTP_MAX_CONNECTIONS", kind: .integer(1...10_000_000)),
         Setting(key: "redis.commandTimeoutMs", variable: "REDIS_COMMAND_TIMEOUT_MS", kind: .integer(1...3_600_000)),
         Setting(key: "log.level", variable: "LOG_LEVEL", kind: .logLevel),

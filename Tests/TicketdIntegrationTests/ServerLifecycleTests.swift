@@ -1,4 +1,7 @@
+import NIOCore
+import NIOPosix
 import RedisTestSupport
+import Synchronization
 import Testing
 
 /// Starting, stopping and failing to start say what happened, at the level it deserves: an operator who alerts on
@@ -35,5 +38,79 @@ import Testing
         #expect(second.status != 0)
         #expect(second.output.contains("cannot listen on 127.0.0.1:\(first.port): the address is in use"), "\(second.output)")
         #expect(!second.output.contains(Self.warning), "\(second.output)")
+    }
+
+    /// A connection that stops sending halfway through a request's head is closed once it has been silent for
+    /// `HTTP_IDLE_TIMEOUT_SECONDS`, so silent clients cannot hold every connection slot for good.
+    @Test func aSilentConnectionIsClosedAfterTheIdleTimeout() async throws {
+        let redis = try await RedisServerFixture.start()
+        defer { redis.stop() }
+        var environment = Self.signingKey
+        environment["HTTP_IDLE_TIMEOUT_SECONDS"] = "0.5"
+        let server = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: environment)
+        defer { server.stop() }
+        let received = try await Self.untilClosed(within: .seconds(20)) {
+            try await Self.send("GET /livez HTTP/1.1\r\nHost: 127", port: server.port)
+        }
+        #expect(received.isEmpty, "nothing to answer yet: \(received)")
+    }
+
+    /// A stop waits for a request being sent only `HTTP_DRAIN_TIMEOUT_SECONDS`: a client that sends half a body and
+    /// then nothing used to hold the stop, and with it the escrow's return, for as long as it stayed connected.
+    @Test func aStopClosesAConnectionStillSendingItsBodyAfterTheDrainTimeout() async throws {
+        let redis = try await RedisServerFixture.start()
+        defer { redis.stop() }
+        var environment = Self.signingKey
+        environment["HTTP_IDLE_TIMEOUT_SECONDS"] = "0"
+        environment["HTTP_DRAIN_TIMEOUT_SECONDS"] = "1"
+        let server = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: environment)
+        defer { server.stop() }
+        let halfABody = "POST /buy/1 HTTP/1.1\r\nHost: 127\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"us"
+        let written = Flag()
+        let stuck = Task { try await Self.send(halfABody, port: server.port, then: written.set) }
+        // Once written, the bytes are the server's to read at its next turn of the event loop; the stop comes later.
+        try await waitUntil(timeout: .seconds(10), "half a request written") { written.isSet }
+        server.process.send(SIGTERM)
+        try await waitUntil(timeout: .seconds(15), "the server stops") { server.process.hasExited }
+        #expect(server.process.termination?.status == 0 && server.process.termination?.signalled == false, "\(server.output)")
+        _ = try? await stuck.value
+    }
+
+    /// Writes `bytes` on a new connection to `port` and reads until the server closes it.
+    static func send(_ bytes: String, port: Int, then written: @Sendable () -> Void = {}) async throws -> String {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(string: bytes))
+            written()
+            var received = ByteBuffer()
+            for try await var chunk in inbound { received.writeBuffer(&chunk) }
+            return String(buffer: received)
+        }
+    }
+
+    /// What `exchange` returns, or a failure when it has not returned within `timeout`.
+    static func untilClosed(within timeout: Duration, _ exchange: @escaping @Sendable () async throws -> String) async throws -> String {
+        try await withThrowingTaskGroup(of: String?.self) { group in
+            group.addTask { try await exchange() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let received = first else {
+                throw TimeoutError(what: "the server to close the connection", timeout: timeout, attempts: 1, location: #fileID)
+            }
+            return received
+        }
+    }
+
+    /// Set once, read from any task.
+    final class Flag: Sendable {
+        private let value = Mutex(false)
+        var isSet: Bool { self.value.withLock { $0 } }
+        func set() { self.value.withLock { $0 = true } }
     }
 }

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 import Prometheus
 import ServiceLifecycle
 import TicketCore
@@ -58,7 +59,14 @@ public func buildApplication(
     }
     var app = Application(
         router: router,
-        server: .http1(configuration: .init(additionalChannelHandlers: [MalformedRequestAnswer(logger: logger)])),
+        server: .http1(
+            configuration: .init(
+                additionalChannelHandlers: [
+                    MalformedRequestAnswer(logger: logger), DrainDeadline(timeout: TimeAmount(configuration.drainTimeout)),
+                ],
+                idleTimeout: configuration.idleTimeout.map { TimeAmount($0) }
+            )
+        ),
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: configuration.serverName,

@@ -16,6 +16,12 @@ public struct AppConfiguration: Sendable {
     /// The most HTTP connections held open at once; further ones wait in the listen backlog. `nil`: no limit but
     /// the open-files limit (see ``ConnectionLimit`` for why a server should have one).
     public var maxConnections: Int?
+    /// How long a connection may stay silent (between requests, or within a request's head or body) before it is
+    /// closed; `nil`: never. A request being answered is not silence.
+    public var idleTimeout: Duration?
+    /// How long, once the server begins to stop, a connection may go on finishing its request before it is closed
+    /// (see ``DrainDeadline``).
+    public var drainTimeout: Duration
     /// Connections accepted per read of the listening socket (see ``AcceptBatch``); `nil`: NIO's default, 4.
     public var acceptsPerRead: Int?
     /// The `Server` response header.
@@ -41,6 +47,8 @@ public struct AppConfiguration: Sendable {
         port: Int = 3049,
         backlog: Int = 4096,
         maxConnections: Int? = nil,
+        idleTimeout: Duration? = .seconds(60),
+        drainTimeout: Duration = .seconds(10),
         acceptsPerRead: Int? = nil,
         serverName: String = "ticketd",
         adminToken: String? = nil,
@@ -52,6 +60,8 @@ public struct AppConfiguration: Sendable {
         self.port = port
         self.backlog = backlog
         self.maxConnections = maxConnections
+        self.idleTimeout = idleTimeout
+        self.drainTimeout = drainTimeout
         self.acceptsPerRead = acceptsPerRead
         self.serverName = serverName
         self.adminToken = adminToken
