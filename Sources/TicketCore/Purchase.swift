@@ -22,9 +22,10 @@ public struct PurchaseRequest: Sendable, Hashable {
         self.purchaseIDIsPrivate = purchaseIDIsPrivate
     }
 
-    /// Creates a request whose purchase id is derived from `idempotencyKey` when one is given, random otherwise.
-    public init(eventID: EventID, userID: UserID?, idempotencyKey: IdempotencyKey?, requestedAt: Int64) {
-        let purchaseID = idempotencyKey.map { PurchaseID.derived(event: eventID, user: userID, key: $0) } ?? .random()
+    /// Creates a request whose purchase id is derived from `idempotencyKey` when one is given (keyed by
+    /// `secret`, see ``PurchaseID/derived(event:user:key:secret:)``), random otherwise.
+    public init(eventID: EventID, userID: UserID?, idempotencyKey: IdempotencyKey?, requestedAt: Int64, secret: TicketSigningKey? = nil) {
+        let purchaseID = idempotencyKey.map { PurchaseID.derived(event: eventID, user: userID, key: $0, secret: secret) } ?? .random()
         self.init(eventID: eventID, userID: userID, purchaseID: purchaseID, requestedAt: requestedAt, purchaseIDIsPrivate: idempotencyKey == nil)
     }
 }

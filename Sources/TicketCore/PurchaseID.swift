@@ -42,16 +42,28 @@ public struct PurchaseID: ValidatedIdentifier {
         SymmetricKey(size: .bits128).withUnsafeBytes { PurchaseID(bytes: $0) }
     }
 
-    /// The id a repeated request must get: a hash of the event, the buyer and their idempotency key.
+    /// The id a repeated request must get: a hash of the event, the buyer and their idempotency key, keyed by
+    /// `secret` when there is one (HMAC-SHA-256).
     ///
     /// The same key from another buyer, or for another event, gives another id, so keys never collide across
-    /// buyers.
-    public static func derived(event: EventID, user: UserID?, key: IdempotencyKey) -> PurchaseID {
-        var hasher = SHA256()
-        for part in [event.rawValue, user?.rawValue ?? "", key.rawValue] {
-            hasher.update(data: Array(part.utf8))
-            hasher.update(data: [0])
+    /// buyers. Without a secret the id is a plain SHA-256 that anyone can compute from the event, the buyer and the
+    /// key, and with it fetch the ticket (`GET /tickets/:purchaseId`): a guessable key (an order number) gives the
+    /// ticket away. Every instance must use the same secret, or a retry on another instance gets another id.
+    public static func derived(event: EventID, user: UserID?, key: IdempotencyKey, secret: TicketSigningKey? = nil) -> PurchaseID {
+        let parts = [event.rawValue, user?.rawValue ?? "", key.rawValue]
+        guard let secret else {
+            var hasher = SHA256()
+            for part in parts {
+                hasher.update(data: Array(part.utf8))
+                hasher.update(data: [0])
+            }
+            return PurchaseID(bytes: hasher.finalize())
         }
-        return PurchaseID(bytes: hasher.finalize())
+        var authenticator = HMAC<SHA256>(key: secret.key)
+        for part in parts {
+            authenticator.update(data: Array(part.utf8))
+            authenticator.update(data: [0])
+        }
+        return PurchaseID(bytes: authenticator.finalize())
     }
 }

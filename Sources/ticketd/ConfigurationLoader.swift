@@ -59,13 +59,16 @@ enum ConfigurationLoader {
         return configuration
     }
 
-    /// The key that signs ticket tokens (`TICKET_SIGNING_KEY`, string, secret, at least 16 bytes). Without one, a
-    /// random key is made for this process, with a warning: its tickets' QR codes stop verifying when it restarts.
+    /// The key that signs ticket tokens and keys purchase ids derived from an `Idempotency-Key`
+    /// (`TICKET_SIGNING_KEY`, string, secret, at least 16 bytes); `nil`, with a warning, when it is not set: tickets
+    /// are then signed with a random key of this process (their QR codes stop verifying when it restarts).
     /// - Throws: ``ConfigurationError`` when the key is set but shorter than 16 bytes.
-    static func ticketSigningKey(_ reader: ConfigReader, logger: Logger) throws -> TicketSigningKey {
+    static func ticketSigningKey(_ reader: ConfigReader, logger: Logger) throws -> TicketSigningKey? {
         guard let secret = reader.string(forKey: "ticket.signingKey", isSecret: true), !secret.isEmpty else {
-            logger.warning("TICKET_SIGNING_KEY is not set: tickets are signed with a random key that dies with this process")
-            return TicketSigningKey.random()
+            logger.warning(
+                "TICKET_SIGNING_KEY is not set: tickets are signed with a random key that dies with this process, and purchase ids derived from an Idempotency-Key can be computed by anyone who knows the key"
+            )
+            return nil
         }
         guard let key = TicketSigningKey(secret) else {
             throw ConfigurationError("TICKET_SIGNING_KEY must have at least \(TicketSigningKey.minimumLength) bytes")

@@ -39,6 +39,8 @@ struct ServeCommand: AsyncParsableCommand {
         let tracing = try TracingSetup.bootstrap(reader, logger: logger)
 
         var configuration = AppConfiguration(reader: reader)
+        let signingKey = try ConfigurationLoader.ticketSigningKey(reader, logger: logger)
+        configuration.purchaseIDSecret = signingKey
         configuration.tracing = tracing != nil
         configuration.rootSampler = tracing?.rootSampler
         if let openFiles = FileDescriptorLimit.current() {
@@ -91,7 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let tickets = try TicketPDFService(
             configuration: pdfConfiguration,
-            signingKey: try ConfigurationLoader.ticketSigningKey(reader, logger: logger),
+            signingKey: signingKey ?? .random(),
             store: store,
             logger: logger
         )

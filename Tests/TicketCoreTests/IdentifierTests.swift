@@ -53,6 +53,13 @@ import Testing
         #expect(PurchaseID.derived(event: event, user: nil, key: key) != first)
         #expect(PurchaseID.derived(event: other, user: alice, key: key) != first)
         #expect(PurchaseID(first.rawValue) == first)
+
+        let secret = try #require(TicketSigningKey(String(repeating: "a", count: 16)))
+        let keyed = PurchaseID.derived(event: event, user: alice, key: key, secret: secret)
+        #expect(PurchaseID.derived(event: event, user: alice, key: key, secret: secret) == keyed, "the same on every instance")
+        #expect(keyed != first, "not the plain hash")
+        let otherSecret = try #require(TicketSigningKey(String(repeating: "b", count: 16)))
+        #expect(PurchaseID.derived(event: event, user: alice, key: key, secret: otherSecret) != keyed)
     }
 }
 

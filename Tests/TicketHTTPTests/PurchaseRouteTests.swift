@@ -84,6 +84,24 @@ import TicketCore
         #expect(app.store.read { $0.purchases.count } == 1)
     }
 
+    /// With a secret configured, the purchase id of a keyed purchase is an HMAC under it: no one who lacks the
+    /// secret can compute a buyer's purchase id (and fetch the ticket) from the event, the buyer and the key.
+    @Test func aKeyedPurchaseIDIsKeyedByTheSecret() async throws {
+        let secret = try #require(TicketSigningKey(String(repeating: "s", count: 32)))
+        var app = TestApp()
+        app.configuration.purchaseIDSecret = secret
+        let event = try #require(EventID("1"))
+        let key = try #require(IdempotencyKey("order-42"))
+        try await app.test { client in
+            let headers: HTTPFields = [.idempotencyKeyForTests: "order-42", .xUserIDForTests: "carol"]
+            let response = try await client.execute(uri: "/buy/1", method: .post, headers: headers)
+            #expect(response.status == .created)
+            let id = try response.json()["purchaseId"] as? String
+            #expect(id == PurchaseID.derived(event: event, user: UserID("carol"), key: key, secret: secret).rawValue)
+            #expect(id != PurchaseID.derived(event: event, user: UserID("carol"), key: key).rawValue, "not the plain hash")
+        }
+    }
+
     @Test func unknownEventIs404Problem() async throws {
         let app = TestApp()
         try await app.test { client in

@@ -130,7 +130,7 @@ public func buildRouter(
     let events = EventController(store: store)
     routes.add(.get, "/events", use: events.list)
     routes.add(.get, "/events/:eventId", use: events.show)
-    let purchases = PurchaseController(store: store, metrics: metrics, tickets: tickets)
+    let purchases = PurchaseController(store: store, metrics: metrics, tickets: tickets, purchaseIDSecret: configuration.purchaseIDSecret)
     routes.add(.post, "/buy/:eventId", use: purchases.buy)
     if let tickets {
         let ticketController = TicketController(tickets: tickets)

@@ -1,3 +1,5 @@
+import TicketCore
+
 /// Everything the HTTP layer needs to know to serve; every value has a default.
 ///
 /// ```swift
@@ -28,6 +30,10 @@ public struct AppConfiguration: Sendable {
     public var serverName: String
     /// The bearer token of the `/admin/` routes; `nil` (or empty) leaves those routes out entirely.
     public var adminToken: String?
+    /// The secret that keys purchase ids derived from an `Idempotency-Key` (`TICKET_SIGNING_KEY`, when set), so
+    /// that no one can compute another buyer's purchase id; `nil`: a plain hash (see
+    /// ``PurchaseID/derived(event:user:key:secret:)``).
+    public var purchaseIDSecret: TicketSigningKey?
     /// `development`, `production`, `test`…: reported, never branched on by this library.
     public var environment: String
     /// The version reported by `/health` and `/metrics`.

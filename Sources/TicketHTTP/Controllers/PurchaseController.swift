@@ -29,6 +29,8 @@ struct PurchaseController: Sendable {
     let metrics: AppMetrics
     /// Told of every new sale, to render its ticket in the background; `nil` without PDF tickets.
     let tickets: TicketPDFService?
+    /// Keys the purchase ids derived from an `Idempotency-Key` (``AppConfiguration/purchaseIDSecret``).
+    let purchaseIDSecret: TicketSigningKey?
 
     /// The optional JSON body.
     private struct Body: Decodable {
@@ -131,7 +133,8 @@ struct PurchaseController: Sendable {
             eventID: eventID,
             userID: bodyUser ?? headerUser,
             idempotencyKey: idempotencyKey,
-            requestedAt: Timestamp.nowMillis()
+            requestedAt: Timestamp.nowMillis(),
+            secret: self.purchaseIDSecret
         )
     }
 
