@@ -32,8 +32,8 @@ struct SeedCommand: AsyncParsableCommand {
     )
     var reset = false
 
-    @Option(name: .customLong("escrow-timeout"), help: "With --reset: seconds to wait for the instances to give their escrow back.")
-    var escrowTimeout: Int = 10
+    @Option(name: .customLong("escrow-timeout"), help: "With --reset: seconds to wait for the instances to give their escrow back (default 10).")
+    var escrowTimeout: Int?
 
     @Flag(
         help: """
@@ -48,7 +48,8 @@ struct SeedCommand: AsyncParsableCommand {
         guard (0...50_000_000).contains(self.tickets) else { throw ValidationError("tickets must be from 0 to 50000000") }
         guard (self.perUserLimit ?? 0) >= 0 else { throw ValidationError("--per-user-limit must not be negative") }
         guard (1...256).contains(self.stripes) else { throw ValidationError("--stripes must be from 1 to 256") }
-        guard (0...3600).contains(self.escrowTimeout) else { throw ValidationError("--escrow-timeout must be from 0 to 3600 seconds") }
+        guard (0...3600).contains(self.escrowTimeout ?? 10) else { throw ValidationError("--escrow-timeout must be from 0 to 3600 seconds") }
+        guard self.reset || self.escrowTimeout == nil else { throw ValidationError("--escrow-timeout only goes with --reset") }
         guard self.reset || !self.force else { throw ValidationError("--force only goes with --reset") }
         guard self.stripes == 1 || (self.perUserLimit ?? 0) == 0 else {
             throw ValidationError("a striped event cannot keep a per-user limit (a buyer's count lives in one stripe): use --per-user-limit 0")
@@ -63,7 +64,7 @@ struct SeedCommand: AsyncParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         let outcomes = try await RedisSession.with(url: url, logger: logger) { client in
-            try await TicketSeeder(client: client, logger: logger, escrowRecall: self.force ? .force : .wait(.seconds(self.escrowTimeout)))
+            try await TicketSeeder(client: client, logger: logger, escrowRecall: self.force ? .force : .wait(.seconds(self.escrowTimeout ?? 10)))
                 .seed(
                     events: self.events,
                     ticketsPerEvent: self.tickets,

@@ -21,6 +21,8 @@ import Testing
         ("PDF_CLEANUP_INTERVAL_MINUTES", "inf", "PDF_CLEANUP_INTERVAL_MINUTES must be a number from 0.1 to 1000000"),
         ("PDF_CLEANUP_MAX_AGE_HOURS", "1e300", "PDF_CLEANUP_MAX_AGE_HOURS must be a number from 0 to 1000000"),
         ("FALLBACK_ESCROW_PERCENT", "nan", "FALLBACK_ESCROW_PERCENT must be a number from 0 to 100"),
+        ("HTTP_IDLE_TIMEOUT_SECONDS", "-1", "HTTP_IDLE_TIMEOUT_SECONDS must be a number from 0 to 86400"),
+        ("HTTP_DRAIN_TIMEOUT_SECONDS", "soon", "HTTP_DRAIN_TIMEOUT_SECONDS must be a number from 0 to 3600"),
         ("LOG_LEVEL", "bogus", "LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical"),
     ])
     func anUnusableValueStopsTheServerSayingWhich(variable: String, value: String, message: String) async throws {
@@ -77,5 +79,15 @@ import Testing
         )
         #expect(fallback.status == 1, "\(fallback.output)")
         #expect(fallback.output.contains("\(directory)/afile is a file, not a directory"), "\(fallback.output)")
+    }
+
+    /// `audit` tells books it could not read (exit status 69) from books that do not balance (1).
+    @Test func anAuditThatCannotReachRedisSaysSoWithItsOwnExitStatus() async throws {
+        let directory = try Self.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try await TicketdProcess.run(["audit"], redisURL: "redis://127.0.0.1:1", directory: directory)
+        #expect(result.status == 69, "exit status \(result.status): \(result.output)")
+        #expect(result.output.contains("the books could not be read") && result.output.contains("cannot reach Redis"), "\(result.output)")
+        #expect(!result.output.contains("audit FAILED"), "\(result.output)")
     }
 }
