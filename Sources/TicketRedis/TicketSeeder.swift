@@ -248,8 +248,14 @@ public struct TicketSeeder: Sendable {
                 .integer(count)
             )
         }
-        for result in try await self.client.pipeline(fills, options: RedisCommandOptions(timeout: .seconds(120))) {
-            if case .failure(let error) = result { throw error }
+        do throws(RedisError) {
+            for result in try await self.client.pipeline(fills, options: RedisCommandOptions(timeout: .seconds(120))) {
+                if case .failure(let error) = result { throw error }
+            }
+        } catch {
+            // Half a pool is of no use, and may hold Redis at its memory limit (the usual reason a fill fails).
+            _ = try? await self.run(RESPCommand("DEL", .string(seeding)))
+            throw error
         }
     }
 

@@ -40,6 +40,25 @@ import TicketRedis
         }
     }
 
+    /// A seed that Redis's memory limit stops halfway leaves no half-built pool behind to hold Redis at that limit.
+    @Test func aSeedStoppedByRedissMemoryLimitLeavesNoHalfPool() async throws {
+        try await withStore { redis, store, seeder throws in
+            let used = try #require(Int(try await redis.info("memory")["used_memory"] ?? ""))
+            _ = try await redis.command("CONFIG", "SET", "maxmemory", "\(used + 512 * 1024)")
+            do {
+                _ = try await seeder.seed(events: 1, ticketsPerEvent: 1_000_000, perUserLimit: 0, reset: false)
+                Issue.record("a million tickets fit in half a megabyte")
+            } catch {
+                #expect("\(error)".contains("OOM"), "\(error)")
+            }
+            #expect(try await redis.command("EXISTS", "event:{1}:seeding") == "0")
+            #expect(try await store.event(EventID("1")!) == nil)
+            _ = try await redis.command("CONFIG", "SET", "maxmemory", "0")
+            _ = try await seeder.seed(events: 1, ticketsPerEvent: 1000, perUserLimit: 0, reset: false)
+            #expect(try await redis.command("LLEN", "event:{1}:tickets") == "1000")
+        }
+    }
+
     @Test func theAuditFindsADoubleSaleALostTicketAndABadCount() async throws {
         try await withStore { redis, store, seeder throws in
             _ = try await seeder.seed(events: 1, ticketsPerEvent: 10, perUserLimit: 0, reset: false)
