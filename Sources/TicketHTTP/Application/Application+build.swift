@@ -62,7 +62,8 @@ public func buildApplication(
         server: .http1(
             configuration: .init(
                 additionalChannelHandlers: [
-                    MalformedRequestAnswer(logger: logger), DrainDeadline(timeout: TimeAmount(configuration.drainTimeout)),
+                    HTTP10ConnectionClose.installer(), MalformedRequestAnswer(logger: logger),
+                    DrainDeadline(timeout: TimeAmount(configuration.drainTimeout)),
                 ],
                 idleTimeout: configuration.idleTimeout.map { TimeAmount($0) }
             )

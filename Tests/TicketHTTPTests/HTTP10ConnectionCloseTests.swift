@@ -1,0 +1,65 @@
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Prometheus
+import Testing
+
+@testable import TicketHTTP
+
+/// An HTTP/1.0 request without keep-alive is answered and its connection closed (RFC 9112 §9.3), as an HTTP/1.1
+/// request with `Connection: close` is; a keep-alive request of either version keeps its connection.
+@Suite struct HTTP10ConnectionCloseTests {
+    /// What the server sent before closing the connection, or a failure when it has not closed it within 10 s.
+    static func exchangeUntilClosed(_ request: String, port: Int) async throws -> String {
+        try await withThrowingTaskGroup(of: String?.self) { group in
+            group.addTask { try await MalformedRequestTests.exchange(request, port: port) }
+            group.addTask {
+                try await Task.sleep(for: .seconds(10))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let text = first else {
+                throw ConnectionLeftOpen(request: request)
+            }
+            return text
+        }
+    }
+
+    struct ConnectionLeftOpen: Error, CustomStringConvertible {
+        let request: String
+        var description: String { "the server left the connection open after \(self.request.debugDescription)" }
+    }
+
+    @Test(arguments: ["GET /livez HTTP/1.0\r\n\r\n", "GET /livez HTTP/1.0\r\nConnection: close\r\n\r\n", "POST /buy/1 HTTP/1.0\r\n\r\n"])
+    func anHTTP10RequestWithoutKeepAliveIsAnsweredAndItsConnectionClosed(_ request: String) async throws {
+        let app = buildApplication(
+            configuration: AppConfiguration(host: "127.0.0.1", port: 0, version: "live"),
+            store: FakeTicketStore(),
+            auditor: nil,
+            prometheus: PrometheusCollectorRegistry(),
+            logger: LogCapture().logger(level: .info)
+        )
+        try await app.test(.live) { client in
+            let text = try await Self.exchangeUntilClosed(request, port: try #require(client.port))
+            let responses = MalformedRequestTests.responses(in: text)
+            #expect(responses.count == 1, "\(text)")
+            #expect(responses.first?.head.hasPrefix("HTTP/1.1 20") == true, "\(text)")
+        }
+    }
+
+    @Test func anHTTP10KeepAliveRequestKeepsItsConnectionForTheNext() async throws {
+        let app = buildApplication(
+            configuration: AppConfiguration(host: "127.0.0.1", port: 0, version: "live"),
+            store: FakeTicketStore(),
+            auditor: nil,
+            prometheus: PrometheusCollectorRegistry(),
+            logger: LogCapture().logger(level: .info)
+        )
+        try await app.test(.live) { client in
+            let requests = "GET /livez HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /livez HTTP/1.0\r\n\r\n"
+            let text = try await Self.exchangeUntilClosed(requests, port: try #require(client.port))
+            let responses = MalformedRequestTests.responses(in: text)
+            #expect(responses.count == 2 && responses.allSatisfy { $0.body == "ok" }, "\(text)")
+        }
+    }
+}
