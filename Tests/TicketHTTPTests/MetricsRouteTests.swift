@@ -96,7 +96,8 @@ import TicketCore
 
     @Test(
         arguments: [
-            ("application/json", true), ("text/plain", false), (nil, false), ("text/plain, application/json;q=0.5", true),
+            ("application/json", true), ("text/plain", false), (nil, false), ("text/plain, application/json;q=0.5", false),
+            ("text/plain;q=0.5, application/json", true), ("application/json, */*", true), ("*/*;q=0.1, application/json;q=0.2", true),
             ("application/json;q=0", false), ("*/*", false), ("Application/JSON", true),
         ] as [(String?, Bool)]
     )

@@ -43,13 +43,25 @@ struct MetricsController: Sendable {
         )
     }
 
-    /// Whether `Accept` asks for JSON: `application/json` is one of its media ranges, without `q=0`.
+    /// Whether `Accept` prefers JSON: `application/json` has a quality above 0 and at least that of the best range
+    /// the Prometheus text matches (`text/plain`, `text/*`, `*/*`); a tie goes to JSON, which was named.
     static func wantsJSON(_ accept: String?) -> Bool {
         guard let accept else { return false }
-        return accept.split(separator: ",").contains { range in
+        var json = 0.0
+        var text = 0.0
+        for range in accept.split(separator: ",") {
             let parts = range.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-            guard parts.first == "application/json" else { return false }
-            return !parts.dropFirst().contains { $0.replacingOccurrences(of: " ", with: "") == "q=0" }
+            let quality =
+                parts.dropFirst().lazy.compactMap { parameter -> Double? in
+                    let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                    return pair.count == 2 && pair[0] == "q" ? Double(pair[1]) : nil
+                }.first ?? 1
+            switch parts.first {
+            case "application/json": json = max(json, quality)
+            case "text/plain", "text/*", "*/*": text = max(text, quality)
+            default: break
+            }
         }
+        return json > 0 && json >= text
     }
 }
