@@ -44,6 +44,7 @@ import Testing
             let responses = MalformedRequestTests.responses(in: text)
             #expect(responses.count == 1, "\(text)")
             #expect(responses.first?.head.hasPrefix("HTTP/1.1 20") == true, "\(text)")
+            #expect(responses.first?.head.lowercased().contains("connection: close") == true, "the response says so: \(text)")
         }
     }
 

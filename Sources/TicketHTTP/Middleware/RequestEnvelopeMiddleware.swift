@@ -7,8 +7,8 @@ import ServiceLifecycle
 /// What ticketd does around every request, as one middleware layer: it assigns the request id
 /// (``RequestIDAssignment``), answers every error with an RFC 9457 problem (``Problem/init(answering:request:context:)``),
 /// records the request's duration by route and status (``RequestMetricsRecorder``), writes the access log line
-/// (``AccessLog``) and echoes the id in the response's `X-Request-Id`. While the server shuts down gracefully, it
-/// adds `Connection: close`.
+/// (``AccessLog``) and echoes the id in the response's `X-Request-Id`. While the server shuts down gracefully, and
+/// when the request said `Connection: close`, it adds `Connection: close`.
 ///
 /// One layer rather than four, because every middleware layer is another async frame on the request's path, and a
 /// connection's task keeps the deepest stack it ever had until the connection closes (the Swift task allocator
@@ -43,7 +43,9 @@ struct RequestEnvelopeMiddleware: RouterMiddleware {
         // A server shutting down closes each connection once its response is out. Said in the response, a
         // keep-alive client opens a new connection (to another instance) for its next request; unsaid, it sends
         // that request down the closing connection, and the request is lost without an answer.
-        if Task.isShuttingDownGracefully { response.headers[.connection] = "close" }
+        // A request that asked for the connection to close (or an HTTP/1.0 one, see ``HTTP10ConnectionClose``) hears
+        // that it will, as RFC 9112 §9.6 asks.
+        if Task.isShuttingDownGracefully || request.headers[.connection] == "close" { response.headers[.connection] = "close" }
         return response
     }
 }
