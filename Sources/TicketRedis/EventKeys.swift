@@ -40,6 +40,10 @@ struct EventKeys: Sendable {
     /// `event:{ID}:escrow:{instance}`: list of the tickets that only `instance` may sell (see `escrow-take.lua`).
     func escrow(_ instance: InstanceID) -> String { self.escrowPrefix + instance.rawValue }
 
+    /// `event:{ID}:selling:{purchase id}`: held while a request sells that purchase id of a striped event (see
+    /// ``PurchaseIDLock``).
+    func selling(_ purchase: PurchaseID) -> String { self.prefix + "selling:" + purchase.rawValue }
+
     /// `event:{ID}:escrow:`, the start of every escrow list's key, for scripts that find the instances in `escrows`.
     var escrowPrefix: String { self.prefix + "escrow:" }
 

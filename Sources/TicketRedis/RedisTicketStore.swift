@@ -16,6 +16,7 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
     private let logger: Logger
     private let batcher: PurchaseBatcher
     private let keyedPurchases = PurchaseIDTurns()
+    private let purchaseIDLock: PurchaseIDLock
     let stripeCounts: StripeCounts
 
     /// Creates a store on a running (or soon running) client.
@@ -23,6 +24,7 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
         self.client = client
         self.logger = logger
         self.stripeCounts = StripeCounts(client: client)
+        self.purchaseIDLock = PurchaseIDLock(client: client)
         self.batcher = PurchaseBatcher { batch in await Self.send(batch, client: client, logger: logger) }
     }
 
@@ -85,17 +87,20 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
     ///
     /// A purchase id that another request may carry (an `Idempotency-Key`) is first looked up on every stripe: an
     /// earlier request may have bought it on a later stripe while the first one was empty, and the first one may
-    /// hold tickets again since (an escrow given back). Requests with the same such id take turns
-    /// (``PurchaseIDTurns``), so that the second finds the first one's sale.
+    /// hold tickets again since (an escrow given back). Requests with the same such id take turns, within this
+    /// instance (``PurchaseIDTurns``) and across instances (``PurchaseIDLock``), so that the second finds the first
+    /// one's sale.
     private func sell(_ request: PurchaseRequest, stripes: Int) async throws(PurchaseError) -> PurchaseResult {
         let first = EventStripe.first(for: request.purchaseID, of: request.eventID, stripes: stripes)
         guard stripes > 1 else { return try await self.batcher.purchase(request, from: first) }
         guard !request.purchaseIDIsPrivate else { return try await self.sell(request, from: first, stripes: stripes) }
         return try await self.keyedPurchases.run(request.purchaseID) { () async throws(PurchaseError) in
-            if let earlier = try await self.recordedPurchase(request, stripes: stripes) {
-                return PurchaseResult(purchase: earlier, isReplay: true)
+            try await self.purchaseIDLock.holding(request) { () async throws(PurchaseError) in
+                if let earlier = try await self.recordedPurchase(request, stripes: stripes) {
+                    return PurchaseResult(purchase: earlier, isReplay: true)
+                }
+                return try await self.sell(request, from: first, stripes: stripes)
             }
-            return try await self.sell(request, from: first, stripes: stripes)
         }
     }
 

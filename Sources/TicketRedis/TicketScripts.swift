@@ -25,8 +25,11 @@ enum TicketScripts {
     /// Records fallback sales from a journal, idempotently (`settle.lua`).
     static let settle = load("settle")
 
+    /// Gives up a striped event's lock on a purchase id, if it is still the caller's (`unlock-purchase.lua`).
+    static let unlockPurchase = load("unlock-purchase")
+
     /// The scripts of the purchase path, for `SCRIPT LOAD` at start-up (the seeder's load on first use).
-    static let servingScripts = [purchase, snapshot]
+    static let servingScripts = [purchase, snapshot, unlockPurchase]
     /// The fallback's scripts, read from the bundle when the fallback opens: read on first use instead, a process
     /// out of file descriptors by then would find them missing, which is fatal.
     static let fallbackScripts = [escrowTake, escrowReturn, settle]

@@ -1,5 +1,7 @@
+import Logging
 import RESPClient
 import RedisTestSupport
+import Synchronization
 import Testing
 import TicketCore
 
@@ -88,10 +90,10 @@ import TicketCore
         }
     }
 
-    /// An Idempotency-Key sent many times at once buys one ticket, even while its first stripe empties and refills
-    /// (an instance's escrow taken and given back): the requests take turns, and all but the first replay its sale.
-    /// Before, a request that found the first stripe empty bought on the second while a twin, refused nothing yet,
-    /// bought on the first.
+    /// An Idempotency-Key sent many times at once, to two instances, buys one ticket, even while its first stripe
+    /// empties and refills (an instance's escrow taken and given back): the requests take turns, and all but the
+    /// first replay its sale. Before, a request that found the first stripe empty bought on the second while a twin,
+    /// refused nothing yet, bought on the first.
     @Test func twinsOfAKeyedPurchaseBuyOneTicketWhileTheirFirstStripeEmptiesAndRefills() async throws {
         try await withStore { redis, store, seeder throws in
             _ = try await seeder.seed(events: 1, ticketsPerEvent: 400, perUserLimit: 0, stripes: 2, reset: false)
@@ -108,6 +110,8 @@ import TicketCore
                     }
                 }
             }
+            // A second instance on the same Redis.
+            let other = RedisTicketStore(client: store.client, logger: Logger(label: "test.other"))
             var doubled: [String] = []
             for _ in 0..<60 {
                 let id = Self.purchaseID(startingAt: 0, of: 2)
@@ -118,7 +122,11 @@ import TicketCore
                     requestedAt: 1_790_000_000_000,
                     purchaseIDIsPrivate: false
                 )
-                let (sales, failures) = await concurrently(12) { () async throws(PurchaseError) in try await store.purchase(keyed) }
+                let turn = Atomic(0)
+                let (sales, failures) = await concurrently(12) { () async throws(PurchaseError) in
+                    let instance = turn.add(1, ordering: .relaxed).newValue % 2 == 0 ? store : other
+                    return try await instance.purchase(keyed)
+                }
                 #expect(failures.isEmpty, "\(failures)")
                 if Set(sales.map(\.purchase.ticketID)).count != 1 || sales.filter({ !$0.isReplay }).count != 1 {
                     doubled.append("\(id): \(sales.map { "\($0.purchase.ticketID)\($0.isReplay ? " (replay)" : "")" })")
