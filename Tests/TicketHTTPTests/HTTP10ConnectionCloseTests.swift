@@ -1,7 +1,3 @@
-import Hummingbird
-import HummingbirdTesting
-import Logging
-import Prometheus
 import Testing
 
 @testable import TicketHTTP
@@ -32,15 +28,8 @@ import Testing
 
     @Test(arguments: ["GET /livez HTTP/1.0\r\n\r\n", "GET /livez HTTP/1.0\r\nConnection: close\r\n\r\n", "POST /buy/1 HTTP/1.0\r\n\r\n"])
     func anHTTP10RequestWithoutKeepAliveIsAnsweredAndItsConnectionClosed(_ request: String) async throws {
-        let app = buildApplication(
-            configuration: AppConfiguration(host: "127.0.0.1", port: 0, version: "live"),
-            store: FakeTicketStore(),
-            auditor: nil,
-            prometheus: PrometheusCollectorRegistry(),
-            logger: LogCapture().logger(level: .info)
-        )
-        try await app.test(.live) { client in
-            let text = try await Self.exchangeUntilClosed(request, port: try #require(client.port))
+        try await MalformedRequestTests.withLiveApp { port in
+            let text = try await Self.exchangeUntilClosed(request, port: port)
             let responses = MalformedRequestTests.responses(in: text)
             #expect(responses.count == 1, "\(text)")
             #expect(responses.first?.head.hasPrefix("HTTP/1.1 20") == true, "\(text)")
@@ -49,16 +38,9 @@ import Testing
     }
 
     @Test func anHTTP10KeepAliveRequestKeepsItsConnectionForTheNext() async throws {
-        let app = buildApplication(
-            configuration: AppConfiguration(host: "127.0.0.1", port: 0, version: "live"),
-            store: FakeTicketStore(),
-            auditor: nil,
-            prometheus: PrometheusCollectorRegistry(),
-            logger: LogCapture().logger(level: .info)
-        )
-        try await app.test(.live) { client in
+        try await MalformedRequestTests.withLiveApp { port in
             let requests = "GET /livez HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /livez HTTP/1.0\r\n\r\n"
-            let text = try await Self.exchangeUntilClosed(requests, port: try #require(client.port))
+            let text = try await Self.exchangeUntilClosed(requests, port: port)
             let responses = MalformedRequestTests.responses(in: text)
             #expect(responses.count == 2 && responses.allSatisfy { $0.body == "ok" }, "\(text)")
         }

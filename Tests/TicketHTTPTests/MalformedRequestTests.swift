@@ -43,7 +43,8 @@ import Testing
         return responses
     }
 
-    func withLiveApp(_ body: @Sendable (Int) async throws -> Void) async throws {
+    /// Runs `body` with the port of a live server of the app on a fake store.
+    static func withLiveApp(_ body: @Sendable (Int) async throws -> Void) async throws {
         let app = buildApplication(
             configuration: AppConfiguration(host: "127.0.0.1", port: 0, version: "live"),
             store: FakeTicketStore(),
@@ -68,7 +69,7 @@ import Testing
 
     @Test(arguments: ["NOT HTTP AT ALL\r\n\r\n", "GET /livez HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n"])
     func aRequestThatCannotBeParsedGetsAProblem(_ request: String) async throws {
-        try await withLiveApp { port in
+        try await Self.withLiveApp { port in
             let responses = Self.responses(in: try await Self.exchange(request, port: port))
             #expect(responses.count == 1)
             try Self.expectProblem(try #require(responses.first))
@@ -76,7 +77,7 @@ import Testing
     }
 
     @Test func aGoodRequestIsAnsweredInFullBeforeTheProblemOfTheNextOne() async throws {
-        try await withLiveApp { port in
+        try await Self.withLiveApp { port in
             let text = try await Self.exchange("GET /livez HTTP/1.1\r\nHost: x\r\n\r\nBROKEN\r\n\r\n", port: port)
             let responses = Self.responses(in: text)
             #expect(responses.count == 2, "\(text)")
@@ -87,7 +88,7 @@ import Testing
 
     /// A body the parser rejects fails the request's handler (nothing is sold from what came) and is a 400 too.
     @Test func aBrokenChunkedBodyIsABadRequest() async throws {
-        try await withLiveApp { port in
+        try await Self.withLiveApp { port in
             let request = "POST /buy/1 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\n2\r\n{}\r\nZZ\r\n"
             let responses = Self.responses(in: try await Self.exchange(request, port: port))
             let response = try #require(responses.first)

@@ -148,90 +148,89 @@ extension FallbackTests {
         #expect(audit.status == 0, "\(audit.output)")
     }
 
-    /// No buyer hears sold out while another instance's escrow holds tickets of the event: the server asks again
-    /// for three refresh intervals while that escrow goes back, then answers 503 with `Retry-After`; once the
-    /// escrow is back, its tickets sell, and only then is the event sold out.
-    @Test func soldOutWaitsForTheTicketsInOtherInstancesEscrows() async throws {
+    /// Seeds event 1 with 200 tickets, serves it with `FALLBACK_REFRESH_MS` `refreshMillis`, moves three tickets to
+    /// the escrow of instance `ghost` (crashed, or cut off from Redis) and sells the other 197: the pool's 195, and
+    /// this instance's own escrow of 2, given back as the pool runs low or empties. Then runs `body` with Redis, a
+    /// client of the server and the tickets sold.
+    static func withAGhostHoldingTheLastThreeTickets(
+        refreshMillis: Int,
+        _ body: (RedisServerFixture, RawHTTPClient, [String]) async throws -> Void
+    ) async throws {
         let redis = try await Self.durableRedis()
         defer { redis.stop() }
         let seeded = try await TicketdProcess.run(["seed", "1", "200", "--per-user-limit", "0"], redisURL: redis.url, directory: redis.directory)
         #expect(seeded.status == 0, "\(seeded.output)")
         var environment = Self.environment
-        environment["FALLBACK_REFRESH_MS"] = "300"
+        environment["FALLBACK_REFRESH_MS"] = "\(refreshMillis)"
         let server = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: environment)
         defer { server.stop() }
         let client = RawHTTPClient(host: "127.0.0.1", port: server.port)
         try await waitUntil(timeout: .seconds(20), "escrow of 1 % of 200") { try await client.fallback()?.escrow["1"] == 2 }
-        // Instance `ghost` (crashed, or cut off from Redis) holds three tickets in escrow.
         for _ in 0..<3 { _ = try await redis.command(["LMOVE", "event:{1}:tickets", "event:{1}:escrow:ghost", "RIGHT", "LEFT"]) }
         _ = try await redis.command(["SADD", "event:{1}:escrows", "ghost"])
-
-        // The pool's 195, and this instance's own escrow of 2, given back as the pool runs low or empties.
         var sold: [String] = []
         for _ in 0..<197 { sold.append(try await client.buyOrFail(event: "1").ticket) }
-        let held = try await client.send("POST", "/buy/1")
-        #expect(held.status == 503 && held.head.lowercased().contains("retry-after: 1"), "\(held.head)")
-        #expect(held.body.contains("escrow"), "\(held.body)")
-
-        for _ in 0..<3 { _ = try await redis.command(["LMOVE", "event:{1}:escrow:ghost", "event:{1}:tickets", "LEFT", "RIGHT"]) }
-        _ = try await redis.command(["SREM", "event:{1}:escrows", "ghost"])
-        for _ in 0..<3 { sold.append(try await client.buyOrFail(event: "1").ticket) }
-        let soldOut = try await client.send("POST", "/buy/1")
-        #expect(soldOut.status == 409, "\(soldOut.body)")
-        #expect(Set(sold).count == 200, "every ticket sold once")
+        try await body(redis, client, sold)
         let audit = try await TicketdProcess.run(["audit"], redisURL: redis.url, directory: redis.directory)
         #expect(audit.status == 0, "\(audit.output)")
+    }
+
+    /// Instance `ghost` gives its three tickets back.
+    static func returnTheGhostsTickets(_ redis: RedisServerFixture) async throws {
+        for _ in 0..<3 { _ = try await redis.command(["LMOVE", "event:{1}:escrow:ghost", "event:{1}:tickets", "LEFT", "RIGHT"]) }
+        _ = try await redis.command(["SREM", "event:{1}:escrows", "ghost"])
+    }
+
+    /// No buyer hears sold out while another instance's escrow holds tickets of the event: the server asks again
+    /// for three refresh intervals while that escrow goes back, then answers 503 with `Retry-After`; once the
+    /// escrow is back, its tickets sell, and only then is the event sold out.
+    @Test func soldOutWaitsForTheTicketsInOtherInstancesEscrows() async throws {
+        try await Self.withAGhostHoldingTheLastThreeTickets(refreshMillis: 300) { redis, client, sold in
+            let held = try await client.send("POST", "/buy/1")
+            #expect(held.status == 503 && held.head.lowercased().contains("retry-after: 1"), "\(held.head)")
+            #expect(held.body.contains("escrow"), "\(held.body)")
+
+            try await Self.returnTheGhostsTickets(redis)
+            var sold = sold
+            for _ in 0..<3 { sold.append(try await client.buyOrFail(event: "1").ticket) }
+            let soldOut = try await client.send("POST", "/buy/1")
+            #expect(soldOut.status == 409, "\(soldOut.body)")
+            #expect(Set(sold).count == 200, "every ticket sold once")
+        }
     }
 
     /// Many buyers waiting for the same escrow cost Redis one purchase every 50 ms, not one each: the first asks
     /// for all, and the others ask again only once its answer changes, which they hear at once.
     @Test func buyersWaitingForAnEscrowAskRedisTogether() async throws {
-        let redis = try await Self.durableRedis()
-        defer { redis.stop() }
-        let seeded = try await TicketdProcess.run(["seed", "1", "200", "--per-user-limit", "0"], redisURL: redis.url, directory: redis.directory)
-        #expect(seeded.status == 0, "\(seeded.output)")
-        var environment = Self.environment
         // Buyers wait up to three refresh intervals: 6 s, far longer than this test needs them to.
-        environment["FALLBACK_REFRESH_MS"] = "2000"
-        let server = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: environment)
-        defer { server.stop() }
-        let client = RawHTTPClient(host: "127.0.0.1", port: server.port)
-        try await waitUntil(timeout: .seconds(20), "escrow of 1 % of 200") { try await client.fallback()?.escrow["1"] == 2 }
-        // Instance `ghost` holds the last three tickets; this instance sells the rest, its own escrow included.
-        for _ in 0..<3 { _ = try await redis.command(["LMOVE", "event:{1}:tickets", "event:{1}:escrow:ghost", "RIGHT", "LEFT"]) }
-        _ = try await redis.command(["SADD", "event:{1}:escrows", "ghost"])
-        var sold: [String] = []
-        for _ in 0..<197 { sold.append(try await client.buyOrFail(event: "1").ticket) }
-
-        let buyers = 50
-        let answers = Task {
-            try await withThrowingTaskGroup(of: RawHTTPClient.Response.self) { group in
-                for _ in 0..<buyers { group.addTask { try await client.send("POST", "/buy/1") } }
-                return try await group.reduce(into: []) { $0.append($1) }
+        try await Self.withAGhostHoldingTheLastThreeTickets(refreshMillis: 2000) { redis, client, sold in
+            let buyers = 50
+            let answers = Task {
+                try await withThrowingTaskGroup(of: RawHTTPClient.Response.self) { group in
+                    for _ in 0..<buyers { group.addTask { try await client.send("POST", "/buy/1") } }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
             }
-        }
-        try await waitUntil(timeout: .seconds(5), "\(buyers) buyers waiting") { try await client.waitingBuyers() == buyers }
-        let evalsha = { try await Int(redis.commandStats()["evalsha"]?["calls"] ?? "0") ?? 0 }
-        let callsBefore = try await evalsha()
-        let clock = ContinuousClock()
-        let start = clock.now
-        try await waitUntil(timeout: .seconds(5), "ten more purchase calls") { try await evalsha() >= callsBefore + 10 }
-        let tenCalls = clock.now - start
-        #expect(tenCalls >= .milliseconds(400), "10 calls in \(tenCalls): about one per 50 ms, not one per buyer")
-        #expect(try await client.waitingBuyers() == buyers)
+            try await waitUntil(timeout: .seconds(5), "\(buyers) buyers waiting") { try await client.waitingBuyers() == buyers }
+            let evalsha = { try await Int(redis.commandStats()["evalsha"]?["calls"] ?? "0") ?? 0 }
+            let callsBefore = try await evalsha()
+            let clock = ContinuousClock()
+            let start = clock.now
+            try await waitUntil(timeout: .seconds(5), "ten more purchase calls") { try await evalsha() >= callsBefore + 10 }
+            let tenCalls = clock.now - start
+            #expect(tenCalls >= .milliseconds(400), "10 calls in \(tenCalls): about one per 50 ms, not one per buyer")
+            #expect(try await client.waitingBuyers() == buyers)
 
-        for _ in 0..<3 { _ = try await redis.command(["LMOVE", "event:{1}:escrow:ghost", "event:{1}:tickets", "LEFT", "RIGHT"]) }
-        _ = try await redis.command(["SREM", "event:{1}:escrows", "ghost"])
-        let responses = try await answers.value
-        let waited = clock.now - start
-        #expect(waited < .seconds(4), "the buyers heard of the returned tickets at once, not at the end of their wait (\(waited))")
-        let statuses = Dictionary(grouping: responses, by: \.status).mapValues(\.count)
-        #expect(statuses == [201: 3, 409: buyers - 3], "\(statuses)")
-        sold += responses.compactMap { SaleLog.sale($0.body)?.ticket }
-        #expect(Set(sold).count == 200, "every ticket sold once")
-        #expect(try await client.waitingBuyers() == 0)
-        let audit = try await TicketdProcess.run(["audit"], redisURL: redis.url, directory: redis.directory)
-        #expect(audit.status == 0, "\(audit.output)")
+            try await Self.returnTheGhostsTickets(redis)
+            let responses = try await answers.value
+            let waited = clock.now - start
+            #expect(waited < .seconds(4), "the buyers heard of the returned tickets at once, not at the end of their wait (\(waited))")
+            let statuses = Dictionary(grouping: responses, by: \.status).mapValues(\.count)
+            #expect(statuses == [201: 3, 409: buyers - 3], "\(statuses)")
+            let sold = sold + responses.compactMap { SaleLog.sale($0.body)?.ticket }
+            #expect(Set(sold).count == 200, "every ticket sold once")
+            #expect(try await client.waitingBuyers() == 0)
+        }
     }
 }
 
