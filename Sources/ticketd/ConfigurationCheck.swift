@@ -18,6 +18,8 @@ enum ConfigurationCheck {
     private enum Kind {
         case integer(ClosedRange<Int>)
         case decimal(ClosedRange<Double>)
+        /// 0, for "off", or a number in the range.
+        case offOrDecimal(ClosedRange<Double>)
         case boolean
         case logLevel
     }
@@ -25,7 +27,8 @@ enum ConfigurationCheck {
     private static let settings: [Setting] = [
         Setting(key: "port", variable: "PORT", kind: .integer(0...65_535)),
         Setting(key: "http.backlog", variable: "HTTP_BACKLOG", kind: .integer(1...65_535)),
-        Setting(key: "http.idleTimeoutSeconds", variable: "HTTP_IDLE_TIMEOUT_SECONDS", kind: .decimal(0...86_400)),
+        // Below a second, a connection would close before its first request arrives.
+        Setting(key: "http.idleTimeoutSeconds", variable: "HTTP_IDLE_TIMEOUT_SECONDS", kind: .offOrDecimal(1...86_400)),
         Setting(key: "http.drainTimeoutSeconds", variable: "HTTP_DRAIN_TIMEOUT_SECONDS", kind: .decimal(0...3_600)),
         Setting(key: "http.maxConnections", variable: "HTTP_MAX_CONNECTIONS", kind: .integer(1...10_000_000)),
         Setting(key: "redis.commandTimeoutMs", variable: "REDIS_COMMAND_TIMEOUT_MS", kind: .integer(1...3_600_000)),
@@ -57,6 +60,9 @@ enum ConfigurationCheck {
             case .decimal(let range):
                 valid = Double(text).map(range.contains) ?? false
                 expected = "a number from \(Self.text(range.lowerBound)) to \(Self.text(range.upperBound))"
+            case .offOrDecimal(let range):
+                valid = Double(text).map { $0 == 0 || range.contains($0) } ?? false
+                expected = "0 (never) or a number from \(Self.text(range.lowerBound)) to \(Self.text(range.upperBound))"
             case .boolean:
                 // As the reader takes them.
                 valid = ["true", "false", "yes", "no", "1", "0"].contains(text.lowercased())

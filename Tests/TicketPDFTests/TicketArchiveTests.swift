@@ -32,15 +32,20 @@ import TicketCore
         let fresh = PurchaseID.random()
         try self.archive.write(Array(repeating: 7, count: 100), for: old)
         try self.archive.write(Array(repeating: 7, count: 50), for: fresh)
+        // Someone else's file in a shard directory, as old as the old ticket: not the archive's to delete.
+        let stranger = (self.archive.path(of: old) as NSString).deletingLastPathComponent + "/notes.txt"
+        try "keep me".write(toFile: stranger, atomically: false, encoding: .utf8)
         let twoDaysAgo = time(nil) - 2 * 86_400
         var times = [timeval(tv_sec: twoDaysAgo, tv_usec: 0), timeval(tv_sec: twoDaysAgo, tv_usec: 0)]
         #expect(utimes(self.archive.path(of: old), &times) == 0)
+        #expect(utimes(stranger, &times) == 0)
 
         let before = try self.archive.statistics()
         #expect(before.files == 2 && before.bytes == 150 && before.oldestModified == twoDaysAgo)
         let result = try self.archive.deleteFiles(modifiedBefore: Double(time(nil) - 86_400))
         #expect(result.deleted == 1 && result.freedBytes == 100)
         #expect(!self.archive.contains(old) && self.archive.contains(fresh))
+        #expect(FileManager.default.fileExists(atPath: stranger))
         #expect(try self.archive.statistics().files == 1)
     }
 

@@ -21,7 +21,8 @@ import Testing
         ("PDF_CLEANUP_INTERVAL_MINUTES", "inf", "PDF_CLEANUP_INTERVAL_MINUTES must be a number from 0.1 to 1000000"),
         ("PDF_CLEANUP_MAX_AGE_HOURS", "1e300", "PDF_CLEANUP_MAX_AGE_HOURS must be a number from 0 to 1000000"),
         ("FALLBACK_ESCROW_PERCENT", "nan", "FALLBACK_ESCROW_PERCENT must be a number from 0 to 100"),
-        ("HTTP_IDLE_TIMEOUT_SECONDS", "-1", "HTTP_IDLE_TIMEOUT_SECONDS must be a number from 0 to 86400"),
+        ("HTTP_IDLE_TIMEOUT_SECONDS", "-1", "HTTP_IDLE_TIMEOUT_SECONDS must be 0 (never) or a number from 1 to 86400"),
+        ("HTTP_IDLE_TIMEOUT_SECONDS", "1e-9", "HTTP_IDLE_TIMEOUT_SECONDS must be 0 (never) or a number from 1 to 86400"),
         ("HTTP_DRAIN_TIMEOUT_SECONDS", "soon", "HTTP_DRAIN_TIMEOUT_SECONDS must be a number from 0 to 3600"),
         ("LOG_LEVEL", "bogus", "LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical"),
     ])

@@ -46,13 +46,37 @@ import Testing
         let redis = try await RedisServerFixture.start()
         defer { redis.stop() }
         var environment = Self.signingKey
-        environment["HTTP_IDLE_TIMEOUT_SECONDS"] = "0.5"
+        environment["HTTP_IDLE_TIMEOUT_SECONDS"] = "1"
         let server = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: environment)
         defer { server.stop() }
         let received = try await Self.untilClosed(within: .seconds(20)) {
             try await Self.send("GET /livez HTTP/1.1\r\nHost: 127", port: server.port)
         }
         #expect(received.isEmpty, "nothing to answer yet: \(received)")
+    }
+
+    /// A client that sends requests and never reads the answers loses its connection once its socket has stayed
+    /// full for `HTTP_IDLE_TIMEOUT_SECONDS`: before, it held its connection slot for good, and with the server's
+    /// connections all taken, every other client waited.
+    @Test func aClientThatNeverReadsItsAnswersIsClosedAfterTheIdleTimeout() async throws {
+        let redis = try await RedisServerFixture.start()
+        defer { redis.stop() }
+        var environment = Self.signingKey
+        environment["HTTP_IDLE_TIMEOUT_SECONDS"] = "1"
+        environment["HTTP_MAX_CONNECTIONS"] = "1"
+        let server = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: environment)
+        defer { server.stop() }
+        let stalled = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.autoRead, value: false)
+            .connect(host: "127.0.0.1", port: server.port).get()
+        defer { stalled.close(promise: nil) }
+        let requests = String(repeating: "GET /openapi.yaml HTTP/1.1\r\nHost: 127\r\n\r\n", count: 400)
+        try await stalled.writeAndFlush(ByteBuffer(string: requests)).get()
+        let answer = try await Self.untilClosed(within: .seconds(30)) {
+            let response = try await RawHTTPClient(host: "127.0.0.1", port: server.port).send("GET", "/livez")
+            return "\(response.status)"
+        }
+        #expect(answer == "200", "another client is served once the stalled one is gone")
     }
 
     /// A stop waits for a request being sent only `HTTP_DRAIN_TIMEOUT_SECONDS`: a client that sends half a body and

@@ -61,10 +61,7 @@ public func buildApplication(
         router: router,
         server: .http1(
             configuration: .init(
-                additionalChannelHandlers: [
-                    HTTP10ConnectionClose.installer(), MalformedRequestAnswer(logger: logger),
-                    DrainDeadline(timeout: TimeAmount(configuration.drainTimeout)),
-                ],
+                additionalChannelHandlers: connectionHandlers(configuration: configuration, logger: logger),
                 idleTimeout: configuration.idleTimeout.map { TimeAmount($0) }
             )
         ),
@@ -82,6 +79,16 @@ public func buildApplication(
     )
     if let onServerStarting { app.beforeServerStarts(perform: onServerStarting) }
     return app
+}
+
+/// The channel handlers of ours on every connection, after Hummingbird's HTTP/1 codec.
+private func connectionHandlers(configuration: AppConfiguration, logger: Logger) -> [any RemovableChannelHandler] {
+    var handlers: [any RemovableChannelHandler] = [
+        HTTP10ConnectionClose.installer(), MalformedRequestAnswer(logger: logger),
+        DrainDeadline(timeout: TimeAmount(configuration.drainTimeout)),
+    ]
+    if let idle = configuration.idleTimeout { handlers.append(UnreadResponsesTimeout(timeout: TimeAmount(idle))) }
+    return handlers
 }
 
 /// Builds the router: every route, behind the tracing middleware (when ``AppConfiguration/tracing`` is on) and

@@ -11,8 +11,8 @@ extension AppConfiguration {
     /// - `http.backlog` (`HTTP_BACKLOG`, int, default `4096`): the listen backlog.
     /// - `http.maxConnections` (`HTTP_MAX_CONNECTIONS`, int, default none): the most connections held open at
     ///   once; `ticketd serve` derives one from the open-files limit when this is not set.
-    /// - `http.idleTimeoutSeconds` (`HTTP_IDLE_TIMEOUT_SECONDS`, double, default `60`): how long a connection may stay
-    ///   silent before it is closed; `0`: never.
+    /// - `http.idleTimeoutSeconds` (`HTTP_IDLE_TIMEOUT_SECONDS`, double, default `60`): how long a connection may go
+    ///   without sending a request part, or reading its answers, before it is closed; `0`: never.
     /// - `http.drainTimeoutSeconds` (`HTTP_DRAIN_TIMEOUT_SECONDS`, double, default `10`): how long, once a stop
     ///   begins, a connection may go on finishing its request.
     /// - `http.serverName` (`HTTP_SERVER_NAME`, string, default `"ticketd"`): the `Server` header.

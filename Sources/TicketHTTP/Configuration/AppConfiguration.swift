@@ -18,8 +18,9 @@ public struct AppConfiguration: Sendable {
     /// The most HTTP connections held open at once; further ones wait in the listen backlog. `nil`: no limit but
     /// the open-files limit (see ``ConnectionLimit`` for why a server should have one).
     public var maxConnections: Int?
-    /// How long a connection may stay silent (between requests, or within a request's head or body) before it is
-    /// closed; `nil`: never. A request being answered is not silence.
+    /// How long a connection may go without sending a whole request head or body chunk (between requests, or
+    /// halfway through one) before it is closed, and how long its client may leave its answers unread (see
+    /// ``UnreadResponsesTimeout``); `nil`: never. A request being answered is not silence.
     public var idleTimeout: Duration?
     /// How long, once the server begins to stop, a connection may go on finishing its request before it is closed
     /// (see ``DrainDeadline``).

@@ -44,11 +44,13 @@ extension TicketArchive {
         var result = CleanupResult()
         try self.forEachFile { path, name, status in
             let modified = Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec) / 1e9
-            guard modified < cutoff, unlink(path) == 0 else { return }
-            if name.hasSuffix(".pdf") {
+            // Only what the archive writes: a file of anyone else's in the directory stays, whatever its age.
+            let isTicket = name.hasSuffix(".pdf")
+            guard isTicket || name.hasSuffix(".tmp"), modified < cutoff, unlink(path) == 0 else { return }
+            if isTicket {
                 result.deleted += 1
                 result.freedBytes += Int(status.st_size)
-            } else if name.hasSuffix(".tmp") {
+            } else {
                 result.abandonedTemporaryFiles += 1
             }
         }
