@@ -253,6 +253,10 @@ public final class RedisClient: RedisCommandExecutor, Service {
                 }
                 self.unregister(slot: slot)
             } catch {
+                // Cancelled while connecting (the process stopping, say because its port was taken): the client's
+                // own doing, not Redis's failure, so no "unreachable" warning and no health change for anyone to
+                // act on.
+                if Task.isCancelled { return }
                 failures += 1
                 self.recordConnectFailure(error)
                 let delay = self.configuration.backoff.delay(attempt: failures)

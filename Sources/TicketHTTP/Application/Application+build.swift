@@ -83,12 +83,13 @@ public func buildApplication(
 
 /// The channel handlers of ours on every connection, after Hummingbird's HTTP/1 codec.
 private func connectionHandlers(configuration: AppConfiguration, logger: Logger) -> [any RemovableChannelHandler] {
-    var handlers: [any RemovableChannelHandler] = [
+    [
         HTTP10ConnectionClose.installer(), MalformedRequestAnswer(logger: logger),
-        DrainDeadline(timeout: TimeAmount(configuration.drainTimeout)),
+        ConnectionDeadlines(
+            drainTimeout: TimeAmount(configuration.drainTimeout),
+            unreadTimeout: configuration.idleTimeout.map { TimeAmount($0) }
+        ),
     ]
-    if let idle = configuration.idleTimeout { handlers.append(UnreadResponsesTimeout(timeout: TimeAmount(idle))) }
-    return handlers
 }
 
 /// Builds the router: every route, behind the tracing middleware (when ``AppConfiguration/tracing`` is on) and

@@ -20,10 +20,10 @@ public struct AppConfiguration: Sendable {
     public var maxConnections: Int?
     /// How long a connection may go without sending a whole request head or body chunk (between requests, or
     /// halfway through one) before it is closed, and how long its client may leave its answers unread (see
-    /// ``UnreadResponsesTimeout``); `nil`: never. A request being answered is not silence.
+    /// ``ConnectionDeadlines``); `nil`: never. A request being answered is not silence.
     public var idleTimeout: Duration?
     /// How long, once the server begins to stop, a connection may go on finishing its request before it is closed
-    /// (see ``DrainDeadline``).
+    /// (see ``ConnectionDeadlines``).
     public var drainTimeout: Duration
     /// Connections accepted per read of the listening socket (see ``AcceptBatch``); `nil`: NIO's default, 4.
     public var acceptsPerRead: Int?
