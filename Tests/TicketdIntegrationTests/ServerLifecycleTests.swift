@@ -43,61 +43,57 @@ import Testing
     /// A connection that stops sending halfway through a request's head is closed once it has been silent for
     /// `HTTP_IDLE_TIMEOUT_SECONDS`, so silent clients cannot hold every connection slot for good.
     @Test func aSilentConnectionIsClosedAfterTheIdleTimeout() async throws {
-        let redis = try await RedisServerFixture.start()
-        defer { redis.stop() }
-        var environment = Self.signingKey
-        environment["HTTP_IDLE_TIMEOUT_SECONDS"] = "1"
-        let server = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: environment)
-        defer { server.stop() }
-        let received = try await Self.untilClosed(within: .seconds(20)) {
-            try await Self.send("GET /livez HTTP/1.1\r\nHost: 127", port: server.port)
+        try await Self.withServer(["HTTP_IDLE_TIMEOUT_SECONDS": "1"]) { server in
+            let received = try await Self.untilClosed(within: .seconds(20)) {
+                try await Self.send("GET /livez HTTP/1.1\r\nHost: 127", port: server.port)
+            }
+            #expect(received.isEmpty, "nothing to answer yet: \(received)")
         }
-        #expect(received.isEmpty, "nothing to answer yet: \(received)")
     }
 
     /// A client that sends requests and never reads the answers loses its connection once its socket has stayed
     /// full for `HTTP_IDLE_TIMEOUT_SECONDS`: before, it held its connection slot for good, and with the server's
     /// connections all taken, every other client waited.
     @Test func aClientThatNeverReadsItsAnswersIsClosedAfterTheIdleTimeout() async throws {
-        let redis = try await RedisServerFixture.start()
-        defer { redis.stop() }
-        var environment = Self.signingKey
-        environment["HTTP_IDLE_TIMEOUT_SECONDS"] = "1"
-        environment["HTTP_MAX_CONNECTIONS"] = "1"
-        let server = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: environment)
-        defer { server.stop() }
-        let stalled = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelOption(.autoRead, value: false)
-            .connect(host: "127.0.0.1", port: server.port).get()
-        defer { stalled.close(promise: nil) }
-        let requests = String(repeating: "GET /openapi.yaml HTTP/1.1\r\nHost: 127\r\n\r\n", count: 400)
-        try await stalled.writeAndFlush(ByteBuffer(string: requests)).get()
-        let answer = try await Self.untilClosed(within: .seconds(30)) {
-            let response = try await RawHTTPClient(host: "127.0.0.1", port: server.port).send("GET", "/livez")
-            return "\(response.status)"
+        try await Self.withServer(["HTTP_IDLE_TIMEOUT_SECONDS": "1", "HTTP_MAX_CONNECTIONS": "1"]) { server in
+            let stalled = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .channelOption(.autoRead, value: false)
+                .connect(host: "127.0.0.1", port: server.port).get()
+            defer { stalled.close(promise: nil) }
+            let requests = String(repeating: "GET /openapi.yaml HTTP/1.1\r\nHost: 127\r\n\r\n", count: 400)
+            try await stalled.writeAndFlush(ByteBuffer(string: requests)).get()
+            let answer = try await Self.untilClosed(within: .seconds(30)) {
+                let response = try await RawHTTPClient(host: "127.0.0.1", port: server.port).send("GET", "/livez")
+                return "\(response.status)"
+            }
+            #expect(answer == "200", "another client is served once the stalled one is gone")
         }
-        #expect(answer == "200", "another client is served once the stalled one is gone")
     }
 
     /// A stop waits for a request being sent only `HTTP_DRAIN_TIMEOUT_SECONDS`: a client that sends half a body and
     /// then nothing used to hold the stop, and with it the escrow's return, for as long as it stayed connected.
     @Test func aStopClosesAConnectionStillSendingItsBodyAfterTheDrainTimeout() async throws {
+        try await Self.withServer(["HTTP_IDLE_TIMEOUT_SECONDS": "0", "HTTP_DRAIN_TIMEOUT_SECONDS": "1"]) { server in
+            let halfABody = "POST /buy/1 HTTP/1.1\r\nHost: 127\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"us"
+            let written = Flag()
+            let stuck = Task { try await Self.send(halfABody, port: server.port, then: written.set) }
+            // Once written, the bytes are the server's to read at its next turn of the event loop; the stop comes later.
+            try await waitUntil(timeout: .seconds(10), "half a request written") { written.isSet }
+            server.process.send(SIGTERM)
+            try await waitUntil(timeout: .seconds(15), "the server stops") { server.process.hasExited }
+            #expect(server.process.termination?.status == 0 && server.process.termination?.signalled == false, "\(server.output)")
+            _ = try? await stuck.value
+        }
+    }
+
+    /// Runs `body` with a server on a Redis of its own, with the signing key and `settings`.
+    static func withServer(_ settings: [String: String], _ body: (TicketdProcess) async throws -> Void) async throws {
         let redis = try await RedisServerFixture.start()
         defer { redis.stop() }
-        var environment = Self.signingKey
-        environment["HTTP_IDLE_TIMEOUT_SECONDS"] = "0"
-        environment["HTTP_DRAIN_TIMEOUT_SECONDS"] = "1"
+        let environment = Self.signingKey.merging(settings) { $1 }
         let server = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: environment)
         defer { server.stop() }
-        let halfABody = "POST /buy/1 HTTP/1.1\r\nHost: 127\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"us"
-        let written = Flag()
-        let stuck = Task { try await Self.send(halfABody, port: server.port, then: written.set) }
-        // Once written, the bytes are the server's to read at its next turn of the event loop; the stop comes later.
-        try await waitUntil(timeout: .seconds(10), "half a request written") { written.isSet }
-        server.process.send(SIGTERM)
-        try await waitUntil(timeout: .seconds(15), "the server stops") { server.process.hasExited }
-        #expect(server.process.termination?.status == 0 && server.process.termination?.signalled == false, "\(server.output)")
-        _ = try? await stuck.value
+        try await body(server)
     }
 
     /// Writes `bytes` on a new connection to `port` and reads until the server closes it.
