@@ -331,8 +331,9 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         )
     }
 
-    /// Switches to fallback on Redis's health, unless this service is stopping (cancelled, or its shutdown begun):
-    /// the Redis client then goes down by the same stop, and a server that failed to start stops this way too.
+    /// Switches to fallback on Redis's health or an unanswered probe, unless this service is stopping (cancelled, or
+    /// its shutdown begun): the Redis client then goes down by the same stop, and a server that failed to start
+    /// stops this way too.
     private func enterFallbackUnlessStopping(because reason: String) {
         guard !Task.isCancelled, !self.state.withLock({ $0.stopping }) else { return }
         self.enterFallback(because: reason)
@@ -516,7 +517,8 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
                 options: RedisCommandOptions(timeout: self.configuration.probeTimeout, idempotent: true)
             )
         } catch let error where error.kind == .outcomeUnknown || (error.kind == .notSent && self.client.health != .up) {
-            self.enterFallback(because: "Redis did not answer a PING within \(self.configuration.probeTimeout): \(error.message)")
+            // A PING cancelled by this service's own stop (a server that failed to start, say) is no outage.
+            self.enterFallbackUnlessStopping(because: "Redis did not answer a PING within \(self.configuration.probeTimeout): \(error.message)")
         } catch {
             // Redis answered, with an error: it is there. Or the PING found no room on connections that are all up:
             // back-pressure, which the purchases' own deadlines deal with.
