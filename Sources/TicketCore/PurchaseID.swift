@@ -50,20 +50,10 @@ public struct PurchaseID: ValidatedIdentifier {
     /// key, and with it fetch the ticket (`GET /tickets/:purchaseId`): a guessable key (an order number) gives the
     /// ticket away. Every instance must use the same secret, or a retry on another instance gets another id.
     public static func derived(event: EventID, user: UserID?, key: IdempotencyKey, secret: TicketSigningKey? = nil) -> PurchaseID {
-        let parts = [event.rawValue, user?.rawValue ?? "", key.rawValue]
-        guard let secret else {
-            var hasher = SHA256()
-            for part in parts {
-                hasher.update(data: Array(part.utf8))
-                hasher.update(data: [0])
-            }
-            return PurchaseID(bytes: hasher.finalize())
-        }
-        var authenticator = HMAC<SHA256>(key: secret.key)
-        for part in parts {
-            authenticator.update(data: Array(part.utf8))
-            authenticator.update(data: [0])
-        }
-        return PurchaseID(bytes: authenticator.finalize())
+        // Each part followed by a zero byte, so that no two lists of parts run together into the same bytes.
+        let message: [UInt8] = [event.rawValue, user?.rawValue ?? "", key.rawValue].flatMap { part -> [UInt8] in Array(part.utf8) + [0] }
+        guard let secret else { return PurchaseID(bytes: SHA256.hash(data: message)) }
+        let code: HashedAuthenticationCode<SHA256> = HMAC<SHA256>.authenticationCode(for: message, using: secret.key)
+        return PurchaseID(bytes: code)
     }
 }
