@@ -25,12 +25,8 @@ final class EscrowReturnWaiters: Sendable {
         var continuation: CheckedContinuation<Turn, Never>
     }
 
-    private struct Waiting {
-        var followers: [Follower] = []
-    }
-
-    /// The events with a leader, and who follows it.
-    private let events = Mutex<[EventID: Waiting]>([:])
+    /// The events with a leader, and who follows it, in order of arrival.
+    private let events = Mutex<[EventID: [Follower]]>([:])
     private let reportWaiting: @Sendable (Int) -> Void
 
     /// Creates an empty waiting room that calls `reportWaiting` with the number of buyers waiting (leaders and
@@ -44,10 +40,10 @@ final class EscrowReturnWaiters: Sendable {
             let leads = self.events.withLock { events -> Bool in
                 defer { self.recordWaiting(events) }
                 guard events[event] != nil else {
-                    events[event] = Waiting()
+                    events[event] = []
                     return true
                 }
-                events[event]!.followers.append(Follower(deadline: deadline, continuation: continuation))
+                events[event]!.append(Follower(deadline: deadline, continuation: continuation))
                 return false
             }
             if leads { continuation.resume(returning: .lead) }
@@ -57,11 +53,10 @@ final class EscrowReturnWaiters: Sendable {
     /// Tells the followers whose time is up, at a poll of the leader.
     func expire(_ event: EventID, now: ContinuousClock.Instant) {
         let expired = self.events.withLock { events -> [Follower] in
-            guard var waiting = events[event] else { return [] }
-            let expired = waiting.followers.filter { $0.deadline <= now }
+            guard let followers = events[event] else { return [] }
+            let (expired, remaining) = Self.split(followers, at: now)
             guard !expired.isEmpty else { return [] }
-            waiting.followers.removeAll { $0.deadline <= now }
-            events[event] = waiting
+            events[event] = remaining
             self.recordWaiting(events)
             return expired
         }
@@ -74,21 +69,26 @@ final class EscrowReturnWaiters: Sendable {
     func leave(_ event: EventID, now: ContinuousClock.Instant, answerChanged: Bool) {
         let turns = self.events.withLock { events -> [(Follower, Turn)] in
             defer { self.recordWaiting(events) }
-            guard let waiting = events.removeValue(forKey: event) else { return [] }
-            if answerChanged { return waiting.followers.map { ($0, .retry) } }
-            var turns = waiting.followers.filter { $0.deadline <= now }.map { ($0, Turn.timeUp) }
-            var remaining = waiting.followers.filter { $0.deadline > now }
+            guard let followers = events.removeValue(forKey: event) else { return [] }
+            if answerChanged { return followers.map { ($0, .retry) } }
+            var (expired, remaining) = Self.split(followers, at: now)
+            var turns = expired.map { ($0, Turn.timeUp) }
             if !remaining.isEmpty {
                 turns.append((remaining.removeFirst(), .lead))
-                events[event] = Waiting(followers: remaining)
+                events[event] = remaining
             }
             return turns
         }
         for (follower, turn) in turns { follower.continuation.resume(returning: turn) }
     }
 
+    /// The followers whose time is up at `now`, and the others, each in order of arrival.
+    private static func split(_ followers: [Follower], at now: ContinuousClock.Instant) -> (expired: [Follower], remaining: [Follower]) {
+        (followers.filter { $0.deadline <= now }, followers.filter { $0.deadline > now })
+    }
+
     /// Reports each event's leader and followers.
-    private func recordWaiting(_ events: [EventID: Waiting]) {
-        self.reportWaiting(events.values.reduce(0) { $0 + 1 + $1.followers.count })
+    private func recordWaiting(_ events: [EventID: [Follower]]) {
+        self.reportWaiting(events.values.reduce(0) { $0 + 1 + $1.count })
     }
 }
