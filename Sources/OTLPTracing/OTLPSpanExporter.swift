@@ -11,37 +11,44 @@ import Tracing
 ///
 /// An export that fails is logged and its spans are lost: the collector may be down, and sales never wait for it.
 /// Failures and dropped spans are logged when they start and when they stop, not per batch.
+///
+/// It runs on a thread of its own (``ExporterThread``), so that exports keep up with a busy server.
 public struct OTLPSpanExporter: Service {
     private let buffer: SpanBuffer
-    private let client: OTLPHTTPClient
-    private let resource: [(key: String, value: SpanAttribute)]
-    private let scheduleDelay: Duration
+    private let configuration: OTLPTracingConfiguration
     private let logger: Logger
 
     /// The exporter of `tracer`'s spans, as `configuration` says; it reports trouble on `logger`.
     public init(tracer: OTLPTracer, configuration: OTLPTracingConfiguration, logger: Logger) {
         self.buffer = tracer.buffer
-        self.client = OTLPHTTPClient(
-            endpoint: configuration.endpoint,
-            headers: configuration.headers,
-            timeout: configuration.timeout,
-            group: MultiThreadedEventLoopGroup.singleton
-        )
-        self.resource = configuration.resource
-        self.scheduleDelay = configuration.scheduleDelay
+        self.configuration = configuration
         self.logger = logger
     }
 
     public func run() async {
+        let thread = ExporterThread()
+        let client = OTLPHTTPClient(
+            endpoint: self.configuration.endpoint,
+            headers: self.configuration.headers,
+            timeout: self.configuration.timeout,
+            group: thread.eventLoop
+        )
+        await withTaskExecutorPreference(thread) {
+            await self.run(client: client)
+        }
+        await thread.shutdown()
+    }
+
+    private func run(client: OTLPHTTPClient) async {
         await withDiscardingTaskGroup { group in
             group.addTask {
                 // The schedule: wakes the exporter every delay, until the export loop below ends.
-                while (try? await Task.sleep(for: self.scheduleDelay)) != nil { self.buffer.wake() }
+                while (try? await Task.sleep(for: self.configuration.scheduleDelay)) != nil { self.buffer.wake() }
             }
             // Graceful shutdown sends what is queued; cancellation stops at once, sending nothing more.
             await withTaskCancellationHandler {
                 await withGracefulShutdownHandler {
-                    await self.exportUntilClosed()
+                    await self.exportUntilClosed(client: client)
                 } onGracefulShutdown: {
                     self.buffer.close()
                 }
@@ -52,28 +59,23 @@ public struct OTLPSpanExporter: Service {
         }
     }
 
-    private func exportUntilClosed() async {
+    private func exportUntilClosed(client: OTLPHTTPClient) async {
         var failing = false
-        var dropping = false
+        var drops = DropReport()
         while true {
             await self.buffer.waitForBatch()
+            // Full batches go back to back while spans keep coming, then what is left.
             var batch = self.buffer.take()
-            if (batch.dropped > 0) != dropping {
-                dropping.toggle()
-                if dropping {
-                    self.logger.warning("tracing: span queue full, dropping spans", metadata: ["spans_dropped": "\(batch.dropped)"])
-                } else {
-                    self.logger.notice("tracing: span queue has room again")
-                }
-            }
-            while !batch.spans.isEmpty, !Task.isCancelled {
-                let ok = await self.export(batch.spans)
+            while true {
+                drops.note(batch.dropped, logger: self.logger)
+                guard !batch.spans.isEmpty, !Task.isCancelled else { break }
+                let ok = await self.export(batch.spans, client: client)
                 if ok == failing {
                     failing.toggle()
                     if failing {
-                        self.logger.warning("tracing: export failed, spans lost until it succeeds", metadata: ["endpoint": "\(self.client.endpoint)"])
+                        self.logger.warning("tracing: export failed, spans lost until it succeeds", metadata: ["endpoint": "\(client.endpoint)"])
                     } else {
-                        self.logger.notice("tracing: export succeeds again", metadata: ["endpoint": "\(self.client.endpoint)"])
+                        self.logger.notice("tracing: export succeeds again", metadata: ["endpoint": "\(client.endpoint)"])
                     }
                 }
                 guard batch.spans.count == self.buffer.batchSize || batch.closed else { break }
@@ -84,10 +86,10 @@ public struct OTLPSpanExporter: Service {
     }
 
     /// Sends `spans`; whether the collector took them.
-    private func export(_ spans: [FinishedSpan]) async -> Bool {
-        let body = OTLPTraceRequest.encode(spans, resource: self.resource, scope: "ticketd")
+    private func export(_ spans: [FinishedSpan], client: OTLPHTTPClient) async -> Bool {
+        let body = OTLPTraceRequest.encode(spans, resource: self.configuration.resource, scope: "ticketd")
         do {
-            let status = try await self.client.post(body)
+            let status = try await client.post(body)
             guard (200..<300).contains(status.code) else {
                 self.logger.debug("tracing: collector refused an export", metadata: ["status": "\(status.code)", "spans": "\(spans.count)"])
                 return false

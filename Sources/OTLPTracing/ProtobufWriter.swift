@@ -1,8 +1,10 @@
 /// Writes protocol buffers by hand, the few wire types OTLP's trace messages need: varints, 64-bit and 32-bit
 /// fixed values, and length-delimited bytes, strings and messages.
 ///
-/// Everything goes into one growing buffer: an embedded message is written in place and its length put in front
-/// of it afterwards, so a request of hundreds of spans costs a handful of allocations, not several per attribute.
+/// Everything goes into one growing buffer: an embedded message is written in place after one byte kept for its
+/// length, which is filled in afterwards; only a message of 128 bytes or more moves its body to make room for a
+/// longer length. So a request of hundreds of spans costs a handful of allocations, not several per attribute, and
+/// its attributes and events are never moved.
 struct ProtobufWriter {
     /// The encoded bytes so far.
     private(set) var bytes: [UInt8] = []
@@ -23,21 +25,15 @@ struct ProtobufWriter {
         self.varint(UInt64(field) << 3 | wireType.rawValue)
     }
 
+    /// Appends `value` as a varint: seven bits a byte, least significant first, the high bit set on every byte but
+    /// the last.
     private mutating func varint(_ value: UInt64) {
-        self.insertVarint(value, at: self.bytes.count)
-    }
-
-    /// Inserts `value` as a varint at `index`: seven bits a byte, least significant first, the high bit set on every
-    /// byte but the last.
-    private mutating func insertVarint(_ value: UInt64, at index: Int) {
-        var size = 1
-        while value >> UInt64(7 * size) != 0 { size += 1 }
-        self.bytes.insert(contentsOf: repeatElement(0, count: size), at: index)
         var rest = value
-        for position in index..<index + size {
-            self.bytes[position] = UInt8(truncatingIfNeeded: rest) | (position < index + size - 1 ? 0x80 : 0)
+        while rest >= 0x80 {
+            self.bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
             rest >>= 7
         }
+        self.bytes.append(UInt8(rest))
     }
 
     /// A varint field (`uint64`, `int64` as two's complement, `bool`, an enum).
@@ -81,9 +77,16 @@ struct ProtobufWriter {
     /// An embedded message field, written by `body`.
     mutating func message(_ field: Int, _ body: (inout ProtobufWriter) -> Void) {
         self.tag(field, .lengthDelimited)
-        let start = self.bytes.count
+        let lengthIndex = self.bytes.count
+        self.bytes.append(0)
         body(&self)
-        // The length goes in front of the body.
-        self.insertVarint(UInt64(self.bytes.count - start), at: start)
+        let length = self.bytes.count - lengthIndex - 1
+        guard length >= 0x80 else {
+            self.bytes[lengthIndex] = UInt8(length)
+            return
+        }
+        var varint = ProtobufWriter()
+        varint.varint(UInt64(length))
+        self.bytes.replaceSubrange(lengthIndex...lengthIndex, with: varint.bytes)
     }
 }

@@ -9,12 +9,13 @@ import Tracing
 @testable import OTLPTracing
 
 @Suite struct OTLPSpanExporterTests {
-    static func configuration(port: Int, batch: Int, delay: String = "3600000") throws -> OTLPTracingConfiguration {
+    static func configuration(port: Int, batch: Int, queue: Int = 2048, delay: String = "3600000") throws -> OTLPTracingConfiguration {
         try #require(
             try OTLPTracingConfiguration(
                 environment: [
                     "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:\(port)",
                     "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "\(batch)",
+                    "OTEL_BSP_MAX_QUEUE_SIZE": "\(queue)",
                     "OTEL_BSP_SCHEDULE_DELAY": delay,
                     "OTEL_EXPORTER_OTLP_TIMEOUT": "2000",
                 ],
@@ -80,6 +81,32 @@ import Tracing
         #expect(exports == 0, "a cancelled exporter sends nothing more")
     }
 
+    /// Spans dropped while one full batch follows another, the exporter never idle, are reported too.
+    @Test(.timeLimit(.minutes(1))) func spansDroppedWhileAnExportWaitsAreLogged() async throws {
+        let collector = try await FakeCollector.start(holdingAnswers: true)
+        let configuration = try Self.configuration(port: collector.port, batch: 2, queue: 2)
+        let tracer = OTLPTracer(configuration: configuration)
+        let logs = LogLines()
+        let exporter = OTLPSpanExporter(tracer: tracer, configuration: configuration, logger: Logger(label: "test") { _ in logs })
+        var names: [String] = []
+        try await testGracefulShutdown { shutdown in
+            async let running: Void = exporter.run()
+            var requests = collector.requests.makeAsyncIterator()
+            for name in ["a", "b"] { tracer.startSpan(name, context: .topLevel, ofKind: .internal).end() }
+            names += Self.spanNames(try #require(await requests.next()).body)
+            // The first export waits for its answer: two spans fill the queue, three more are dropped.
+            for name in ["c", "d", "e", "f", "g"] { tracer.startSpan(name, context: .topLevel, ofKind: .internal).end() }
+            collector.releaseAnswers()
+            names += Self.spanNames(try #require(await requests.next()).body)
+            shutdown.triggerGracefulShutdown()
+            await running
+        }
+        try await collector.stop()
+        #expect(names == ["a", "b", "c", "d"])
+        #expect(logs.entries.map(\.message) == ["tracing: span queue full, dropping spans"])
+        #expect(logs.entries.first?.metadata["spans_dropped"] == "3")
+    }
+
     @Test(arguments: [false, true]) func aCollectorThatIsDownOrRefusesCostsSpansAndIsLoggedOnce(refuses: Bool) async throws {
         let collector = try await FakeCollector.start(status: .serviceUnavailable)
         let port = collector.port
@@ -99,10 +126,11 @@ import Tracing
     }
 }
 
-/// Keeps the messages logged at warning and above.
+/// Keeps the messages logged at warning and above, with their metadata.
 private final class LogLines: LogHandler, Sendable {
-    private let lines = Mutex<[String]>([])
-    var messages: [String] { self.lines.withLock { $0 } }
+    private let lines = Mutex<[(message: String, metadata: Logger.Metadata)]>([])
+    var entries: [(message: String, metadata: Logger.Metadata)] { self.lines.withLock { $0 } }
+    var messages: [String] { self.entries.map(\.message) }
 
     var metadata: Logger.Metadata {
         get { [:] }
@@ -118,6 +146,6 @@ private final class LogLines: LogHandler, Sendable {
     }
 
     func log(event: LogEvent) {
-        self.lines.withLock { $0.append(event.message.description) }
+        self.lines.withLock { $0.append((event.message.description, event.metadata ?? [:])) }
     }
 }

@@ -82,4 +82,15 @@ import Tracing
         #expect(spans[0].keyValues(9)["delta"]?[3] == [.varint(.max)])
         #expect(spans[1].keyValues(9)["long"]?[1].first?.string?.count == 20_000)
     }
+
+    /// An attribute of 7 + `valueLength` bytes: lengths on either side of 128, where a length takes a second byte.
+    @Test(arguments: 118...123) func aLengthOfOneOrTwoBytesIsWrittenWhole(valueLength: Int) throws {
+        var span = Self.span
+        span.attributes = ["k": .string(String(repeating: "v", count: valueLength)), "next": 1]
+        let bytes = OTLPTraceRequest.encode([span], resource: [], scope: "ticketd")
+        let decoded = try #require(ProtobufFields(bytes)?[1].first?.message?[2].first?.message?[2].first?.message)
+        #expect(decoded.keyValues(9)["k"]?[1].first?.string == String(repeating: "v", count: valueLength))
+        #expect(decoded.keyValues(9)["next"]?[3] == [.varint(1)])
+        #expect(decoded[5].first?.string == "/buy/{eventId}")
+    }
 }

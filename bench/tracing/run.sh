@@ -4,8 +4,10 @@
 # over OTLP/HTTP to Tests/OTLPReceiver/otlp_receiver.py in counting mode on the same machine. Runs go
 # off, all, 1%, 1%, all, off (A B C C B A) so that load drifting during the benchmark biases no side; every run is
 # printed with the load average before it. PDF rendering is off (PDF_WORKERS=0): this is the purchase path's cost.
-# Beside req/s each run prints the CPU time the server (and the receiver) spent per request, from /proc: on a
-# shared machine throughput follows whatever CPU share the server got, CPU per request much less so.
+# Beside req/s each run prints the spans the receiver got per request (2 when every purchase's server and Redis spans
+# arrive; fewer when the exporter falls behind and its queue drops spans) and the CPU time the server (and the
+# receiver) spent per request, from /proc: on a shared machine throughput follows whatever CPU share the server got,
+# CPU per request much less so.
 #
 # Run from the repository root: bash bench/tracing/run.sh (make bench-tracing). Knobs: CONNECTIONS (5000),
 # DURATION (15s), THREADS (2), TICKETS (3000000), MODES (the runs, in order: "off all 1pct 1pct all off"; the
@@ -80,8 +82,8 @@ measure() {
 }
 
 echo "wrk -t $THREADS -c $CONNECTIONS -d $DURATION, POST /buy/1 against ticketd (release), Redis and the OTLP receiver on loopback"
-printf "%-4s %-6s %10s %9s %9s %8s %9s %10s %11s %13s  %s\n" run mode "req/s" "p50 ms" "p99 ms" errors non-2xx spans \
-    "server us/r" "receiver us/r" "load average before"
+printf "%-4s %-6s %10s %9s %9s %8s %9s %10s %9s %11s %13s  %s\n" run mode "req/s" "p50 ms" "p99 ms" errors non-2xx spans \
+    "spans/r" "server us/r" "receiver us/r" "load average before"
 declare -A total=() runs=() cpu=()
 number=0
 for mode in $MODES; do
@@ -96,8 +98,9 @@ for mode in $MODES; do
     stop_server
     spans=$(( $(spans_received) - before ))
     server_us=$(us_per_request "$server_ticks" "$rps") receiver_us=$(us_per_request "$receiver_ticks" "$rps")
-    printf "%-4s %-6s %10s %9s %9s %8s %9s %10s %11s %13s  %s\n" "$number" "$mode" "$rps" "$p50" "$p99" "$errors" "$non2xx" "$spans" \
-        "$server_us" "$receiver_us" "$load"
+    spans_per_request=$(python3 -c "import sys; print(f'{float(sys.argv[1]) / max(float(sys.argv[2]) * float(sys.argv[3]), 1):.2f}')" "$spans" "$rps" "$seconds")
+    printf "%-4s %-6s %10s %9s %9s %8s %9s %10s %9s %11s %13s  %s\n" "$number" "$mode" "$rps" "$p50" "$p99" "$errors" "$non2xx" "$spans" \
+        "$spans_per_request" "$server_us" "$receiver_us" "$load"
     total[$mode]=$(( ${total[$mode]:-0} + rps ))
     cpu[$mode]="${cpu[$mode]:-} $server_us"
     runs[$mode]=$(( ${runs[$mode]:-0} + 1 ))

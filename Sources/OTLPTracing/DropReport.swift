@@ -1,0 +1,24 @@
+import Logging
+
+/// Logs the spans that a full queue drops: a warning when dropping starts, and a notice with how many were lost
+/// when a take from the queue shows none dropped since the one before.
+struct DropReport {
+    /// Spans dropped since dropping started; `nil` while none are being dropped.
+    private(set) var dropping: Int?
+
+    /// Takes in the spans dropped since the last take from the queue.
+    mutating func note(_ dropped: Int, logger: Logger) {
+        switch (self.dropping, dropped > 0) {
+        case (nil, true):
+            self.dropping = dropped
+            logger.warning("tracing: span queue full, dropping spans", metadata: ["spans_dropped": "\(dropped)"])
+        case (let total?, true):
+            self.dropping = total + dropped
+        case (let total?, false):
+            self.dropping = nil
+            logger.notice("tracing: span queue has room again", metadata: ["spans_dropped": "\(total)"])
+        case (nil, false):
+            break
+        }
+    }
+}
