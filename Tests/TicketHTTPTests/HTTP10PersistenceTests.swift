@@ -3,8 +3,9 @@ import Testing
 @testable import TicketHTTP
 
 /// An HTTP/1.0 request without keep-alive is answered and its connection closed (RFC 9112 §9.3), as an HTTP/1.1
-/// request with `Connection: close` is; a keep-alive request of either version keeps its connection.
-@Suite struct HTTP10ConnectionCloseTests {
+/// request with `Connection: close` is; a keep-alive request of either version keeps its connection, and the
+/// answer to an HTTP/1.0 one says so.
+@Suite struct HTTP10PersistenceTests {
     /// What the server sent before closing the connection, or a failure when it has not closed it within 10 s.
     static func exchangeUntilClosed(_ request: String, port: Int) async throws -> String {
         try await withThrowingTaskGroup(of: String?.self) { group in
@@ -43,6 +44,18 @@ import Testing
             let text = try await Self.exchangeUntilClosed(requests, port: port)
             let responses = MalformedRequestTests.responses(in: text)
             #expect(responses.count == 2 && responses.allSatisfy { $0.body == "ok" }, "\(text)")
+            #expect(responses.first?.head.lowercased().contains("connection: keep-alive") == true, "\(text)")
+            #expect(responses.last?.head.lowercased().contains("connection: close") == true, "\(text)")
+        }
+    }
+
+    @Test func anHTTP11KeepAliveAnswerSaysNothingOfTheConnection() async throws {
+        try await MalformedRequestTests.withLiveApp { port in
+            let requests = "GET /livez HTTP/1.1\r\nHost: x\r\n\r\nGET /livez HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            let text = try await Self.exchangeUntilClosed(requests, port: port)
+            let responses = MalformedRequestTests.responses(in: text)
+            #expect(responses.count == 2, "\(text)")
+            #expect(responses.first?.head.lowercased().contains("connection:") == false, "\(text)")
         }
     }
 }
