@@ -16,6 +16,28 @@ import Testing
         }
     }
 
+    /// A long path (the parser takes 80 KB) is not repeated whole: no `instance`, a shortened `detail`.
+    @Test func aLongUnknownPathIsNotRepeatedWhole() async throws {
+        let app = TestApp()
+        let path = "/" + String(repeating: "a", count: 60_000)
+        try await app.test { client in
+            try await client.execute(uri: path, method: .get) { response in
+                #expect(response.status == .notFound)
+                #expect(response.body.readableBytes < 2_000)
+                let body = try response.json()
+                #expect(body["type"] as? String == "https://ticketd.dev/problems/route-not-found")
+                #expect(!body.keys.contains("instance"))
+                #expect(body["detail"] as? String == "no route for GET \(path.prefix(RequestPath.longestRepeated))…")
+                #expect(body["requestId"] as? String != nil)
+            }
+            let fits = "/" + String(repeating: "b", count: RequestPath.longestRepeated - 1)
+            try await client.execute(uri: fits, method: .get) { response in
+                let body = try response.json()
+                #expect(body["instance"] as? String == fits)
+            }
+        }
+    }
+
     @Test func wrongMethodIs405WithAllow() async throws {
         let app = TestApp()
         try await app.test { client in

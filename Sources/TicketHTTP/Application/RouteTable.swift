@@ -41,7 +41,7 @@ struct RouteTable<Methods: RouterMethods<AppRequestContext>> {
                 self.router.on(RouterPath(path), method: method) { request, _ -> Response in
                     throw Problem(
                         .methodNotAllowed,
-                        detail: "\(request.uri.path) does not support \(request.method); it supports \(allowHeader)",
+                        detail: "\(RequestPath.quoted(request)) does not support \(request.method); it supports \(allowHeader)",
                         headers: [.allow: allowHeader]
                     )
                 }
@@ -54,7 +54,7 @@ struct RouteTable<Methods: RouterMethods<AppRequestContext>> {
     func addNotFound(_ path: String) {
         for method in Self.methods {
             self.router.on(RouterPath(path), method: method) { request, _ -> Response in
-                throw Problem(.routeNotFound, detail: "no route for \(request.method) \(request.uri.path)")
+                throw Problem(.routeNotFound, detail: "no route for \(request.method) \(RequestPath.quoted(request))")
             }
         }
     }

@@ -10,7 +10,7 @@ enum AccessLog {
             "request",
             metadata: [
                 "http_method": .string(request.method.rawValue),
-                "path": .string(request.uri.path),
+                "path": .string(RequestPath.quoted(request)),
                 "status": .stringConvertible(status),
                 "duration_ms": .string(String(Double(nanoseconds / 1000) / 1000)),
             ]

@@ -25,11 +25,11 @@ struct AdminAuthMiddleware: RouterMiddleware {
         next: (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
         guard let authorization = request.headers[.authorization] else {
-            context.logger.notice("admin request without credentials", metadata: ["path": "\(request.uri.path)"])
+            context.logger.notice("admin request without credentials", metadata: ["path": "\(RequestPath.quoted(request))"])
             throw Self.unauthorized(detail: "this route needs an Authorization: Bearer token", challenge: #"Bearer realm="ticketd-admin""#)
         }
         guard let presented = Self.bearerToken(authorization), Self.constantTimeEqual(Array(presented.utf8), self.token) else {
-            context.logger.notice("admin request with a wrong token", metadata: ["path": "\(request.uri.path)"])
+            context.logger.notice("admin request with a wrong token", metadata: ["path": "\(RequestPath.quoted(request))"])
             throw Self.unauthorized(
                 detail: "the bearer token is not valid",
                 challenge: #"Bearer realm="ticketd-admin", error="invalid_token""#

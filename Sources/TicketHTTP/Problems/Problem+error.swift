@@ -13,14 +13,14 @@ extension Problem {
     /// - The HTTP parser's error while the body was read (a broken chunked encoding): ``ProblemType/invalidRequest``.
     /// - Anything else: ``ProblemType/internalError`` (500), logged at `error`; the body does not echo the error.
     ///
-    /// `instance` defaults to the request path, and every problem carries the `requestId` member, so a caller can
+    /// `instance` defaults to the request path (when not too long: ``RequestPath``), and every problem carries the `requestId` member, so a caller can
     /// quote it and we can find the log lines.
     init(answering error: any Error, request: Request, context: AppRequestContext) {
         switch error {
         case let problem as Problem:
             self = problem
         case let error as HTTPError where error.status == .notFound:
-            self.init(.routeNotFound, detail: "no route for \(request.method) \(request.uri.path)", headers: error.headers)
+            self.init(.routeNotFound, detail: "no route for \(request.method) \(RequestPath.quoted(request))", headers: error.headers)
         case let error as any HTTPResponseError:
             let detail = (error as? HTTPError)?.body ?? error.status.reasonPhrase
             self.init(.httpStatus(error.status), detail: detail, headers: (error as? HTTPError)?.headers ?? [:])
@@ -29,11 +29,11 @@ extension Problem {
         default:
             context.logger.error(
                 "unexpected error",
-                metadata: ["error": "\(String(reflecting: error))", "http_method": "\(request.method)", "path": "\(request.uri.path)"]
+                metadata: ["error": "\(String(reflecting: error))", "http_method": "\(request.method)", "path": "\(RequestPath.quoted(request))"]
             )
             self.init(.internalError, detail: "an unexpected error occurred")
         }
-        if self.instance == nil { self.instance = request.uri.path }
+        if self.instance == nil { self.instance = RequestPath.instance(of: request) }
         if self.extensions["requestId"] == nil, !context.requestID.isEmpty { self.extensions["requestId"] = context.requestID }
     }
 }

@@ -57,7 +57,7 @@ public struct Problem: HTTPResponseError, Sendable, CustomStringConvertible {
     /// The response: status, headers, and the JSON body, with ``instance`` defaulting to the request path.
     public func response(from request: Request, context: some RequestContext) -> Response {
         var problem = self
-        if problem.instance == nil { problem.instance = request.uri.path }
+        if problem.instance == nil { problem.instance = RequestPath.instance(of: request) }
         return problem.response()
     }
 
