@@ -22,7 +22,8 @@ struct TicketLoadCommand: AsyncParsableCommand {
             Counts only agree when nobody else buys the same events during the run.
 
             Exit status: 0 when the audit passes (every scenario with --full), 1 when it finds anything wrong, \
-            2 when the run cannot be made (no service, unknown event, too few file descriptors).
+            2 when the run cannot be made (no service, unknown event, too few file descriptors), 64 for an option \
+            or URL that makes no sense.
             """
     )
 
@@ -98,7 +99,7 @@ struct TicketLoadCommand: AsyncParsableCommand {
             }
         } catch let error as LoadError {
             FileHandle.standardError.write(Data("ticket-load: \(error.message)\n".utf8))
-            throw ExitCode(2)
+            throw ExitCode(error.isInvalidArgument ? 64 : 2)
         }
     }
 
@@ -112,7 +113,9 @@ struct TicketLoadCommand: AsyncParsableCommand {
     private func runOnce(target: TargetURL, ticketd: TicketdBinary?) async throws {
         var configuration = LoadConfiguration(
             target: target,
-            events: self.multi ? self.events.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } : [self.event]
+            events: self.multi
+                ? self.events.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+                : [self.event]
         )
         configuration.connections = self.connections
         configuration.stop = self.requests.map { .requests($0) } ?? .duration(.milliseconds(Int64((self.duration ?? 10) * 1000)))

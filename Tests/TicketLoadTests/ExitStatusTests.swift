@@ -1,6 +1,7 @@
 import Testing
 
-/// The executable's exit status, which scripts and CI read: 0 clean, 1 something sold wrong, 2 no run at all.
+/// The executable's exit status, which scripts and CI read: 0 clean, 1 something sold wrong, 2 no run at all, 64 an
+/// option that makes no sense.
 @Suite struct ExitStatusTests {
     @Test func aHealthyServiceExitsZero() async throws {
         let server = try await FakeTicketServer.start(capacity: 100)
@@ -31,5 +32,21 @@ import Testing
         let (status, output) = try await TicketLoadExecutable.run(["--url", "http://127.0.0.1:\(port)", "--requests", "1"])
         #expect(status == 2, "\(output)")
         #expect(output.contains("no service answers at http://127.0.0.1:\(port)"))
+    }
+
+    /// Options that make no sense exit 64 with a message, whether the argument parser or the tester finds them, and
+    /// before any connection is tried (no service listens at port 1).
+    @Test(arguments: [
+        (["--connections=-5"], "--connections must be at least 1"),
+        (["--connections", "-5"], "Missing value for '--connections <connections>'"),
+        (["--duration", "1", "--requests", "1"], "give --duration or --requests, not both"),
+        (["--event", "a b"], #"event ids are 1 to 64 characters of A-Z, a-z, 0-9, _ or - (got "a b")"#),
+        (["--multi", "--events", "1,,2"], #"(got "")"#),
+        (["--url", "https://127.0.0.1:1"], "the URL must start with http://"),
+    ])
+    func anOptionThatMakesNoSenseExits64(arguments: [String], message: String) async throws {
+        let (status, output) = try await TicketLoadExecutable.run(["--url", "http://127.0.0.1:1", "--skip-redis-audit"] + arguments)
+        #expect(status == 64, "\(output)")
+        #expect(output.contains(message), "\(output)")
     }
 }

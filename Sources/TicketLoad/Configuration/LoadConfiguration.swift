@@ -42,10 +42,26 @@ public struct LoadConfiguration: Sendable {
         self.events = events
     }
 
+    /// Whether `text` can be a ticketd event id: what its `POST /buy/:eventId` takes.
+    static func isEventID(_ text: String) -> Bool {
+        (1...64).contains(text.utf8.count)
+            && text.utf8.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                    true
+                default:
+                    byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+                }
+            }
+    }
+
     /// Checks the values against each other.
     /// - Throws: ``LoadError`` naming the first value that makes no sense.
     public func validate() throws(LoadError) {
         guard !self.events.isEmpty else { throw .invalidArgument("name at least one event") }
+        for event in self.events where !Self.isEventID(event) {
+            throw .invalidArgument("event ids are 1 to 64 characters of A-Z, a-z, 0-9, _ or - (got \"\(event.prefix(80))\")")
+        }
         guard self.connections > 0 else { throw .invalidArgument("--connections must be at least 1") }
         guard self.threads > 0 else { throw .invalidArgument("threads must be at least 1") }
         guard (0...1).contains(self.replayShare) else { throw .invalidArgument("--idempotency-replays must be from 0 to 1") }

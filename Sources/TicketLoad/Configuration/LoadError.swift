@@ -28,5 +28,9 @@ public struct LoadError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The `ticketd` binary used for seeding or the Redis audit could not be run.
     public static func ticketd(_ message: String) -> Self { Self(.ticketd, message) }
 
+    /// Whether it is a mistake in the options or URL, which the command reports as a usage error (exit status 64,
+    /// as the argument parser reports its own).
+    public var isInvalidArgument: Bool { self.code == .invalidArgument }
+
     public var description: String { self.message }
 }
