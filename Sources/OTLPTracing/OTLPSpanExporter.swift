@@ -6,7 +6,8 @@ import ServiceLifecycle
 import Tracing
 
 /// Sends the spans that end to the collector, a batch at a time: whenever a batch is full and at least every
-/// schedule delay, and everything still queued on graceful shutdown; cancelled, it stops at once. Run it beside the
+/// schedule delay, and everything still queued on graceful shutdown, unless an export then fails; cancelled, it
+/// stops at once. Run it beside the
 /// server (a ServiceLifecycle service) for as long as the tracer is in use.
 ///
 /// An export that fails is logged and its spans are lost: the collector may be down, and sales never wait for it.
@@ -77,6 +78,12 @@ public struct OTLPSpanExporter: Service {
                     } else {
                         self.logger.notice("tracing: export succeeds again", metadata: ["endpoint": "\(client.endpoint)"])
                     }
+                }
+                // Stopping, the exporter sends what is queued while the collector takes it; one failure ends it, so
+                // that a collector that hangs holds the stop for one timeout, not one per batch.
+                if batch.closed, !ok {
+                    self.logger.notice("tracing: stopping without sending the spans still queued: the collector did not take the last export")
+                    return
                 }
                 guard batch.spans.count == self.buffer.batchSize || batch.closed else { break }
                 batch = self.buffer.take()

@@ -107,6 +107,24 @@ import Tracing
         #expect(logs.entries.first?.metadata["spans_dropped"] == "3")
     }
 
+    /// A collector that takes connections but never answers holds a stop for one export's timeout, not one per
+    /// batch still queued.
+    @Test(.timeLimit(.minutes(1))) func aStopGivesUpAfterOneExportTheCollectorDoesNotTake() async throws {
+        let collector = try await FakeCollector.start(holdingAnswers: true)
+        let configuration = try Self.configuration(port: collector.port, batch: 1)
+        let tracer = OTLPTracer(configuration: configuration)
+        let exporter = OTLPSpanExporter(tracer: tracer, configuration: configuration, logger: Logger(label: "test"))
+        await testGracefulShutdown { shutdown in
+            for index in 0..<3 { tracer.startSpan("span \(index)", context: .topLevel, ofKind: .internal).end() }
+            shutdown.triggerGracefulShutdown()
+            await exporter.run()
+        }
+        try await collector.stop()
+        var exports = 0
+        for await _ in collector.requests { exports += 1 }
+        #expect(exports == 1, "three batches queued, one export tried")
+    }
+
     @Test(arguments: [false, true]) func aCollectorThatIsDownOrRefusesCostsSpansAndIsLoggedOnce(refuses: Bool) async throws {
         let collector = try await FakeCollector.start(status: .serviceUnavailable)
         let port = collector.port
