@@ -54,7 +54,7 @@ test: deps trace-test-deps ## Run every test: unit, then integration against rea
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter RESPClientIntegrationTests
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter ClusterIntegrationTests
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketRedisTests --skip '$(FALLBACK_TESTS)'
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketdIntegrationTests --skip 'LoadTesterTests|PDFTicketTests|TraceExportTests|ClusterServeTests|$(FALLBACK_TESTS)'
+	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketdIntegrationTests --skip 'LoadTesterTests|PDFTicketTests|TraceExportTests|ClusterServeTests|LargeEventAuditTests|$(FALLBACK_TESTS)'
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter ClusterServeTests
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter PDFTicketTests
 	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TraceExportTests
@@ -68,7 +68,7 @@ test-release-binary: deps ## The real-socket races (5000 connections; one Redis,
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	swift build -c release $(SWIFT_BUILD_FLAGS) --product ticketd
 	TICKETD_BIN="$$(swift build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)/ticketd" \
-		swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter ConcurrentPurchaseTests
+		swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter 'ConcurrentPurchaseTests|LargeEventAuditTests'
 	TICKETD_BIN="$$(swift build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)/ticketd" \
 		swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter ClusterServeTests
 

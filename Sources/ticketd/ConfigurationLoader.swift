@@ -56,6 +56,7 @@ enum ConfigurationLoader {
     static func redisClientConfiguration(_ reader: ConfigReader) throws -> RedisClientConfiguration {
         var configuration = try RedisClientConfiguration(url: Self.redisURL(reader))
         configuration.commandTimeout = .milliseconds(reader.int(forKey: "redis.commandTimeoutMs", default: 2000))
+        configuration.connection.decoderLimits = .ticketd
         return configuration
     }
 

@@ -13,6 +13,7 @@ enum RedisSession {
     ) async throws -> T {
         var configuration = try RedisClientConfiguration(url: url)
         configuration.connectionCount = 1
+        configuration.connection.decoderLimits = .ticketd
         configuration.commandTimeout = .seconds(30)
         let client = RedisClient(configuration: configuration, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in

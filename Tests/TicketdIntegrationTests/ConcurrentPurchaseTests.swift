@@ -60,6 +60,21 @@ import TicketHTTP
     }
 }
 
+/// An event of more unsold tickets than the Redis client's default reply limit (1,048,576 elements) is audited: the
+/// audit reads its pool in one reply. Run against the release build (`make test-release-binary`): decoding a reply
+/// of a million elements takes a debug build longer than the audit waits.
+@Suite struct LargeEventAuditTests {
+    @Test func anEventOfMoreThanAMillionUnsoldTicketsIsAudited() async throws {
+        let redis = try await RedisServerFixture.start()
+        defer { redis.stop() }
+        let seed = try await TicketdProcess.run(["seed", "1", "1100000"], redisURL: redis.url, directory: redis.directory)
+        #expect(seed.status == 0, "\(seed.output)")
+        let audit = try await TicketdProcess.run(["audit"], redisURL: redis.url, directory: redis.directory)
+        #expect(audit.status == 0, "\(audit.output)")
+        #expect(audit.output.contains("audit passed"), "\(audit.output)")
+    }
+}
+
 /// The server short of file descriptors: it keeps serving the connections it has, lets the rest wait, never crashes.
 /// (Accepting until the descriptors ran out crashed it with SIGILL: libdispatch traps when it cannot open
 /// `/proc/<tid>/stat`.)
