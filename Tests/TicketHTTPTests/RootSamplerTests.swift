@@ -32,11 +32,31 @@ import Testing
             }
             #expect(tracer.finishedSpans.isEmpty && tracer.activeSpans.isEmpty && tracer.performedContextExtractions.isEmpty)
 
-            try await client.execute(uri: "/hello", method: .get, headers: [.traceparent: TraceContextTests.traceparent]) { response in
+            // The in-memory tracer reads its own fields, not the `traceparent`'s value.
+            let continued: HTTPFields = [
+                .traceparent: TraceContextTests.traceparent, HTTPField.Name(InMemoryTracer.traceIDKey)!: "trace",
+                HTTPField.Name(InMemoryTracer.spanIDKey)!: "span",
+            ]
+            try await client.execute(uri: "/hello", method: .get, headers: continued) { response in
                 #expect(response.status == .ok)
             }
-            #expect(tracer.performedContextExtractions.count == 1)
             #expect(tracer.finishedSpans.map(\.operationName) == ["/hello"])
+        }
+    }
+
+    /// A `traceparent` that the tracer does not read continues nothing: the root sampler decides, as without one.
+    @Test func aTraceparentTheTracerCannotReadIsANewTraceForTheSampler() async throws {
+        let tracer = InMemoryTracer()
+        let router = Router(context: AppRequestContext.self)
+        router.add(middleware: RequestTracingMiddleware(tracer: tracer, rootSampler: RootSampler(ratio: 0)))
+        router.get("/hello") { _, _ in "hello" }
+        try await Application(router: router).test(.router) { client in
+            for value in ["garbage", "00-00000000000000000000000000000000-0000000000000000-01"] {
+                try await client.execute(uri: "/hello", method: .get, headers: [.traceparent: value]) { response in
+                    #expect(response.status == .ok)
+                }
+            }
+            #expect(tracer.finishedSpans.isEmpty && tracer.activeSpans.isEmpty)
         }
     }
 }

@@ -15,8 +15,8 @@ import Tracing
 /// attributes the tracer throws away. Here an unsampled request costs the tracer's sampling decision and nothing
 /// more: its span's context still becomes the current one, so that the work under it is not sampled either, marked
 /// (``InstrumentationContext/marked(recording:)``) so that the purchase and its Redis call see at once that nothing
-/// records, without asking the tracer. With a ``RootSampler``, a request without a `traceparent` that it does not
-/// sample skips even that: it runs without a span or a current context, as with tracing off.
+/// records, without asking the tracer. With a ``RootSampler``, a request without a valid `traceparent` that it does
+/// not sample skips even that: it runs without a span or a current context, as with tracing off.
 ///
 /// It reads the span's ids back through the tracer's own propagation, so it knows nothing of the tracer behind it.
 struct RequestTracingMiddleware: RouterMiddleware {
@@ -51,7 +51,7 @@ struct RequestTracingMiddleware: RouterMiddleware {
         context: AppRequestContext,
         next: (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
-        if let sampler = self.rootSampler, request.headers[.traceparent] == nil, !sampler.samples() {
+        if let sampler = self.rootSampler, !self.carriesTraceContext(request.headers), !sampler.samples() {
             return try await next(request, context)
         }
         var parent = InstrumentationContext.current ?? .topLevel
@@ -64,6 +64,16 @@ struct RequestTracingMiddleware: RouterMiddleware {
             }
         }
         return try await self.record(span, request: request, context: context, next: next)
+    }
+
+    /// Whether `headers` continue a trace: they have a `traceparent` that the tracer reads (extracting it adds to an
+    /// empty context). An invalid one starts a new trace, which the root sampler decides: before, any `traceparent`
+    /// at all, `garbage` included, went past a 1 % sampler, and the tracer sampled the new trace it started.
+    private func carriesTraceContext(_ headers: HTTPFields) -> Bool {
+        guard headers[.traceparent] != nil else { return false }
+        var probe = InstrumentationContext.topLevel
+        self.tracer.extract(headers, into: &probe, using: HTTPFieldsExtractor())
+        return !probe.isEmpty
     }
 
     /// Runs the request under `span`, which records, and describes it on the span.
