@@ -27,8 +27,14 @@ import Testing
         var description: String { "the server left the connection open after \(self.request.debugDescription)" }
     }
 
-    @Test(arguments: ["GET /livez HTTP/1.0\r\n\r\n", "GET /livez HTTP/1.0\r\nConnection: close\r\n\r\n", "POST /buy/1 HTTP/1.0\r\n\r\n"])
-    func anHTTP10RequestWithoutKeepAliveIsAnsweredAndItsConnectionClosed(_ request: String) async throws {
+    @Test(arguments: [
+        "GET /livez HTTP/1.0\r\n\r\n", "GET /livez HTTP/1.0\r\nConnection: close\r\n\r\n", "POST /buy/1 HTTP/1.0\r\n\r\n",
+        // A `close` option wins over `keep-alive`, in one field or two, in either version.
+        "GET /livez HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n",
+        "GET /livez HTTP/1.0\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n",
+        "GET /livez HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, Close\r\n\r\n",
+    ])
+    func aRequestWithoutKeepAliveIsAnsweredAndItsConnectionClosed(_ request: String) async throws {
         try await MalformedRequestTests.withLiveApp { port in
             let text = try await Self.exchangeUntilClosed(request, port: port)
             let responses = MalformedRequestTests.responses(in: text)

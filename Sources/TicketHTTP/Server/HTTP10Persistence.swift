@@ -8,9 +8,10 @@ import NIOHTTPTypesHTTP1
 /// connection for closing and waits for its end).
 ///
 /// Hummingbird sees requests as version-free `HTTPRequest`s (the HTTP/1 codec drops the version) and keeps every
-/// connection open unless the request says `Connection: close`. This handler sits before that codec: it adds
-/// `Connection: close` to the head of a request that, by its version and headers, is not keep-alive, so that
-/// Hummingbird closes after the response, and `Connection: keep-alive` to the answer of an HTTP/1.0 request that is.
+/// connection open unless the request's `Connection` field is exactly `close`. This handler sits before that codec:
+/// it makes the field exactly `Connection: close` on a request that, by its version and headers, is not keep-alive
+/// (`Connection: keep-alive, close` included), so that Hummingbird closes after the response, and adds
+/// `Connection: keep-alive` to the answer of an HTTP/1.0 request that is.
 ///
 /// Hummingbird's pipeline has no place before the codec for a handler of ours: ``installer`` is added with the
 /// other additional handlers (after the codec) and, once in the pipeline, puts the handler before the codec and
@@ -29,12 +30,16 @@ final class HTTP10Persistence: ChannelDuplexHandler, RemovableChannelHandler {
             context.fireChannelRead(data)
             return
         }
-        self.keptAliveHTTP10.append(head.version == .http1_0 && head.isKeepAlive)
-        guard !head.isKeepAlive, !head.headers.contains(name: "connection") else {
+        // RFC 9112 §9.3: a `close` option closes, whatever else the field says; HTTP/1.0 stays open only on request.
+        let options = head.headers[canonicalForm: "connection"].map { $0.lowercased() }
+        let keepAlive = !options.contains("close") && (head.version != .http1_0 || options.contains("keep-alive"))
+        self.keptAliveHTTP10.append(head.version == .http1_0 && keepAlive)
+        // Hummingbird closes only when the field is exactly `close`.
+        guard !keepAlive, head.headers["connection"] != ["close"] else {
             context.fireChannelRead(data)
             return
         }
-        head.headers.add(name: "connection", value: "close")
+        head.headers.replaceOrAdd(name: "connection", value: "close")
         context.fireChannelRead(self.wrapInboundOut(.head(head)))
     }
 
