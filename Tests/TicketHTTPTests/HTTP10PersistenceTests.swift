@@ -33,6 +33,9 @@ import Testing
         "GET /livez HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n",
         "GET /livez HTTP/1.0\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n",
         "GET /livez HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, Close\r\n\r\n",
+        // A request sent after one that closes the connection is not answered, not even with a 400.
+        "GET /livez HTTP/1.0\r\n\r\nGET /livez HTTP/1.0\r\n\r\n",
+        "GET /livez HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /livez HTTP/1.1\r\nHost: x\r\n\r\n",
     ])
     func aRequestWithoutKeepAliveIsAnsweredAndItsConnectionClosed(_ request: String) async throws {
         try await MalformedRequestTests.withLiveApp { port in

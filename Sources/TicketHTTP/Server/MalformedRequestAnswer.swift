@@ -63,6 +63,9 @@ final class MalformedRequestAnswer: ChannelDuplexHandler, RemovableChannelHandle
             context.fireErrorCaught(error)
             return
         }
+        // Bytes after a request that closes the connection (`Connection: close`, or HTTP/1.0 without keep-alive)
+        // are a request that will not be read (RFC 9112 §9.6), not a malformed one.
+        if case .closedConnection = parseError { return }
         guard !self.answered, self.pending == nil else { return }
         if self.unanswered > 0 {
             self.pending = parseError
