@@ -1,12 +1,12 @@
 import Logging
 
-/// Logs the spans that a full queue drops: a warning when dropping starts, and a notice with how many were lost
-/// when a take from the queue shows none dropped since the one before.
+/// Logs the spans that a full queue drops, from counts taken at intervals: a warning when dropping starts, and a
+/// notice with how many were lost when an interval passes without a drop, or at the end.
 struct DropReport {
     /// Spans dropped since dropping started; `nil` while none are being dropped.
     private(set) var dropping: Int?
 
-    /// Takes in the spans dropped since the last take from the queue.
+    /// Takes in the spans dropped since the last count.
     mutating func note(_ dropped: Int, logger: Logger) {
         switch (self.dropping, dropped > 0) {
         case (nil, true):
@@ -20,5 +20,12 @@ struct DropReport {
         case (nil, false):
             break
         }
+    }
+
+    /// Reports the spans dropped since dropping started, if it has not stopped: the exporter stops.
+    mutating func finish(logger: Logger) {
+        guard let total = self.dropping else { return }
+        self.dropping = nil
+        logger.notice("tracing: stopping; spans dropped since the queue filled", metadata: ["spans_dropped": "\(total)"])
     }
 }

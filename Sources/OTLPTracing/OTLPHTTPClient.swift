@@ -2,25 +2,24 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// Posts one export to the collector over plain HTTP/1.1: a connection per export, closed after the answer. An
-/// export happens at most a few times a second, so a new connection costs little and never outlives a collector
-/// restart.
+/// Posts one export to the collector over plain HTTP/1.1: a connection per export, closed after the answer. A
+/// loopback or nearby connection costs little beside encoding a batch of hundreds of spans, and never outlives a
+/// collector restart.
 struct OTLPHTTPClient: Sendable {
     let endpoint: OTLPEndpoint
     let headers: [(name: String, value: String)]
-    let timeout: Duration
     let group: any EventLoopGroup
 
-    /// Posts `body` as `application/x-protobuf`.
+    /// Posts `body` as `application/x-protobuf`, waiting `timeout` at most.
     /// - Returns: The collector's answer's status.
     /// - Throws: When the connection fails, closes before the answer, or the whole exchange outlasts the timeout.
-    func post(_ body: [UInt8]) async throws -> HTTPResponseStatus {
+    func post(_ body: [UInt8], timeout: Duration) async throws -> HTTPResponseStatus {
         let eventLoop = self.group.next()
         let answer = eventLoop.makePromise(of: HTTPResponseStatus.self)
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: eventLoop)
-                .connectTimeout(TimeAmount(self.timeout))
+                .connectTimeout(TimeAmount(timeout))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHTTPClientHandlers()
@@ -33,7 +32,7 @@ struct OTLPHTTPClient: Sendable {
             answer.fail(error)
             throw error
         }
-        let deadline = channel.eventLoop.scheduleTask(in: TimeAmount(self.timeout)) { channel.close(promise: nil) }
+        let deadline = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) { channel.close(promise: nil) }
         defer { deadline.cancel() }
 
         var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: self.endpoint.path)

@@ -6,8 +6,8 @@ import ServiceLifecycle
 import Tracing
 
 /// Sends the spans that end to the collector, a batch at a time: whenever a batch is full and at least every
-/// schedule delay, and everything still queued on graceful shutdown, unless an export then fails; cancelled, it
-/// stops at once. Run it beside the
+/// schedule delay, and on graceful shutdown what is still queued, for one export timeout from the shutdown at most
+/// and while exports succeed; cancelled, it stops at once. Run it beside the
 /// server (a ServiceLifecycle service) for as long as the tracer is in use.
 ///
 /// An export that fails is logged and its spans are lost: the collector may be down, and sales never wait for it.
@@ -31,7 +31,6 @@ public struct OTLPSpanExporter: Service {
         let client = OTLPHTTPClient(
             endpoint: self.configuration.endpoint,
             headers: self.configuration.headers,
-            timeout: self.configuration.timeout,
             group: thread.eventLoop
         )
         await withTaskExecutorPreference(thread) {
@@ -46,6 +45,7 @@ public struct OTLPSpanExporter: Service {
                 // The schedule: wakes the exporter every delay, until the export loop below ends.
                 while (try? await Task.sleep(for: self.configuration.scheduleDelay)) != nil { self.buffer.wake() }
             }
+            group.addTask { await self.reportDrops() }
             // Graceful shutdown sends what is queued; cancellation stops at once, sending nothing more.
             await withTaskCancellationHandler {
                 await withGracefulShutdownHandler {
@@ -62,15 +62,23 @@ public struct OTLPSpanExporter: Service {
 
     private func exportUntilClosed(client: OTLPHTTPClient) async {
         var failing = false
-        var drops = DropReport()
         while true {
             await self.buffer.waitForBatch()
             // Full batches go back to back while spans keep coming, then what is left.
             var batch = self.buffer.take()
             while true {
-                drops.note(batch.dropped, logger: self.logger)
                 guard !batch.spans.isEmpty, !Task.isCancelled else { break }
-                let ok = await self.export(batch.spans, client: client)
+                var timeout = self.configuration.timeout
+                if let closedAt = batch.closedAt {
+                    // Stopping, the exporter sends what is queued for one export timeout from the stop at most, and
+                    // not after a failure: a collector that hangs or crawls must not hold the process's exit.
+                    timeout = closedAt + self.configuration.timeout - .now
+                    guard !failing, timeout > .zero else {
+                        self.logger.notice("tracing: stopping without sending the spans still queued: the collector is failing or too slow")
+                        return
+                    }
+                }
+                let ok = await self.export(batch.spans, client: client, timeout: timeout)
                 if ok == failing {
                     failing.toggle()
                     if failing {
@@ -79,24 +87,34 @@ public struct OTLPSpanExporter: Service {
                         self.logger.notice("tracing: export succeeds again", metadata: ["endpoint": "\(client.endpoint)"])
                     }
                 }
-                // Stopping, the exporter sends what is queued while the collector takes it; one failure ends it, so
-                // that a collector that hangs holds the stop for one timeout, not one per batch.
-                if batch.closed, !ok {
-                    self.logger.notice("tracing: stopping without sending the spans still queued: the collector did not take the last export")
-                    return
-                }
-                guard batch.spans.count == self.buffer.batchSize || batch.closed else { break }
+                guard batch.spans.count == self.buffer.batchSize || batch.closedAt != nil else { break }
                 batch = self.buffer.take()
             }
-            if batch.closed, batch.spans.isEmpty || Task.isCancelled { return }
+            if batch.closedAt != nil, batch.spans.isEmpty || Task.isCancelled { return }
         }
     }
 
     /// Sends `spans`; whether the collector took them.
-    private func export(_ spans: [FinishedSpan], client: OTLPHTTPClient) async -> Bool {
+    /// How often dropped spans are counted and reported.
+    static let dropReportInterval: Duration = .seconds(5)
+
+    /// Logs the spans that the full queue drops every ``dropReportInterval``, and once more when cancelled (the
+    /// exporter stops). Apart from the exports, so that an export that hangs does not hold the report back, and a
+    /// queue that fills and drains batch by batch does not make a line per batch.
+    private func reportDrops() async {
+        var report = DropReport()
+        while (try? await Task.sleep(for: Self.dropReportInterval)) != nil {
+            report.note(self.buffer.takeDropped(), logger: self.logger)
+        }
+        report.note(self.buffer.takeDropped(), logger: self.logger)
+        report.finish(logger: self.logger)
+    }
+
+    /// Sends `spans`, waiting `timeout` at most; whether the collector took them.
+    private func export(_ spans: [FinishedSpan], client: OTLPHTTPClient, timeout: Duration) async -> Bool {
         let body = OTLPTraceRequest.encode(spans, resource: self.configuration.resource, scope: "ticketd")
         do {
-            let status = try await client.post(body)
+            let status = try await client.post(body, timeout: timeout)
             guard (200..<300).contains(status.code) else {
                 self.logger.debug("tracing: collector refused an export", metadata: ["status": "\(status.code)", "spans": "\(spans.count)"])
                 return false

@@ -70,7 +70,8 @@ public struct OTLPTracingConfiguration: Sendable {
         } else {
             self.headers = []
         }
-        self.timeout = .milliseconds(try reader.number(reader.signal("TIMEOUT")?.variable, default: 10_000))
+        // At least 1 ms: with 0, every export failed at once.
+        self.timeout = .milliseconds(try reader.number(reader.signal("TIMEOUT")?.variable, default: 10_000, minimum: 1))
 
         var resource: [(key: String, value: SpanAttribute)] = []
         if let value = reader["OTEL_RESOURCE_ATTRIBUTES"] {
@@ -92,7 +93,8 @@ public struct OTLPTracingConfiguration: Sendable {
             )
         }
         self.sampler = sampler
-        self.scheduleDelay = .milliseconds(try reader.number("OTEL_BSP_SCHEDULE_DELAY", default: 5_000))
+        // At least 1 ms: with 0, the schedule woke the exporter without pause and took a core.
+        self.scheduleDelay = .milliseconds(try reader.number("OTEL_BSP_SCHEDULE_DELAY", default: 5_000, minimum: 1))
         self.maxQueueSize = try reader.number("OTEL_BSP_MAX_QUEUE_SIZE", default: 2_048, minimum: 1)
         self.maxExportBatchSize = try reader.number("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", default: 512, minimum: 1)
     }

@@ -16,7 +16,8 @@ final class SpanBuffer: Sendable {
         var spans: [FinishedSpan] = []
         var dropped = 0
         var waiter: CheckedContinuation<Void, Never>?
-        var closed = false
+        /// When ``close()`` was called, if it was.
+        var closedAt: ContinuousClock.Instant?
 
         /// The waiting exporter, if any, to resume once the lock is released.
         mutating func takeWaiter() -> CheckedContinuation<Void, Never>? {
@@ -50,7 +51,7 @@ final class SpanBuffer: Sendable {
     func waitForBatch() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let ready = self.state.withLock { state in
-                guard state.spans.count < self.batchSize, !state.closed else { return true }
+                guard state.spans.count < self.batchSize, state.closedAt == nil else { return true }
                 state.waiter = continuation
                 return false
             }
@@ -66,14 +67,13 @@ final class SpanBuffer: Sendable {
     /// Stops waiting for good: the exporter drains what is left and stops. Spans may still be appended.
     func close() {
         self.state.withLock { state in
-            state.closed = true
+            if state.closedAt == nil { state.closedAt = .now }
             return state.takeWaiter()
         }?.resume()
     }
 
-    /// Takes up to one batch of the queued spans, the oldest first, with the count of spans dropped since the last
-    /// call, and whether the buffer is closed.
-    func take() -> (spans: [FinishedSpan], dropped: Int, closed: Bool) {
+    /// Takes up to one batch of the queued spans, the oldest first, and when the buffer was closed, if it was.
+    func take() -> (spans: [FinishedSpan], closedAt: ContinuousClock.Instant?) {
         self.state.withLock { state in
             let spans: [FinishedSpan]
             if state.spans.count <= self.batchSize {
@@ -83,8 +83,15 @@ final class SpanBuffer: Sendable {
                 spans = Array(state.spans.prefix(self.batchSize))
                 state.spans.removeFirst(self.batchSize)
             }
+            return (spans, state.closedAt)
+        }
+    }
+
+    /// The count of spans dropped since the last call.
+    func takeDropped() -> Int {
+        self.state.withLock { state in
             defer { state.dropped = 0 }
-            return (spans, state.dropped, state.closed)
+            return state.dropped
         }
     }
 }

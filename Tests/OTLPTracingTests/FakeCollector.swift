@@ -5,7 +5,8 @@ import Synchronization
 
 /// An OTLP/HTTP collector on a free loopback port for the exporter tests: it answers every `POST` with `status` and
 /// hands each request's path and body to ``requests``, which ends when the collector stops. Started holding its
-/// answers, it sends none until ``releaseAnswers()``.
+/// answers, it sends none until ``releaseAnswers()``; started with an answer delay, it answers each request that long
+/// after it came.
 final class FakeCollector: Sendable {
     let port: Int
     /// The requests, in the order they complete.
@@ -14,7 +15,11 @@ final class FakeCollector: Sendable {
     private let received: AsyncStream<(path: String, body: [UInt8])>.Continuation
     private let gate: AnswerGate
 
-    static func start(status: HTTPResponseStatus = .ok, holdingAnswers: Bool = false) async throws -> FakeCollector {
+    static func start(
+        status: HTTPResponseStatus = .ok,
+        holdingAnswers: Bool = false,
+        answerDelay: TimeAmount = .zero
+    ) async throws -> FakeCollector {
         let (requests, continuation) = AsyncStream.makeStream(of: (path: String, body: [UInt8]).self)
         let gate = AnswerGate(holding: holdingAnswers)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -22,7 +27,9 @@ final class FakeCollector: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(CollectorHandler(status: status, received: continuation, gate: gate))
+                    try channel.pipeline.syncOperations.addHandler(
+                        CollectorHandler(status: status, received: continuation, gate: gate, delay: answerDelay)
+                    )
                 }
             }
             .bind(host: "127.0.0.1", port: 0)
@@ -63,13 +70,15 @@ private final class CollectorHandler: ChannelInboundHandler {
     let status: HTTPResponseStatus
     let received: AsyncStream<(path: String, body: [UInt8])>.Continuation
     let gate: AnswerGate
+    let delay: TimeAmount
     private var path = ""
     private var body: [UInt8] = []
 
-    init(status: HTTPResponseStatus, received: AsyncStream<(path: String, body: [UInt8])>.Continuation, gate: AnswerGate) {
+    init(status: HTTPResponseStatus, received: AsyncStream<(path: String, body: [UInt8])>.Continuation, gate: AnswerGate, delay: TimeAmount) {
         self.status = status
         self.received = received
         self.gate = gate
+        self.delay = delay
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -84,8 +93,9 @@ private final class CollectorHandler: ChannelInboundHandler {
             let eventLoop = context.eventLoop
             let bound = NIOLoopBound(context, eventLoop: eventLoop)
             let status = self.status
+            let delay = self.delay
             self.gate.answer {
-                eventLoop.execute {
+                eventLoop.scheduleTask(in: delay) {
                     var headers = HTTPHeaders()
                     headers.add(name: "Content-Length", value: "0")
                     let head = HTTPResponseHead(version: .http1_1, status: status, headers: headers)

@@ -1,4 +1,5 @@
 import Logging
+import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
 import ServiceLifecycleTestKit
@@ -123,6 +124,24 @@ import Tracing
         var exports = 0
         for await _ in collector.requests { exports += 1 }
         #expect(exports == 1, "three batches queued, one export tried")
+    }
+
+    /// A collector that answers each export in time, but slowly, holds a stop for one export timeout at most, not
+    /// one answer per batch queued.
+    @Test(.timeLimit(.minutes(1))) func aStopSendsForOneExportTimeoutAtMost() async throws {
+        let collector = try await FakeCollector.start(answerDelay: .milliseconds(1_500))
+        let configuration = try Self.configuration(port: collector.port, batch: 1)
+        let tracer = OTLPTracer(configuration: configuration)
+        let exporter = OTLPSpanExporter(tracer: tracer, configuration: configuration, logger: Logger(label: "test"))
+        await testGracefulShutdown { shutdown in
+            for index in 0..<3 { tracer.startSpan("span \(index)", context: .topLevel, ofKind: .internal).end() }
+            shutdown.triggerGracefulShutdown()
+            await exporter.run()
+        }
+        try await collector.stop()
+        var exports = 0
+        for await _ in collector.requests { exports += 1 }
+        #expect(exports < 3, "three batches of 1.5 s each do not fit in the 2 s timeout")
     }
 
     @Test(arguments: [false, true]) func aCollectorThatIsDownOrRefusesCostsSpansAndIsLoggedOnce(refuses: Bool) async throws {

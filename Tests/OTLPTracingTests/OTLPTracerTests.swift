@@ -68,10 +68,9 @@ import Tracing
     @Test func aFullQueueDropsSpansAndCountsThem() throws {
         let tracer = try Self.tracer(queue: 3)
         for index in 0..<5 { tracer.startSpan("span \(index)", context: .topLevel, ofKind: .internal).end() }
-        let taken = tracer.buffer.take()
-        #expect(taken.spans.map(\.name) == ["span 0", "span 1", "span 2"])
-        #expect(taken.dropped == 2)
-        #expect(tracer.buffer.take().dropped == 0)
+        #expect(tracer.buffer.take().spans.map(\.name) == ["span 0", "span 1", "span 2"])
+        #expect(tracer.buffer.takeDropped() == 2)
+        #expect(tracer.buffer.takeDropped() == 0)
     }
 
     @Test func errorsBecomeExceptionEventsAndOkStatusIsFinal() throws {

@@ -59,6 +59,8 @@ import Tracing
         ["OTEL_EXPORTER_OTLP_TRACES_COMPRESSION": "gzip"],
         ["OTEL_EXPORTER_OTLP_HEADERS": "no-equals-sign"],
         ["OTEL_EXPORTER_OTLP_TIMEOUT": "soon"],
+        ["OTEL_EXPORTER_OTLP_TIMEOUT": "0"],
+        ["OTEL_BSP_SCHEDULE_DELAY": "0"],
         ["OTEL_BSP_MAX_QUEUE_SIZE": "0"],
         ["OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "2"],
         ["OTEL_TRACES_EXPORTER": "console"],
