@@ -85,8 +85,33 @@ struct TicketLoadCommand: AsyncParsableCommand {
         if self.duration != nil, self.requests != nil { throw ValidationError("give --duration or --requests, not both") }
         if self.full, self.multi { throw ValidationError("--full chooses its own events") }
         if self.full, self.skipRedisAudit { throw ValidationError("--full needs ticketd to reseed; it always audits Redis") }
-        if self.timeout <= 0 || self.connectTimeout <= 0 { throw ValidationError("--timeout and --connect-timeout must be above 0") }
+        let seconds: [(option: String, value: Double?)] = [
+            ("--duration", self.duration), ("--timeout", self.timeout), ("--connect-timeout", self.connectTimeout),
+        ]
+        for (option, value) in seconds {
+            guard let value else { continue }
+            // Not NaN, infinite or beyond a year: the run turns seconds into whole nanoseconds, which trapped.
+            guard value > 0, value <= Self.longestSeconds else {
+                throw ValidationError("\(option) must be above 0 and at most \(Int(Self.longestSeconds)) seconds")
+            }
+        }
+        if let rate = self.rate, !(rate > 0 && rate <= Self.highestRate) {
+            throw ValidationError("--rate must be above 0 and at most \(Int(Self.highestRate)) requests a second")
+        }
+        for (option, path) in [("--json", self.json), ("--plot", self.plot)] {
+            guard let path else { continue }
+            // Checked now, not after the run: a report that cannot be written would be lost.
+            let directory = (path as NSString).deletingLastPathComponent
+            guard FileManager.default.isWritableFile(atPath: directory.isEmpty ? "." : directory) else {
+                throw ValidationError("\(option) \(path): its directory does not exist or cannot be written")
+            }
+        }
     }
+
+    /// The longest duration or timeout, in seconds: a year.
+    static let longestSeconds = 31_536_000.0
+    /// The highest --rate, in requests a second.
+    static let highestRate = 10_000_000.0
 
     func run() async throws {
         do {

@@ -34,6 +34,17 @@ import Testing
         #expect(output.contains("no service answers at http://127.0.0.1:\(port)"))
     }
 
+    /// A service that takes connections and never answers is no service: exit 2 once the request timeout passes.
+    @Test(.timeLimit(.minutes(1))) func aServiceThatNeverAnswersExitsTwo() async throws {
+        let server = try await FakeTicketServer.start(capacity: 1, fault: .neverAnswers)
+        defer { Task { try await server.stop() } }
+        let (status, output) = try await TicketLoadExecutable.run([
+            "--url", "http://127.0.0.1:\(server.port)", "--requests", "1", "--timeout", "1", "--skip-redis-audit",
+        ])
+        #expect(status == 2, "\(output)")
+        #expect(output.contains("no service answers at http://127.0.0.1:\(server.port)"), "\(output)")
+    }
+
     /// Options that make no sense exit 64 with a message, whether the argument parser or the tester finds them, and
     /// before any connection is tried (no service listens at port 1).
     @Test(arguments: [
@@ -43,6 +54,13 @@ import Testing
         (["--event", "a b"], #"event ids are 1 to 64 characters of A-Z, a-z, 0-9, _ or - (got "a b")"#),
         (["--multi", "--events", "1,,2"], #"(got "")"#),
         (["--url", "https://127.0.0.1:1"], "the URL must start with http://"),
+        // Not finite or out of range: these trapped turning seconds into nanoseconds.
+        (["--duration", "nan"], "--duration must be above 0 and at most 31536000 seconds"),
+        (["--timeout", "inf"], "--timeout must be above 0 and at most 31536000 seconds"),
+        (["--connect-timeout", "1e300"], "--connect-timeout must be above 0"),
+        (["--rate", "inf"], "--rate must be above 0"),
+        // Checked before the run, not after it.
+        (["--json", "/nonexistent-directory/report.json"], "--json /nonexistent-directory/report.json: its directory does not exist"),
     ])
     func anOptionThatMakesNoSenseExits64(arguments: [String], message: String) async throws {
         let (status, output) = try await TicketLoadExecutable.run(["--url", "http://127.0.0.1:1", "--skip-redis-audit"] + arguments)

@@ -16,6 +16,8 @@ final class FakeTicketServer: Sendable {
         case sellOnReplay
         /// Once it has sold anything, reports `extra` more tickets sold than it sold.
         case overstateSold(Int)
+        /// Takes connections and requests, and never answers.
+        case neverAnswers
     }
 
     private struct Sale {
@@ -31,7 +33,7 @@ final class FakeTicketServer: Sendable {
     let port: Int
     private let channel: any Channel
     private let capacity: Int
-    private let fault: Fault
+    let fault: Fault
     private let state = Mutex(State())
 
     private init(channel: any Channel, capacity: Int, fault: Fault) {
@@ -122,6 +124,7 @@ final class FakeTicketServer: Sendable {
             case .body: break
             case .end:
                 guard let head = self.head, let server = self.server.value.withLock({ $0 }) else { return }
+                if case .neverAnswers = server.fault { return }
                 let (status, headers, body) = server.answer(head)
                 var response = HTTPResponseHead(version: .http1_1, status: status)
                 response.headers.add(name: "Content-Type", value: "application/json")

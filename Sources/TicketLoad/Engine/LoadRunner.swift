@@ -48,7 +48,12 @@ public struct LoadRunner: Sendable {
 
     private func run(on group: MultiThreadedEventLoopGroup, progress: (@Sendable (ProgressSample) -> Void)?) async throws -> LoadReport {
         let configuration = self.configuration
-        let service = try await ServiceClient.connect(to: configuration.target, probeEvent: configuration.events[0], group: group)
+        let service = try await ServiceClient.connect(
+            to: configuration.target,
+            probeEvent: configuration.events[0],
+            timeout: configuration.requestTimeout,
+            group: group
+        )
         var before: [String: EventCounts] = [:]
         for event in configuration.events { before[event] = try await service.eventCounts(event) }
 

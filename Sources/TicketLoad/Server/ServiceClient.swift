@@ -12,17 +12,21 @@ struct ServiceClient: Sendable {
     /// The `Host` header.
     let hostHeader: String
     let group: any EventLoopGroup
+    /// How long a request may take, answer included.
+    let timeout: Duration
 
-    /// The service at the first of `addresses` that answers `GET /events/:eventId` for `probeEvent`.
+    /// The service at the first of `addresses` that answers `GET /events/:eventId` for `probeEvent` within
+    /// `timeout`.
     /// - Throws: ``LoadError/unreachable(_:)`` naming the URL when none answers.
     static func connect(
         to target: TargetURL,
         probeEvent: String,
+        timeout: Duration,
         group: any EventLoopGroup
     ) async throws -> ServiceClient {
         var failures: [String] = []
         for address in try await AddressResolver.addresses(host: target.host, port: target.port) {
-            let client = ServiceClient(address: address, hostHeader: target.hostHeader, group: group)
+            let client = ServiceClient(address: address, hostHeader: target.hostHeader, group: group, timeout: timeout)
             do {
                 _ = try await client.get("/events/\(probeEvent)")
                 return client
@@ -50,6 +54,8 @@ struct ServiceClient: Sendable {
     }
 
     /// One GET on a new connection: the status and the whole body.
+    /// - Throws: ``LoadError/unreachable(_:)`` when the whole answer does not come within the timeout (a service that
+    ///   takes connections and never answers), or the connection closes before it.
     func get(_ path: String) async throws -> (status: Int, body: ByteBuffer) {
         let channel = try await ClientBootstrap(group: self.group)
             .connectTimeout(.seconds(5))
@@ -59,6 +65,8 @@ struct ServiceClient: Sendable {
                     return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
                 }
             }
+        let deadline = channel.channel.eventLoop.scheduleTask(in: TimeAmount(self.timeout)) { channel.channel.close(promise: nil) }
+        defer { deadline.cancel() }
         return try await channel.executeThenClose { inbound, outbound in
             var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
             head.headers.add(name: "Host", value: self.hostHeader)
@@ -74,7 +82,7 @@ struct ServiceClient: Sendable {
                 case .end: return (status, body)
                 }
             }
-            throw LoadError.unreachable("the connection closed before the answer to GET \(path) was complete")
+            throw LoadError.unreachable("no whole answer to GET \(path) within \(self.timeout) before the connection closed")
         }
     }
 }
