@@ -56,10 +56,10 @@ final class HTTP10Persistence: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// A handler for the additional handlers of Hummingbird's HTTP/1 channel that installs an
-    /// ``HTTP10Persistence`` before the HTTP/1 codec.
+    /// ``HTTP10Persistence`` and an ``ExpectContinue`` before the HTTP/1 codec.
     static func installer() -> Installer { Installer() }
 
-    /// Puts an ``HTTP10Persistence`` before the codec, then removes itself.
+    /// Puts an ``HTTP10Persistence`` and an ``ExpectContinue`` before the codec, then removes itself.
     final class Installer: ChannelInboundHandler, RemovableChannelHandler {
         typealias InboundIn = NIOAny
 
@@ -67,6 +67,7 @@ final class HTTP10Persistence: ChannelDuplexHandler, RemovableChannelHandler {
             let pipeline = context.pipeline.syncOperations
             if let codec = try? pipeline.handler(type: HTTP1ToHTTPServerCodec.self) {
                 try? pipeline.addHandler(HTTP10Persistence(), position: .before(codec))
+                try? pipeline.addHandler(ExpectContinue(), position: .before(codec))
             }
             pipeline.removeHandler(context: context, promise: nil)
         }
