@@ -101,6 +101,14 @@ import Testing
                 "REDIS AUDIT FAILED: audit FAILED"
             ]
         )
+        // Books it could not read are said to be unread, not reported as events missing from them.
+        let unread = RedisAuditResult(exitStatus: 69, output: "Error: the books could not be read: cannot reach Redis")
+        #expect(
+            PurchaseAudit(tally: tally, before: self.before, after: self.after(sold: 1), redis: unread).findings == [
+                "REDIS AUDIT NOT MADE: `ticketd audit` could not read the books (is REDIS_URL the service's Redis?): "
+                    + "Error: the books could not be read: cannot reach Redis"
+            ]
+        )
     }
 
     @Test func ticketdAuditOutputIsRead() {

@@ -114,7 +114,11 @@ public struct PurchaseAudit: Sendable, Codable {
         }
 
         self.redis = redis
-        if let redis {
+        if let redis, redis.unreadable {
+            findings.append(
+                "REDIS AUDIT NOT MADE: `ticketd audit` could not read the books (is REDIS_URL the service's Redis?): \(redis.output.suffix(2000))"
+            )
+        } else if let redis {
             if !redis.passed { findings.append("REDIS AUDIT FAILED: \(redis.output.suffix(2000))") }
             for event in self.events {
                 if let sold = redis.soldByEvent[event.event], sold != event.after.sold {

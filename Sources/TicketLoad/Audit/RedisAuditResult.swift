@@ -3,17 +3,23 @@ public struct RedisAuditResult: Sendable, Hashable, Codable {
     /// Whether it exited 0: every event has seeded = available + sold, no ticket sold twice or both sold and
     /// available.
     public var passed: Bool
+    /// Whether it could not read the books at all (exit status 69): no verdict on them, and no counts.
+    public var unreadable: Bool
     /// Tickets sold per event, as Redis counts them.
     public var soldByEvent: [String: Int]
     /// What it printed.
     public var output: String
 
     /// A result as given.
-    public init(passed: Bool, soldByEvent: [String: Int], output: String) {
+    public init(passed: Bool, unreadable: Bool = false, soldByEvent: [String: Int], output: String) {
         self.passed = passed
+        self.unreadable = unreadable
         self.soldByEvent = soldByEvent
         self.output = output
     }
+
+    /// `ticketd audit`'s exit status when it cannot read the books (`EX_UNAVAILABLE`).
+    public static let unreadableStatus: Int32 = 69
 
     /// Reads `ticketd audit`'s output, one line per event:
     /// `event 1<TAB>seeded 1000<TAB>available 0<TAB>sold 1000<TAB>ok`.
@@ -27,6 +33,6 @@ public struct RedisAuditResult: Sendable, Hashable, Codable {
             else { continue }
             sold[String(event)] = count
         }
-        self.init(passed: exitStatus == 0, soldByEvent: sold, output: output)
+        self.init(passed: exitStatus == 0, unreadable: exitStatus == Self.unreadableStatus, soldByEvent: sold, output: output)
     }
 }
