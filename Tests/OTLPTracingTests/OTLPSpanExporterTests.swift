@@ -111,25 +111,20 @@ import Tracing
     /// A collector that takes connections but never answers holds a stop for one export's timeout, not one per
     /// batch still queued.
     @Test(.timeLimit(.minutes(1))) func aStopGivesUpAfterOneExportTheCollectorDoesNotTake() async throws {
-        let collector = try await FakeCollector.start(holdingAnswers: true)
-        let configuration = try Self.configuration(port: collector.port, batch: 1)
-        let tracer = OTLPTracer(configuration: configuration)
-        let exporter = OTLPSpanExporter(tracer: tracer, configuration: configuration, logger: Logger(label: "test"))
-        await testGracefulShutdown { shutdown in
-            for index in 0..<3 { tracer.startSpan("span \(index)", context: .topLevel, ofKind: .internal).end() }
-            shutdown.triggerGracefulShutdown()
-            await exporter.run()
-        }
-        try await collector.stop()
-        var exports = 0
-        for await _ in collector.requests { exports += 1 }
+        let exports = try await Self.exportsTriedStoppingWithThreeBatches(to: FakeCollector.start(holdingAnswers: true))
         #expect(exports == 1, "three batches queued, one export tried")
     }
 
     /// A collector that answers each export in time, but slowly, holds a stop for one export timeout at most, not
     /// one answer per batch queued.
     @Test(.timeLimit(.minutes(1))) func aStopSendsForOneExportTimeoutAtMost() async throws {
-        let collector = try await FakeCollector.start(answerDelay: .milliseconds(1_500))
+        let exports = try await Self.exportsTriedStoppingWithThreeBatches(to: FakeCollector.start(answerDelay: .milliseconds(1_500)))
+        #expect(exports < 3, "three batches of 1.5 s each do not fit in the 2 s timeout")
+    }
+
+    /// The exports that `collector` received from an exporter started after its shutdown with three batches of one
+    /// span queued (export timeout 2 s).
+    static func exportsTriedStoppingWithThreeBatches(to collector: FakeCollector) async throws -> Int {
         let configuration = try Self.configuration(port: collector.port, batch: 1)
         let tracer = OTLPTracer(configuration: configuration)
         let exporter = OTLPSpanExporter(tracer: tracer, configuration: configuration, logger: Logger(label: "test"))
@@ -141,7 +136,7 @@ import Tracing
         try await collector.stop()
         var exports = 0
         for await _ in collector.requests { exports += 1 }
-        #expect(exports < 3, "three batches of 1.5 s each do not fit in the 2 s timeout")
+        return exports
     }
 
     @Test(arguments: [false, true]) func aCollectorThatIsDownOrRefusesCostsSpansAndIsLoggedOnce(refuses: Bool) async throws {
