@@ -7,11 +7,12 @@ import Tracing
 
 /// Sends the spans that end to the collector, a batch at a time: whenever a batch is full and at least every
 /// schedule delay, and on graceful shutdown what is still queued, for one export timeout from the shutdown at most
-/// and while exports succeed; cancelled, it stops at once. Run it beside the
-/// server (a ServiceLifecycle service) for as long as the tracer is in use.
+/// and while exports succeed; cancelled, it stops at once. Run it beside the server (a ServiceLifecycle service) for
+/// as long as the tracer is in use.
 ///
 /// An export that fails is logged and its spans are lost: the collector may be down, and sales never wait for it.
-/// Failures and dropped spans are logged when they start and when they stop, not per batch.
+/// Failures and dropped spans are logged when they start and when they stop, not per batch (drops are counted every
+/// ``dropReportInterval``).
 ///
 /// It runs on a thread of its own (``ExporterThread``), so that exports keep up with a busy server.
 public struct OTLPSpanExporter: Service {
@@ -94,7 +95,6 @@ public struct OTLPSpanExporter: Service {
         }
     }
 
-    /// Sends `spans`; whether the collector took them.
     /// How often dropped spans are counted and reported.
     static let dropReportInterval: Duration = .seconds(5)
 

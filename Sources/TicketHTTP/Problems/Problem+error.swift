@@ -13,8 +13,8 @@ extension Problem {
     /// - The HTTP parser's error while the body was read (a broken chunked encoding): ``ProblemType/invalidRequest``.
     /// - Anything else: ``ProblemType/internalError`` (500), logged at `error`; the body does not echo the error.
     ///
-    /// `instance` defaults to the request path (when not too long: ``RequestPath``), and every problem carries the `requestId` member, so a caller can
-    /// quote it and we can find the log lines.
+    /// `instance` defaults to the request path (when not too long: ``RequestPath``), and every problem carries the
+    /// `requestId` member, so a caller can quote it and we can find the log lines.
     init(answering error: any Error, request: Request, context: AppRequestContext) {
         switch error {
         case let problem as Problem:
