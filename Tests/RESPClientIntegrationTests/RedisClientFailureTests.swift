@@ -45,8 +45,12 @@ import Testing
                 return errors
             }
             #expect(errors.count == 200)
+            // A command handed to the connection may still wait in its event loop, unwritten, when the kill closes it
+            // (seen once in a clean-clone CI run): it fails as not sent, which is as true. None may hang or succeed.
+            let unknown = errors.filter { $0.kind == .outcomeUnknown && $0.reason == .connectionClosed }
+            let notSent = errors.filter { $0.kind == .notSent }
             #expect(
-                errors.allSatisfy { $0.kind == .outcomeUnknown && $0.reason == .connectionClosed },
+                unknown.count + notSent.count == 200 && !unknown.isEmpty,
                 "\(Set(errors.map { "\($0.kind) \($0.reason): \($0.message)" }))"
             )
             #expect(elapsed < .seconds(20), "answered by the closed connection, not by their deadline")
