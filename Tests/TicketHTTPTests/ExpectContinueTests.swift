@@ -4,7 +4,7 @@ import Testing
 
 @testable import TicketHTTP
 
-/// A request that says `Expect: 100-continue` hears `100 Continue` before it sends its body.
+/// A request that says `Expect: 100-continue` hears `100 Continue` before it sends its body (``HTTP1Semantics``).
 @Suite struct ExpectContinueTests {
     @Test(.timeLimit(.minutes(1))) func aPurchaseThatExpectsContinueHearsItBeforeSendingItsBody() async throws {
         try await MalformedRequestTests.withLiveApp { port in

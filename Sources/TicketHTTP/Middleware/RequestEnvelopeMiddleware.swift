@@ -43,7 +43,7 @@ struct RequestEnvelopeMiddleware: RouterMiddleware {
         // A server shutting down closes each connection once its response is out. Said in the response, a
         // keep-alive client opens a new connection (to another instance) for its next request; unsaid, it sends
         // that request down the closing connection, and the request is lost without an answer.
-        // A request that asked for the connection to close (or an HTTP/1.0 one, see ``HTTP10Persistence``) hears
+        // A request that asked for the connection to close (or an HTTP/1.0 one, see ``HTTP1Semantics``) hears
         // that it will, as RFC 9112 §9.6 asks.
         if Task.isShuttingDownGracefully || request.headers[.connection] == "close" { response.headers[.connection] = "close" }
         return response

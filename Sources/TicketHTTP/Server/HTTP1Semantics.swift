@@ -2,27 +2,34 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypesHTTP1
 
-/// HTTP/1.0 persistence as RFC 9112 §9.3 has it: the connection of a request that did not ask to be kept alive is
-/// closed after its answer (such a client may read the response until the connection closes), and the answer to one
-/// that asked says `Connection: keep-alive` (without it, an HTTP/1.0 client such as ApacheBench's `-k` takes the
-/// connection for closing and waits for its end).
+/// What HTTP/1.x asks of a server that Hummingbird leaves out, because its HTTP/1 codec drops the request's version
+/// and the interim answers: this handler sits before that codec, where both are still there.
 ///
-/// Hummingbird sees requests as version-free `HTTPRequest`s (the HTTP/1 codec drops the version) and keeps every
-/// connection open unless the request's `Connection` field is exactly `close`. This handler sits before that codec:
-/// it makes the field exactly `Connection: close` on a request that, by its version and headers, is not keep-alive
-/// (`Connection: keep-alive, close` included), so that Hummingbird closes after the response, and adds
-/// `Connection: keep-alive` to the answer of an HTTP/1.0 request that is.
+/// - **Persistence** (RFC 9112 §9.3): the connection of a request that did not ask to be kept alive is closed after
+///   its answer (an HTTP/1.0 client may read the response until the connection closes), and the answer to an
+///   HTTP/1.0 request that asked says `Connection: keep-alive` (without it, such a client, ApacheBench's `-k` for
+///   one, takes the connection for closing and waits for its end). Hummingbird keeps every connection open unless
+///   the request's `Connection` field is exactly `close`; so a request that is not keep-alive, by its version and
+///   headers (`Connection: keep-alive, close` included), gets exactly `Connection: close` here.
+/// - **`Expect: 100-continue`** (RFC 9110 §10.1.1) is answered with `100 Continue`, which Hummingbird never sends: a
+///   client that asks waits for it before sending its body, and curl gave up waiting only after a second, so every
+///   such purchase took a second longer. The interim answer goes out at once when no earlier request on the
+///   connection is still unanswered, so that it never cuts into another response; a pipelined request with the
+///   expectation (which a client waiting for `100` does not send) gets none, and its client sends the body when it
+///   tires of waiting. A request then refused (a body over the size limit: `413`) is refused after its body, which
+///   the answer allows.
 ///
 /// Hummingbird's pipeline has no place before the codec for a handler of ours: ``installer`` is added with the
 /// other additional handlers (after the codec) and, once in the pipeline, puts the handler before the codec and
 /// leaves.
-final class HTTP10Persistence: ChannelDuplexHandler, RemovableChannelHandler {
+final class HTTP1Semantics: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    /// For each request not yet answered, oldest first: whether it is an HTTP/1.0 request kept alive.
+    /// For each request whose final answer has not started, oldest first: whether it is an HTTP/1.0 request kept
+    /// alive.
     private var keptAliveHTTP10 = CircularBuffer<Bool>()
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -33,6 +40,11 @@ final class HTTP10Persistence: ChannelDuplexHandler, RemovableChannelHandler {
         // RFC 9112 §9.3: a `close` option closes, whatever else the field says; HTTP/1.0 stays open only on request.
         let options = head.headers[canonicalForm: "connection"].map { $0.lowercased() }
         let keepAlive = !options.contains("close") && (head.version != .http1_0 || options.contains("keep-alive"))
+        let expectsContinue = head.headers[canonicalForm: "expect"].contains { $0.lowercased() == "100-continue" }
+        if expectsContinue, head.version != .http1_0, self.keptAliveHTTP10.isEmpty {
+            let interim = HTTPResponseHead(version: .http1_1, status: .continue)
+            context.writeAndFlush(self.wrapOutboundOut(.head(interim)), promise: nil)
+        }
         self.keptAliveHTTP10.append(head.version == .http1_0 && keepAlive)
         // Hummingbird closes only when the field is exactly `close`.
         guard !keepAlive, head.headers["connection"] != ["close"] else {
@@ -55,19 +67,18 @@ final class HTTP10Persistence: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(self.wrapOutboundOut(.head(head)), promise: promise)
     }
 
-    /// A handler for the additional handlers of Hummingbird's HTTP/1 channel that installs an
-    /// ``HTTP10Persistence`` and an ``ExpectContinue`` before the HTTP/1 codec.
+    /// A handler for the additional handlers of Hummingbird's HTTP/1 channel that installs an ``HTTP1Semantics``
+    /// before the HTTP/1 codec.
     static func installer() -> Installer { Installer() }
 
-    /// Puts an ``HTTP10Persistence`` and an ``ExpectContinue`` before the codec, then removes itself.
+    /// Puts an ``HTTP1Semantics`` before the codec, then removes itself.
     final class Installer: ChannelInboundHandler, RemovableChannelHandler {
         typealias InboundIn = NIOAny
 
         func handlerAdded(context: ChannelHandlerContext) {
             let pipeline = context.pipeline.syncOperations
             if let codec = try? pipeline.handler(type: HTTP1ToHTTPServerCodec.self) {
-                try? pipeline.addHandler(HTTP10Persistence(), position: .before(codec))
-                try? pipeline.addHandler(ExpectContinue(), position: .before(codec))
+                try? pipeline.addHandler(HTTP1Semantics(), position: .before(codec))
             }
             pipeline.removeHandler(context: context, promise: nil)
         }
