@@ -51,11 +51,16 @@ struct RequestTracingMiddleware: RouterMiddleware {
         context: AppRequestContext,
         next: (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
-        if let sampler = self.rootSampler, !self.carriesTraceContext(request.headers), !sampler.samples() {
-            return try await next(request, context)
-        }
         var parent = InstrumentationContext.current ?? .topLevel
-        self.tracer.extract(request.headers, into: &parent, using: HTTPFieldsExtractor())
+        if let sampler = self.rootSampler {
+            // Only a `traceparent` the tracer reads continues a trace; anything else starts a new one, the root
+            // sampler's to decide: before, any `traceparent` at all, `garbage` included, went past a 1 % sampler, and
+            // the tracer sampled the new trace it started. Without the header, the tracer is not asked.
+            let continues = request.headers[.traceparent] != nil && self.extractAddsTo(&parent, from: request.headers)
+            if !continues, !sampler.samples() { return try await next(request, context) }
+        } else {
+            self.tracer.extract(request.headers, into: &parent, using: HTTPFieldsExtractor())
+        }
         let span = self.tracer.startSpan(Self.unmatchedName, context: parent, ofKind: .server)
         guard span.isRecording else {
             defer { span.end() }
@@ -66,14 +71,12 @@ struct RequestTracingMiddleware: RouterMiddleware {
         return try await self.record(span, request: request, context: context, next: next)
     }
 
-    /// Whether `headers` continue a trace: they have a `traceparent` that the tracer reads (extracting it adds to an
-    /// empty context). An invalid one starts a new trace, which the root sampler decides: before, any `traceparent`
-    /// at all, `garbage` included, went past a 1 % sampler, and the tracer sampled the new trace it started.
-    private func carriesTraceContext(_ headers: HTTPFields) -> Bool {
-        guard headers[.traceparent] != nil else { return false }
-        var probe = InstrumentationContext.topLevel
-        self.tracer.extract(headers, into: &probe, using: HTTPFieldsExtractor())
-        return !probe.isEmpty
+    /// Extracts the trace context of `headers` into `context`; whether the tracer read one (the context gained an
+    /// entry). A request starts with no trace context of its own, so what the tracer reads is always an addition.
+    private func extractAddsTo(_ context: inout InstrumentationContext, from headers: HTTPFields) -> Bool {
+        let entries = context.count
+        self.tracer.extract(headers, into: &context, using: HTTPFieldsExtractor())
+        return context.count > entries
     }
 
     /// Runs the request under `span`, which records, and describes it on the span.
