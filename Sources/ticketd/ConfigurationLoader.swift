@@ -54,9 +54,8 @@ enum ConfigurationLoader {
     /// The Redis client's configuration: the URL, and `REDIS_COMMAND_TIMEOUT_MS` (int, default 2000), how long one
     /// Redis call may take before its outcome counts as unknown (a purchase then asks again, up to three times).
     static func redisClientConfiguration(_ reader: ConfigReader) throws -> RedisClientConfiguration {
-        var configuration = try RedisClientConfiguration(url: Self.redisURL(reader))
+        var configuration = try RedisClientConfiguration.ticketd(url: Self.redisURL(reader))
         configuration.commandTimeout = .milliseconds(reader.int(forKey: "redis.commandTimeoutMs", default: 2000))
-        configuration.connection.decoderLimits = .ticketd
         return configuration
     }
 

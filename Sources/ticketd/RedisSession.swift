@@ -11,9 +11,8 @@ enum RedisSession {
         timeout: Duration = .seconds(5),
         _ body: @Sendable (RedisClient) async throws -> T
     ) async throws -> T {
-        var configuration = try RedisClientConfiguration(url: url)
+        var configuration = try RedisClientConfiguration.ticketd(url: url)
         configuration.connectionCount = 1
-        configuration.connection.decoderLimits = .ticketd
         configuration.commandTimeout = .seconds(30)
         let client = RedisClient(configuration: configuration, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
