@@ -19,14 +19,23 @@ import Testing
         #expect(RootSampler(ratio: 7).ratio == 1 && RootSampler(ratio: -1).ratio == 0)
     }
 
+    /// Runs `body` against an app that answers `GET /hello` behind the tracing middleware on `tracer`, with a root
+    /// sampler that samples no new trace.
+    static func withAppSamplingNoRoot(
+        _ tracer: InMemoryTracer,
+        _ body: @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
+        let router = Router(context: AppRequestContext.self)
+        router.add(middleware: RequestTracingMiddleware(tracer: tracer, rootSampler: RootSampler(ratio: 0)))
+        router.get("/hello") { _, _ in "hello" }
+        try await Application(router: router).test(.router, body)
+    }
+
     /// A request that the sampler leaves out never reaches the tracer: no span, no extraction; one that carries a
     /// `traceparent` is the tracer's to decide, whatever the sampler says.
     @Test func anUnsampledRequestNeverReachesTheTracer() async throws {
         let tracer = InMemoryTracer()
-        let router = Router(context: AppRequestContext.self)
-        router.add(middleware: RequestTracingMiddleware(tracer: tracer, rootSampler: RootSampler(ratio: 0)))
-        router.get("/hello") { _, _ in "hello" }
-        try await Application(router: router).test(.router) { client in
+        try await Self.withAppSamplingNoRoot(tracer) { client in
             try await client.execute(uri: "/hello", method: .get) { response in
                 #expect(response.status == .ok)
             }
@@ -47,10 +56,7 @@ import Testing
     /// A `traceparent` that the tracer does not read continues nothing: the root sampler decides, as without one.
     @Test func aTraceparentTheTracerCannotReadIsANewTraceForTheSampler() async throws {
         let tracer = InMemoryTracer()
-        let router = Router(context: AppRequestContext.self)
-        router.add(middleware: RequestTracingMiddleware(tracer: tracer, rootSampler: RootSampler(ratio: 0)))
-        router.get("/hello") { _, _ in "hello" }
-        try await Application(router: router).test(.router) { client in
+        try await Self.withAppSamplingNoRoot(tracer) { client in
             for value in ["garbage", "00-00000000000000000000000000000000-0000000000000000-01"] {
                 try await client.execute(uri: "/hello", method: .get, headers: [.traceparent: value]) { response in
                     #expect(response.status == .ok)
