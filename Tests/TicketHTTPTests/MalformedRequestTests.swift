@@ -64,7 +64,7 @@ import Testing
             .filter { $0 != " " }
         let json = try #require(try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])
         #expect(json["status"] as? Int == 400 && (json["type"] as? String)?.hasSuffix("/invalid-request") == true, "\(json)")
-        #expect(json["requestId"] as? String == id && (json["detail"] as? String)?.contains("not valid HTTP/1.1") == true, "\(json)")
+        #expect(json["requestId"] as? String == id && (json["detail"] as? String)?.contains("not valid HTTP/1.x") == true, "\(json)")
     }
 
     @Test(arguments: ["NOT HTTP AT ALL\r\n\r\n", "GET /livez HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n"])
@@ -93,7 +93,7 @@ import Testing
             let responses = Self.responses(in: try await Self.exchange(request, port: port))
             let response = try #require(responses.first)
             #expect(responses.count == 1 && response.head.hasPrefix("HTTP/1.1 400 "), "\(responses)")
-            #expect(response.body.contains("/invalid-request") && response.body.contains("not valid HTTP/1.1"), "\(response.body)")
+            #expect(response.body.contains("/invalid-request") && response.body.contains("not valid HTTP/1.x"), "\(response.body)")
         }
     }
 }

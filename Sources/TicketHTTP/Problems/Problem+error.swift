@@ -25,7 +25,7 @@ extension Problem {
             let detail = (error as? HTTPError)?.body ?? error.status.reasonPhrase
             self.init(.httpStatus(error.status), detail: detail, headers: (error as? HTTPError)?.headers ?? [:])
         case let error as HTTPParserError:
-            self.init(.invalidRequest, detail: "the request body is not valid HTTP/1.1 (\(error))", headers: [.connection: "close"])
+            self.init(.invalidRequest, detail: "the request body is not valid HTTP/1.x (\(error))", headers: [.connection: "close"])
         default:
             context.logger.error(
                 "unexpected error",

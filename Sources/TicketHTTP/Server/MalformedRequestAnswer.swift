@@ -5,7 +5,7 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
 
-/// Answers a request that the HTTP/1.1 parser rejects (a garbled request line, a header line without a colon, a
+/// Answers a request that the HTTP/1 parser rejects (a garbled request line, a header line without a colon, a
 /// header too large) with an RFC 9457 problem, `400 invalid-request` with an `X-Request-Id`, instead of
 /// Hummingbird's bare `400` with no body; then closes the connection, whose byte stream cannot be trusted any more.
 ///
@@ -80,7 +80,7 @@ final class MalformedRequestAnswer: ChannelDuplexHandler, RemovableChannelHandle
         let id = RequestID().description
         var problem = Problem(
             .invalidRequest,
-            detail: "the request is not valid HTTP/1.1 (\(error)); the connection is closed",
+            detail: "the request is not valid HTTP/1.x (\(error)); the connection is closed",
             extensions: ["requestId": id]
         )
         problem.instance = nil
@@ -94,7 +94,7 @@ final class MalformedRequestAnswer: ChannelDuplexHandler, RemovableChannelHandle
         context.write(self.wrapOutboundOut(.body(ByteBuffer(bytes: body))), promise: nil)
         context.writeAndFlush(self.wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
         self.logger.notice(
-            "request refused: not valid HTTP/1.1",
+            "request refused: not valid HTTP/1.x",
             metadata: [RequestIDAssignment.metadataKey: .string(id), "error": "\(error)", "status": "400"]
         )
     }
