@@ -21,9 +21,10 @@ struct TicketLoadCommand: AsyncParsableCommand {
             `ticketd audit` reads from Redis; that uses REDIS_URL (or .env), which must name the service's Redis. \
             Counts only agree when nobody else buys the same events during the run.
 
-            Exit status: 0 when the audit passes (every scenario with --full), 1 when it finds anything wrong, \
-            2 when the run cannot be made (no service, unknown event, too few file descriptors), 64 for an option \
-            or URL that makes no sense.
+            Exit status: 0 when the audit passes (every scenario with --full), 1 when it finds anything wrong \
+            or cannot finish (`ticketd audit` could not read Redis: REDIS AUDIT NOT MADE), 2 when the run cannot \
+            be made (no service, unknown event, too few file descriptors), 64 for an option or URL that makes no \
+            sense.
             """
     )
 
