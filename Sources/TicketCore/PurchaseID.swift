@@ -36,10 +36,10 @@ public struct PurchaseID: ValidatedIdentifier {
         self.rawValue = String(decoding: text, as: UTF8.self)
     }
 
-    /// A fresh random id, from the cryptographic generator of swift-crypto (BoringSSL's, seeded by the kernel),
-    /// which costs no system call per id.
+    /// A fresh random id: 16 bytes of the kernel's cryptographic generator, read a block at a time
+    /// (``RandomBytePool``) rather than one system call per id.
     public static func random() -> PurchaseID {
-        SymmetricKey(size: .bits128).withUnsafeBytes { PurchaseID(bytes: $0) }
+        RandomBytePool.shared.withBytes(16) { PurchaseID(bytes: $0) }
     }
 
     /// The id a repeated request must get: a hash of the event, the buyer and their idempotency key, keyed by

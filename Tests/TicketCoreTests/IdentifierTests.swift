@@ -42,6 +42,21 @@ import Testing
         #expect(PurchaseID("short") == nil)
     }
 
+    @Test func randomPurchaseIDsStayDistinctAcrossTheirPoolsBlocks() async {
+        // 16 bytes an id: 20,000 ids take some 78 blocks of 4096 bytes, from two tasks at once.
+        let ids = await withTaskGroup(of: [PurchaseID].self) { group in
+            for _ in 0..<2 { group.addTask { (0..<10_000).map { _ in PurchaseID.random() } } }
+            return await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(Set(ids).count == 20_000)
+        // Every character of the alphabet turns up in every position but the last (which carries 3 bits): the ids
+        // are not stuck on a part of a block.
+        for position in 0..<(PurchaseID.length - 1) {
+            let characters = Set(ids.map { Array($0.rawValue.utf8)[position] })
+            #expect(characters.count == 32, "position \(position): \(characters.count) characters")
+        }
+    }
+
     @Test func derivedPurchaseIDsDependOnEventUserAndKey() throws {
         let event = try #require(EventID("1"))
         let other = try #require(EventID("2"))
