@@ -62,6 +62,26 @@ import TicketCore
         #expect(sale.ticketID == "8")
     }
 
+    @Test func aPurchaseWhoseIDAnotherRequestMayCarryIsRefusedUnlessThisEscrowSoldIt() {
+        var escrow = LocalEscrow(mirror: [self.block(["8", "9"])])
+        // An Idempotency-Key's purchase, perhaps bought through Redis before: only Redis can tell.
+        guard case .refused(let error) = escrow.sell(request("1", id: .random())) else {
+            Issue.record("sold a keyed purchase that Redis may have sold already")
+            return
+        }
+        #expect(error.code == .unavailable && error.nothingSent)
+        #expect(escrow.available[self.event] == 2)
+        // One this escrow sold (a keyed purchase answered from escrow before the key check, as an old journal
+        // holds) is replayed.
+        let journaled = Purchase(purchaseID: .random(), eventID: self.event, ticketID: "7", userID: nil, purchasedAt: 1)
+        escrow = LocalEscrow(mirror: [self.block(["7", "8", "9"])], journal: [journaled])
+        guard case .replay(let sale) = escrow.sell(request("1", id: journaled.purchaseID)) else {
+            Issue.record("no replay of the escrow's own sale")
+            return
+        }
+        #expect(sale == journaled)
+    }
+
     @Test func aNamedBuyerOfALimitedEventIsRefused() {
         var escrow = LocalEscrow(mirror: [self.block(["8"], limit: 2)])
         guard case .refused = escrow.sell(request("1", user: "alice")) else {

@@ -33,8 +33,16 @@ func withClient<T: Sendable>(_ body: @Sendable (RedisServerFixture, RedisClient)
     }
 }
 
-func request(_ event: String, user: String? = nil, id: PurchaseID = .random()) -> PurchaseRequest {
-    PurchaseRequest(eventID: EventID(event)!, userID: user.flatMap(UserID.init), purchaseID: id, requestedAt: 1_790_000_000_000)
+/// A purchase request of `event`: with `id`, one that another request may carry too (as an `Idempotency-Key`'s),
+/// else with a random id of its own.
+func request(_ event: String, user: String? = nil, id: PurchaseID? = nil) -> PurchaseRequest {
+    PurchaseRequest(
+        eventID: EventID(event)!,
+        userID: user.flatMap(UserID.init),
+        purchaseID: id ?? .random(),
+        requestedAt: 1_790_000_000_000,
+        purchaseIDIsPrivate: id == nil
+    )
 }
 
 /// The code of the `PurchaseError` that `body` throws, or `nil` when it succeeds.

@@ -140,6 +140,35 @@ import TicketLoad
         #expect(audit.status == 0, "\(audit.output)")
     }
 
+    /// Black-box testing sold tickets twice this way: a key bought ticket A through Redis, its repeat during an
+    /// outage bought ticket B from escrow, and settling kept B and put A, in its buyer's hands, back on sale.
+    @Test func aKeyBoughtThroughRedisIsNotSoldAgainFromEscrow() async throws {
+        let (redis, server, client) = try await Self.serveWithFullEscrow(tickets: 1000)
+        defer { redis.stop() }
+        defer { server.stop() }
+        let key = [("Idempotency-Key", "order-1")]
+        let first = try await client.send("POST", "/buy/1", headers: key)
+        let bought = try #require(SaleLog.sale(first.body), "\(first.status) \(first.body)")
+        #expect(first.status == 201)
+
+        redis.suspend()
+        try await waitUntil(timeout: .seconds(10), "fallback mode") { try await client.fallback()?.mode == "fallback" }
+        let repeated = try await client.send("POST", "/buy/1", headers: key)
+        #expect(repeated.status == 503, "only Redis knows the key was used: \(repeated.body)")
+        _ = try await client.buyOrFail(event: "1")  // a purchase without a key sells from escrow
+        redis.resume()
+        try await waitUntil(timeout: .seconds(30), "settled, back to Redis") {
+            guard let status = try await client.fallback() else { return false }
+            return status.mode == "redis" && status.journalBacklog == 0
+        }
+
+        let after = try await client.send("POST", "/buy/1", headers: key)
+        #expect(after.status == 200 && SaleLog.sale(after.body)?.ticket == bought.ticket, "\(after.status) \(after.body)")
+        #expect(try await redis.ledgerTickets(event: "1", purchases: [bought.purchase]) == [bought.ticket])
+        let audit = try await TicketdProcess.run(["audit"], redisURL: redis.url, directory: redis.directory)
+        #expect(audit.status == 0, "\(audit.output)")
+    }
+
     @Test func aKilledInstanceFindsItsEscrowAndJournalAndLosesNothing() async throws {
         let redis = try await Self.durableRedis()
         defer { redis.stop() }

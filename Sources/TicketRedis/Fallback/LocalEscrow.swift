@@ -35,10 +35,24 @@ struct LocalEscrow: Sendable {
     /// Sells one ticket of the request's event, or returns the earlier sale of its purchase id. A refusal is
     /// marked `nothingSent`: nothing was journaled, so Redis may be asked instead.
     ///
-    /// A buyer with a name is refused on an event with a per-user limit: how many tickets they hold is known only
-    /// to Redis, and selling anyway could break the limit.
+    /// Two kinds of purchase are refused, because only Redis knows what selling them would break:
+    /// - one whose id another request may carry (an `Idempotency-Key`), unless this escrow sold it: the key's first
+    ///   request, or its retry on another instance, may have bought a ticket through Redis, and a second ticket here
+    ///   would be a second answer to one purchase (settling keeps one and puts the other back on sale, under a buyer
+    ///   who already holds it);
+    /// - a buyer with a name, on an event with a per-user limit: how many tickets they hold is known only to Redis.
     mutating func sell(_ request: PurchaseRequest) -> Sale {
         if let earlier = self.unsettled[request.purchaseID] { return .replay(earlier.sale) }
+        guard request.purchaseIDIsPrivate else {
+            return .refused(
+                PurchaseError(
+                    .unavailable,
+                    "Redis is unreachable, and only Redis knows whether this Idempotency-Key bought a ticket already; "
+                        + "nothing was sold: repeat the request with the same key once Redis is back",
+                    nothingSent: true
+                )
+            )
+        }
         guard var block = self.blocks[request.eventID], !block.tickets.isEmpty else {
             return .refused(
                 PurchaseError(
