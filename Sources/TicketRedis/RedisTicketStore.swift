@@ -210,7 +210,7 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
         if outcomeUnknown || error.kind == .outcomeUnknown {
             return PurchaseError(
                 .unavailable,
-                "the ticket store did not answer in time; purchase \(purchaseID) may have been recorded: repeat the request with the same Idempotency-Key to learn its outcome",
+                "the ticket store did not answer in time; purchase \(purchaseID) may have been recorded",
                 outcomeUnknown: true
             )
         }

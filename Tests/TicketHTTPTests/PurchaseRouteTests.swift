@@ -149,6 +149,29 @@ import TicketCore
         #expect(app.logs.all.contains { $0.level == .warning && $0.metadata["outcome"] == "unavailable" })
     }
 
+    /// A buyer without a key cannot repeat the purchase to learn its outcome (a repeat is a new purchase): the
+    /// problem names the ticket's address instead, where a recorded sale's ticket turns up.
+    @Test func aPurchaseThatMayHaveBeenRecordedTellsItsBuyerHowToLearnTheOutcome() async throws {
+        let store = FakeTicketStore()
+        store.configure { $0.purchaseFailure = PurchaseError(.unavailable, "the store did not answer in time", outcomeUnknown: true) }
+        let app = TestApp(store: store)
+        try await app.test { client in
+            try await client.execute(uri: "/buy/1", method: .post) { response in
+                try expectProblem(response, status: .serviceUnavailable, type: "https://ticketd.dev/problems/store-unavailable")
+                let body = try response.json()
+                let id = try #require(body["purchaseId"] as? String)
+                #expect(body["ticketUrl"] as? String == "/tickets/\(id)")
+                let detail = try #require(body["detail"] as? String)
+                #expect(detail.contains("/tickets/\(id)") && !detail.contains("same Idempotency-Key"), "\(detail)")
+            }
+            try await client.execute(uri: "/buy/1", method: .post, headers: [.idempotencyKeyForTests: "order-9"]) { response in
+                let body = try response.json()
+                #expect((body["detail"] as? String)?.contains("repeat the request with the same Idempotency-Key") == true, "\(body)")
+                #expect(body["purchaseId"] is String && body["ticketUrl"] is String)
+            }
+        }
+    }
+
     /// RFC 3986: a percent-encoded unreserved character is the character itself.
     @Test func aPercentEncodedEventIDNamesTheSameEvent() async throws {
         let app = TestApp()

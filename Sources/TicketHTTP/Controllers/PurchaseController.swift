@@ -217,12 +217,29 @@ struct PurchaseController: Sendable {
                 extensions: extensions
             )
         default:
-            // `unavailable`, and any kind added to PurchaseError later: nothing was sold, the buyer may retry.
+            // `unavailable`, and any kind added to PurchaseError later: the buyer may retry.
             self.metrics.record(.unavailable)
             metadata["outcome"] = "unavailable"
             metadata["error"] = .string(error.description)
             logger.warning("purchase failed: store unavailable", metadata: metadata)
-            return Problem.unavailable(detail: error.message)
+            guard error.outcomeUnknown else { return Problem.unavailable(detail: error.message) }
+            return Self.outcomeUnknown(error, request: request)
         }
+    }
+
+    /// The 503 for a purchase that may have been recorded: how its buyer learns whether it was. With an
+    /// `Idempotency-Key`, by repeating it; without one a repeat is a new purchase, so by its ticket's address
+    /// (`404` until a sale is recorded under its id, and for good if none was). Both are in the problem's members.
+    private static func outcomeUnknown(_ error: PurchaseError, request: PurchaseRequest) -> Problem {
+        let ticketURL = PurchaseResponse.ticketPath(request.purchaseID)
+        let advice =
+            request.purchaseIDIsPrivate
+            ? "if it was, its ticket is at \(ticketURL) once the store answers again (a repeat without an Idempotency-Key buys another ticket)"
+            : "repeat the request with the same Idempotency-Key to learn its outcome"
+        var problem = Problem.unavailable(detail: "\(error.message): \(advice)")
+        problem.extensions["eventId"] = request.eventID.rawValue
+        problem.extensions["purchaseId"] = request.purchaseID.rawValue
+        problem.extensions["ticketUrl"] = ticketURL
+        return problem
     }
 }
