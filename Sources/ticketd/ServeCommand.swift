@@ -84,6 +84,8 @@ struct ServeCommand: AsyncParsableCommand {
                 logger: logger
             )
             logger.info("fallback on", metadata: ["fallback.instance": "\(instance)", "fallback.dir": "\(fallback.directory)"])
+            // No escrow until the server listens: a start that fails leaves none behind.
+            opened.pauseEscrowTopUps()
             store = opened
             fallbackStore = opened
             // Listed after the client, so it stops first: it settles and gives its escrow back while Redis is there.
@@ -111,15 +113,21 @@ struct ServeCommand: AsyncParsableCommand {
             logger: logger,
             // First in, last out: the exporter flushes the spans of the last requests after the server stopped.
             services: (tracing.map { [$0.service] } ?? []) + services,
-            onServerStarting: {
-                // Serve even if Redis is late: purchases answer 503 until it is up, and scripts load on first use.
+            onServerStarting: { [fallbackStore] in
+                // Serve even if Redis is late: purchases answer 503 until it is up (or sell from escrow), and scripts
+                // load on first use.
                 do {
                     try await RedisSession.waitUntilUp(client, url: redisURL, timeout: .seconds(5))
                     try await redisStore.prepare()
                 } catch {
-                    logger.warning("Redis is not reachable yet; purchases fail with 503 until it is", metadata: ["error": "\(error)"])
+                    let meanwhile =
+                        fallbackStore == nil
+                        ? "purchases fail with 503 until it is"
+                        : "purchases sell from this instance's escrow, if it holds any, or fail with 503 until it is"
+                    logger.warning("Redis is not reachable yet; \(meanwhile)", metadata: ["error": "\(error)"])
                 }
-            }
+            },
+            onServerListening: { [fallbackStore] in fallbackStore?.resumeEscrowTopUps() }
         )
         do {
             try await app.runService()

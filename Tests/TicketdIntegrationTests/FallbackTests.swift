@@ -169,6 +169,21 @@ import TicketLoad
         #expect(audit.status == 0, "\(audit.output)")
     }
 
+    /// Black-box testing sold three tickets of an event deleted with `FLUSHALL` from the escrow's copy, once Redis
+    /// failed, and settled them into the event seeded next.
+    @Test func anEventGoneFromRedisIsNotSoldFromTheEscrowsCopy() async throws {
+        let (redis, server, client) = try await Self.serveWithFullEscrow(tickets: 1000)
+        defer { redis.stop() }
+        defer { server.stop() }
+        _ = try await redis.command("FLUSHALL")
+        try await waitUntil(timeout: .seconds(10), "the escrow's copy dropped") { try await client.fallback()?.escrow["1"] ?? 0 == 0 }
+        redis.suspend()
+        try await waitUntil(timeout: .seconds(10), "fallback mode") { try await client.fallback()?.mode == "fallback" }
+        let response = try await client.send("POST", "/buy/1")
+        #expect(response.status == 503, "\(response.status) \(response.body)")
+        redis.resume()
+    }
+
     @Test func aKilledInstanceFindsItsEscrowAndJournalAndLosesNothing() async throws {
         let redis = try await Self.durableRedis()
         defer { redis.stop() }

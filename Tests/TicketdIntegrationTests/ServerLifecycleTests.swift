@@ -24,20 +24,27 @@ import Testing
         #expect(!server.output.contains(Self.warning), "ticketd serve: \(server.output)")
     }
 
+    /// Nor does it leave an escrow behind: a start that fails stops the fallback service without the graceful
+    /// shutdown that gives escrow back, and black-box testing found 100 tickets so stranded in 2 of 8 such starts.
     @Test func aSecondServerOnTheSamePortExitsSayingTheAddressIsInUse() async throws {
         let redis = try await RedisServerFixture.start()
         defer { redis.stop() }
+        #expect(try await TicketdProcess.run(["seed", "1", "1000"], redisURL: redis.url, directory: redis.directory).status == 0)
         let first = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: Self.signingKey)
         defer { first.stop() }
-        var environment = Self.signingKey
-        environment["HOST"] = "127.0.0.1"
-        environment["PORT"] = "\(first.port)"
-        environment["FALLBACK_DIR"] = redis.directory + "/second-data"
-        environment["PDF_OUTPUT_DIR"] = redis.directory + "/second-tickets"
-        let second = try await TicketdProcess.run(["serve"], redisURL: redis.url, directory: redis.directory, environment: environment)
-        #expect(second.status != 0)
-        #expect(second.output.contains("cannot listen on 127.0.0.1:\(first.port): the address is in use"), "\(second.output)")
-        #expect(!second.output.contains(Self.warning), "\(second.output)")
+        for attempt in 1...5 {
+            var environment = Self.signingKey
+            environment["HOST"] = "127.0.0.1"
+            environment["PORT"] = "\(first.port)"
+            environment["FALLBACK_DIR"] = redis.directory + "/second-data-\(attempt)"
+            environment["INSTANCE_ID"] = "second-\(attempt)"
+            environment["PDF_OUTPUT_DIR"] = redis.directory + "/second-tickets"
+            let second = try await TicketdProcess.run(["serve"], redisURL: redis.url, directory: redis.directory, environment: environment)
+            #expect(second.status != 0)
+            #expect(second.output.contains("cannot listen on 127.0.0.1:\(first.port): the address is in use"), "\(second.output)")
+            #expect(!second.output.contains(Self.warning), "\(second.output)")
+            #expect(try await redis.command("LLEN", "event:{1}:escrow:second-\(attempt)") == "0", "attempt \(attempt) left an escrow")
+        }
     }
 
     /// A connection that stops sending halfway through a request's head is closed once it has been silent for

@@ -33,6 +33,7 @@ public typealias TicketApplication = Application<RouterResponder<AppRequestConte
 ///   - services: Services run alongside the server (the Redis client), started before it and stopped after it.
 ///   - onServerStarting: Runs once those services are running and before the socket is bound (script loading,
 ///     seed checks); a throw stops the application.
+///   - onServerListening: Runs once the socket is bound and accepting.
 public func buildApplication(
     configuration: AppConfiguration,
     store: any TicketStore,
@@ -42,7 +43,8 @@ public func buildApplication(
     prometheus: PrometheusCollectorRegistry,
     logger: Logger,
     services: [any Service] = [],
-    onServerStarting: (@Sendable () async throws -> Void)? = nil
+    onServerStarting: (@Sendable () async throws -> Void)? = nil,
+    onServerListening: (@Sendable () async -> Void)? = nil
 ) -> TicketApplication {
     let router = buildRouter(
         configuration: configuration,
@@ -74,6 +76,7 @@ public func buildApplication(
         services: services,
         onServerRunning: { channel in
             if let batch = configuration.acceptsPerRead { await AcceptBatch.configure(channel, connectionsPerRead: batch, logger: logger) }
+            await onServerListening?()
         },
         logger: logger
     )
@@ -112,7 +115,7 @@ private func connectionHandlers(configuration: AppConfiguration, logger: Logger)
 /// Every error, including an unknown path (404) and a known path with another method (405 with `Allow`), is an
 /// `application/problem+json` body (see ``ProblemType``).
 ///
-/// - Parameters: as for ``buildApplication(configuration:store:auditor:tickets:fallback:prometheus:logger:services:onServerStarting:)``.
+/// - Parameters: as for ``buildApplication(configuration:store:auditor:tickets:fallback:prometheus:logger:services:onServerStarting:onServerListening:)``.
 public func buildRouter(
     configuration: AppConfiguration,
     store: any TicketStore,

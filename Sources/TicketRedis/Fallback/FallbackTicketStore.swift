@@ -34,6 +34,8 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         var stopping = false
         /// Events whose escrow is on its way back to the pool: gone from the local escrow, not yet in the pool.
         var givingBack: Set<EventID> = []
+        /// No escrow is taken while set (``pauseEscrowTopUps()``).
+        var topUpsPaused = false
 
         /// Whether a buyer who heard sold out should wait for this instance's escrow of `event` to reach the pool
         /// and ask again: it holds some, or some is on its way there.
@@ -425,6 +427,20 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         await self.client.waitUntilConnected(timeout: self.configuration.probeTimeout)
     }
 
+    /// Takes no escrow until ``resumeEscrowTopUps()``; settling and giving back go on. For a server until it listens:
+    /// one that cannot start (its port taken) stops this service by cancellation, without the graceful shutdown
+    /// that gives its escrow back, and an escrow taken meanwhile stayed in Redis under an instance that never served
+    /// (black-box testing found 100 tickets so stranded in 2 of 8 failed starts).
+    public func pauseEscrowTopUps() {
+        self.state.withLock { $0.topUpsPaused = true }
+    }
+
+    /// Takes escrow again, starting now.
+    public func resumeEscrowTopUps() {
+        self.state.withLock { $0.topUpsPaused = false }
+        self.requestRefresh()
+    }
+
     /// Runs a refresh now, after the jobs queued before it. Returns whether it reached Redis throughout.
     func refreshNow() async -> Bool {
         await withCheckedContinuation { continuation in
@@ -452,8 +468,11 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         }
         do {
             var changed = false
-            for event in try await self.redis.eventIDs() {
+            let events = try await self.redis.eventIDs()
+            var described = Set<EventID>()
+            for event in events {
                 guard let terms = try await self.escrow.terms(event: event) else { continue }
+                described.insert(event)
                 let size = self.configuration.escrowSize(capacity: terms.capacity)
                 if terms.recalled {
                     // A reset waits for Redis's escrow list of this instance to go, even one its copy has forgotten
@@ -466,6 +485,7 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
                     await self.giveBack(event, evenWithoutCopy: true)
                     continue
                 }
+                guard !self.state.withLock({ $0.topUpsPaused }) else { continue }
                 let started = DefaultTracerClock.now
                 guard let block = try await self.escrow.take(event: event, size: size, reserve: self.configuration.reserve(escrowSize: size)) else {
                     continue
@@ -480,12 +500,32 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
                     Self.traceTopUp(of: event, by: (after ?? 0) - (before ?? 0), escrow: after ?? 0, since: started)
                 }
             }
+            if self.dropEscrowCopies(ofEventsOtherThan: described) { changed = true }
             if changed { try await self.saveMirror() }
         } catch {
             self.logger.notice("cannot top up the escrow now", metadata: ["error": "\(error)"])
             return false
         }
         return await self.report(stopped: false)
+    }
+
+    /// Drops the copy of every escrow whose event Redis no longer describes (deleted, or lost with Redis's data), so
+    /// that an outage cannot sell its tickets: black-box testing sold three tickets of an event deleted with
+    /// `FLUSHALL` from the copy, and settled them into the event seeded next. Its unsettled sales stay in the
+    /// journal. Returns whether it dropped any.
+    private func dropEscrowCopies(ofEventsOtherThan described: Set<EventID>) -> Bool {
+        let dropped: [(EventID, Int)] = self.state.withLock { state in
+            let gone = state.escrow.available.filter { !described.contains($0.key) && $0.value > 0 }
+            for event in gone.keys { state.escrow.remove(event) }
+            return gone.map { ($0.key, $0.value) }
+        }
+        for (event, tickets) in dropped {
+            self.logger.notice(
+                "event is gone from Redis; this instance's copy of its escrow is dropped",
+                metadata: ["event_id": "\(event)", "fallback.escrow_tickets": "\(tickets)"]
+            )
+        }
+        return !dropped.isEmpty
     }
 
     /// Tells Redis this instance's mode and journal backlog (see ``InstanceReport``). Returns whether Redis has it.
