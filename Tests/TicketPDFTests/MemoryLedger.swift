@@ -6,6 +6,7 @@ final class MemoryLedger: TicketStore, PurchaseLedger {
     private struct State {
         var events: [EventID: EventSnapshot] = [:]
         var purchases: [EventID: [Purchase]] = [:]
+        var unreadable = false
     }
 
     private let state = Mutex(State())
@@ -15,6 +16,12 @@ final class MemoryLedger: TicketStore, PurchaseLedger {
 
     /// Records a sale.
     func record(_ purchase: Purchase) { self.state.withLock { $0.purchases[purchase.eventID, default: []].append(purchase) } }
+
+    /// Forgets an event's sales, as a reset does.
+    func forgetPurchases(of event: EventID) { self.state.withLock { $0.purchases[event] = nil } }
+
+    /// Makes purchase lookups fail (Redis down), or work again.
+    func setUnreadable(_ unreadable: Bool) { self.state.withLock { $0.unreadable = unreadable } }
 
     func purchase(_ request: PurchaseRequest) async throws(PurchaseError) -> PurchaseResult {
         throw PurchaseError(.unavailable, "not for sale here")
@@ -27,7 +34,9 @@ final class MemoryLedger: TicketStore, PurchaseLedger {
     func health() async -> StoreHealth { StoreHealth(status: "up") }
 
     func purchase(_ id: PurchaseID) async throws(TicketStoreError) -> Purchase? {
-        self.state.withLock { $0.purchases.values.lazy.flatMap { $0 }.first { $0.purchaseID == id } }
+        let (unreadable, purchase) = self.state.withLock { ($0.unreadable, $0.purchases.values.lazy.flatMap { $0 }.first { $0.purchaseID == id }) }
+        if unreadable { throw TicketStoreError("the ledger cannot be read") }
+        return purchase
     }
 
     func purchases(of event: EventID, from cursor: LedgerPage.Cursor) async throws(TicketStoreError) -> LedgerPage {

@@ -103,6 +103,48 @@ import TicketCore
         }
     }
 
+    @Test func aStoredTicketIsServedWhileTheLedgerHoldsItsPurchaseOrCannotBeRead() async throws {
+        let service = try self.service(workers: 0)
+        let sale = self.sale(5)
+        try await self.whileRunning(service) {
+            let pdf = try #require(try await service.ticket(for: sale.purchaseID))
+            self.ledger.setUnreadable(true)
+            #expect(try await service.ticket(for: sale.purchaseID) == pdf, "Redis down: served as stored")
+            self.ledger.setUnreadable(false)
+            // The event is reset: its purchases are gone, and so is the ticket.
+            self.ledger.forgetPurchases(of: sale.eventID)
+            #expect(try await service.ticket(for: sale.purchaseID) == nil)
+            #expect(!service.archive.contains(sale.purchaseID))
+        }
+    }
+
+    @Test func aTicketShowsTheEventAsReadLessThanTheEventLifetimeAgo() async throws {
+        var configuration = TicketPDFConfiguration(outputDirectory: self.directory, workers: 0)
+        configuration.eventLifetime = .zero
+        let service = try TicketPDFService(configuration: configuration, signingKey: self.key, store: self.ledger, logger: Logger(label: "test"))
+        let before = self.sale(1)
+        try await self.whileRunning(service) {
+            _ = try await service.ticket(for: before.purchaseID)
+            // Reseeded under another name and venue.
+            self.ledger.add(
+                EventSnapshot(
+                    id: EventID("1")!,
+                    name: "New Year Gala",
+                    venue: "Harbour Hall",
+                    startsAt: "2026-12-31T20:00:00Z",
+                    capacity: 100,
+                    available: 100,
+                    sold: 0,
+                    perUserLimit: 0
+                )
+            )
+            let after = self.sale(2)
+            _ = try await service.ticket(for: after.purchaseID)
+            let text = try await ExternalTool.text(ofPDF: service.archive.path(of: after.purchaseID))
+            #expect(text.contains("New Year Gala") && text.contains("Harbour Hall"), "\(text)")
+        }
+    }
+
     @Test func aDownloadRendersOnDemandAndTheTicketCarriesAValidToken() async throws {
         let service = try self.service(workers: 0)
         let sale = self.sale(42)

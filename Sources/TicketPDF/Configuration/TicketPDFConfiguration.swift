@@ -19,6 +19,10 @@ public struct TicketPDFConfiguration: Sendable {
     public var cleanupInterval: Duration
     /// The fonts tickets are set in.
     public var fonts: TicketRenderer.Fonts
+    /// How long a ticket's header may show an event's name, venue and start as read before: the event is read
+    /// again after that (without it, an event reseeded under a new name was printed with the old one for as long
+    /// as the process ran).
+    public var eventLifetime: Duration
 
     /// Creates a configuration.
     public init(
@@ -27,7 +31,8 @@ public struct TicketPDFConfiguration: Sendable {
         backlogCapacity: Int = 100_000,
         cleanupMaxAge: Duration = .seconds(24 * 3600),
         cleanupInterval: Duration = .seconds(3600),
-        fonts: TicketRenderer.Fonts = .dejaVuSans
+        fonts: TicketRenderer.Fonts = .dejaVuSans,
+        eventLifetime: Duration = .seconds(10)
     ) {
         self.outputDirectory = outputDirectory
         self.workers = workers
@@ -35,5 +40,6 @@ public struct TicketPDFConfiguration: Sendable {
         self.cleanupMaxAge = cleanupMaxAge
         self.cleanupInterval = cleanupInterval
         self.fonts = fonts
+        self.eventLifetime = eventLifetime
     }
 }

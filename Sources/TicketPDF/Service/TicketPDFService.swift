@@ -50,7 +50,8 @@ public final class TicketPDFService: Service, Sendable {
     private let metrics = TicketPDFMetrics()
     private let renderingNow = Atomic<Int>(0)
     private let scanning = Atomic<Bool>(false)
-    private let eventCache = Mutex<[EventID: EventSnapshot]>([:])
+    /// Events as last read, for the tickets' headers; each kept for the configuration's `eventLifetime`.
+    private let eventCache = Mutex<[EventID: (event: EventSnapshot, readAt: ContinuousClock.Instant)]>([:])
     /// Background renders, at idle priority; `nil` when `workers` is 0.
     private let backgroundPool: NIOThreadPool?
     /// Downloads, reads, cleanup and statistics, at normal priority.
@@ -181,7 +182,7 @@ public final class TicketPDFService: Service, Sendable {
         let archive = self.archive
         var found = 0
         for event in events {
-            self.eventCache.withLock { $0[event.id] = event }
+            self.eventCache.withLock { $0[event.id] = (event, .now) }
             var cursor: LedgerPage.Cursor? = .start
             while let current = cursor {
                 try Task.checkCancellation()
@@ -238,24 +239,37 @@ public final class TicketPDFService: Service, Sendable {
 
     /// The ticket of `id`: the stored file, or one rendered (and stored) now. `nil` when the ledger has no such
     /// purchase.
+    ///
+    /// A stored file is served once the ledger confirms its purchase, or when the ledger cannot be read (Redis
+    /// down): it was rendered from the ledger. One whose purchase the ledger no longer holds (its event was reset)
+    /// is deleted: a reset event's tickets were served on for a day, until the cleanup deleted them.
     /// - Throws: ``TicketPDFError`` when the ledger or the archive cannot be read, or the ticket cannot be rendered.
     public func ticket(for id: PurchaseID) async throws(TicketPDFError) -> [UInt8]? {
         let archive = self.archive
         let stored = try await self.onForegroundPool { () -> Result<[UInt8]?, TicketArchiveError> in
             Result { () throws(TicketArchiveError) in try archive.read(id) }
         }
+        let storedBytes: [UInt8]?
         switch stored {
-        case .success(let bytes?): return bytes
-        case .success(nil): break
+        case .success(let bytes): storedBytes = bytes
         case .failure(let error): throw TicketPDFError(.storage, error.description)
         }
         let purchase: Purchase?
         do {
             purchase = try await self.store.purchase(id)
         } catch {
+            if let storedBytes { return storedBytes }
             throw TicketPDFError(.storeUnavailable, error.description)
         }
-        guard let purchase else { return nil }
+        guard let purchase else {
+            if storedBytes != nil {
+                _ = try? await self.onForegroundPool { () -> Result<Bool, TicketArchiveError> in
+                    Result { () throws(TicketArchiveError) in try archive.remove(id) }
+                }
+            }
+            return nil
+        }
+        if let storedBytes { return storedBytes }
         guard let pdf = try await self.render(purchase, on: self.foregroundPool, trigger: .onDemand) else {
             // Only background renders skip a ticket that is stored already.
             throw TicketPDFError(.storage, "the ticket of purchase \(id) was not rendered")
@@ -311,12 +325,14 @@ public final class TicketPDFService: Service, Sendable {
         }
     }
 
-    /// The event's description, cached until the next ledger scan; `nil` when the event no longer exists.
+    /// The event's description, read at most the configuration's `eventLifetime` ago; `nil` when the event no
+    /// longer exists.
     private func event(_ id: EventID) async throws(TicketPDFError) -> EventSnapshot? {
-        if let cached = self.eventCache.withLock({ $0[id] }) { return cached }
+        let now = ContinuousClock.now
+        if let cached = self.eventCache.withLock({ $0[id] }), now - cached.readAt < self.configuration.eventLifetime { return cached.event }
         do {
             guard let snapshot = try await self.store.event(id) else { return nil }
-            self.eventCache.withLock { $0[id] = snapshot }
+            self.eventCache.withLock { $0[id] = (snapshot, now) }
             return snapshot
         } catch {
             throw TicketPDFError(.storeUnavailable, error.description)
