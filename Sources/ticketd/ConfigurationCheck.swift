@@ -22,6 +22,8 @@ enum ConfigurationCheck {
         case offOrDecimal(ClosedRange<Double>)
         case boolean
         case logLevel
+        /// RFC 6750's `b64token`, which is what `Authorization: Bearer` can carry; a secret, so never quoted.
+        case bearerToken
     }
 
     private static let settings: [Setting] = [
@@ -33,6 +35,8 @@ enum ConfigurationCheck {
         Setting(key: "http.maxConnections", variable: "HTTP_MAX_CONNECTIONS", kind: .integer(1...10_000_000)),
         Setting(key: "redis.commandTimeoutMs", variable: "REDIS_COMMAND_TIMEOUT_MS", kind: .integer(1...3_600_000)),
         Setting(key: "log.level", variable: "LOG_LEVEL", kind: .logLevel),
+        // `ADMIN_TOKEN=" "` turned the admin routes on behind a token no request can send.
+        Setting(key: "admin.token", variable: "ADMIN_TOKEN", kind: .bearerToken),
         Setting(key: "pdf.workers", variable: "PDF_WORKERS", kind: .integer(0...256)),
         Setting(key: "pdf.backlogCapacity", variable: "PDF_BACKLOG_CAPACITY", kind: .integer(1...100_000_000)),
         Setting(key: "pdf.cleanupMaxAgeHours", variable: "PDF_CLEANUP_MAX_AGE_HOURS", kind: .decimal(0...1_000_000)),
@@ -70,11 +74,25 @@ enum ConfigurationCheck {
             case .logLevel:
                 valid = LoggingSetup.level(named: text) != nil
                 expected = "one of trace, debug, info, notice, warning, error, critical"
+            case .bearerToken:
+                valid = Self.isBearerToken(text)
+                expected = "letters, digits and - . _ ~ + /, then any number of =, as a bearer token can carry (RFC 6750)"
             }
             guard valid else {
+                if case .bearerToken = setting.kind { throw ConfigurationError("\(setting.variable) must be \(expected)") }
                 throw ConfigurationError("\(setting.variable) must be \(expected), not \"\(text.prefix(80))\"")
             }
         }
+    }
+
+    /// Whether `text` is an RFC 6750 `b64token`: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+    private static func isBearerToken(_ text: String) -> Bool {
+        let body = text.utf8.reversed().drop { $0 == UInt8(ascii: "=") }
+        return !body.isEmpty
+            && body.allSatisfy { byte in
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || "-._~+/".utf8.contains(byte)
+            }
     }
 
     /// `100` rather than `100.0`.
