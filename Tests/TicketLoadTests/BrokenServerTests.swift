@@ -72,6 +72,21 @@ import Testing
         #expect(report.audit.findings.contains { $0.hasPrefix("COUNT MISMATCH: event 1: the tester saw 100 tickets sold, the service counts 101") })
     }
 
+    /// Before, a service gone by the end of the run ended it in an error: no report, no audit of what was answered.
+    @Test func aServiceThatStopsAnsweringItsCountsStillGetsAReportThatFailsTheRun() async throws {
+        // Two reads: the connection probe and the counts before the run.
+        let server = try await FakeTicketServer.start(capacity: 10_000, fault: .countsReadOnly(2))
+        defer { Task { try await server.stop() } }
+        let report = try await self.run(against: server, requests: 100)
+        #expect(!report.passed)
+        #expect(report.statusCount(201) == 100 && report.audit.distinctTickets == 100)
+        #expect(
+            report.audit.findings == [
+                "COUNTS NOT READ: event 1: the service did not answer GET /events/1 after the run, so its sold count is unchecked"
+            ]
+        )
+    }
+
     @Test func openLoopSendsOnScheduleAndTimesFromWhenEachWasDue() async throws {
         let server = try await FakeTicketServer.start(capacity: 10_000)
         defer { Task { try await server.stop() } }

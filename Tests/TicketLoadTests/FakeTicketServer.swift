@@ -18,6 +18,9 @@ final class FakeTicketServer: Sendable {
         case overstateSold(Int)
         /// Takes connections and requests, and never answers.
         case neverAnswers
+        /// Answers its first `count` reads of an event's counts, then `503` to every later one: a service gone by
+        /// the end of the run.
+        case countsReadOnly(Int)
     }
 
     private struct Sale {
@@ -28,6 +31,7 @@ final class FakeTicketServer: Sendable {
     private struct State {
         var sold = 0
         var ledger: [String: Sale] = [:]
+        var countReads = 0
     }
 
     let port: Int
@@ -71,7 +75,11 @@ final class FakeTicketServer: Sendable {
         let path = head.uri.split(separator: "/")
         switch (head.method, path.first) {
         case (.GET, "events"):
-            let sold = self.state.withLock { $0.sold }
+            let (sold, reads) = self.state.withLock { state in
+                state.countReads += 1
+                return (state.sold, state.countReads)
+            }
+            if case .countsReadOnly(let count) = self.fault, reads > count { return (.serviceUnavailable, [], "{}") }
             var reported = sold
             if case .overstateSold(let extra) = self.fault, sold > 0 { reported += extra }
             return (.ok, [], #"{"capacity":\#(self.capacity),"available":\#(self.capacity - sold),"sold":\#(reported),"perUserLimit":0}"#)

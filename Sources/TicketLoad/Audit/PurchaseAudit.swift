@@ -38,7 +38,7 @@ public struct PurchaseAudit: Sendable, Codable {
     /// - Parameters:
     ///   - tally: What the run counted and kept.
     ///   - before: Each event's counts before the run.
-    ///   - after: Each event's counts after the run.
+    ///   - after: Each event's counts after the run; an event missing here (the service did not answer) is a finding.
     ///   - redis: What `ticketd audit` said after the run, if it ran.
     public init(tally: RunTally, before: [String: EventCounts], after: [String: EventCounts], redis: RedisAuditResult?) {
         var findings = tally.anomalies
@@ -82,6 +82,11 @@ public struct PurchaseAudit: Sendable, Codable {
         self.events = before.keys.sorted().compactMap { event in
             guard let before = before[event], let after = after[event] else { return nil }
             return EventAudit(event: event, soldSeen: soldSeen[event, default: 0], before: before, after: after)
+        }
+        for event in before.keys.sorted() where after[event] == nil {
+            findings.append(
+                "COUNTS NOT READ: event \(event): the service did not answer GET /events/\(event) after the run, so its sold count is unchecked"
+            )
         }
         let serverErrors = tally.statusCounts.filter { $0.key >= 500 }.values.reduce(0, +)
         for event in self.events {

@@ -152,8 +152,10 @@ public struct LoadRunner: Sendable {
             return (tally, timing, max(peak, timing.connectedBeforeStart))
         }
 
+        // A service gone during the run still gets its report: the audit names the events whose counts it could
+        // not read (before, the run ended in an error and no report at all).
         var after: [String: EventCounts] = [:]
-        for event in configuration.events { after[event] = try await service.eventCounts(event) }
+        for event in configuration.events { after[event] = try? await service.eventCounts(event) }
         let redis = try await self.ticketd?.audit()
         let audit = PurchaseAudit(tally: tally, before: before, after: after, redis: redis)
         return LoadReport(configuration: configuration, tally: tally, timing: timing, peakOpenConnections: peakOpen, audit: audit)
