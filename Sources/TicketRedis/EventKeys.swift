@@ -12,8 +12,6 @@ struct EventKeys: Sendable {
     let users: String
     /// `event:{ID}:meta`: hash with name, venue, startsAt, capacity, perUserLimit, and `stripes` when striped.
     let meta: String
-    /// `event:{ID}:seeding`: a pool being built by the seeder, published atomically when complete.
-    let seeding: String
     /// `event:{ID}:escrows`: set of the instances holding an escrow of the event.
     let escrows: String
     /// `event:{ID}:resetting`: set, with an expiry, while `ticketd seed --reset` waits for the escrows to come back.
@@ -31,11 +29,15 @@ struct EventKeys: Sendable {
         self.purchases = prefix + "purchases"
         self.users = prefix + "users"
         self.meta = prefix + "meta"
-        self.seeding = prefix + "seeding"
         self.escrows = prefix + "escrows"
         self.resetting = prefix + "resetting"
         self.prefix = prefix
     }
+
+    /// `event:{ID}:seeding:{seeder}`: a pool being built by one seeder, published atomically when complete. Each
+    /// seeder builds in a key of its own: two seeders of one new event at once (two `make run`s) built into one
+    /// key, and the published pool held every ticket twice.
+    func seeding(_ seeder: String) -> String { self.prefix + "seeding:" + seeder }
 
     /// `event:{ID}:escrow:{instance}`: list of the tickets that only `instance` may sell (see `escrow-take.lua`).
     func escrow(_ instance: InstanceID) -> String { self.escrowPrefix + instance.rawValue }

@@ -5,7 +5,7 @@ import TicketCore
 
 /// Creates events with numbered ticket pools: `1…N` for each, in one pool or in stripes (see ``EventStripe``).
 ///
-/// A pool is built in `event:{ID}:seeding` by pipelined calls of a script that writes a range of ids on the
+/// A pool is built in `event:{ID}:seeding:{seeder}` by pipelined calls of a script that writes a range of ids on the
 /// server (a million tickets take a second or two), then published together with the event's description by one
 /// script, so buyers never see half a pool. Seeding an event that exists does nothing unless `reset` is set, so
 /// re-running never duplicates a ticket.
@@ -36,9 +36,13 @@ public struct TicketSeeder: Sendable {
     private let client: RedisClient
     private let logger: Logger
     private let escrowRecall: EscrowRecall
+    /// Names this seeder's pools being built (``EventKeys/seeding(_:)``).
+    private let seederID = PurchaseID.random().rawValue
 
     /// Tickets written by one call of `fill-pool.lua`.
     private static let ticketsPerCall = 10_000
+    /// How long a pool being built outlives a seeder killed while building it.
+    private static let seedingLifetime = Duration.seconds(3600)
     /// How long a reset's `resetting` mark lives unless renewed: the seeder renews it while it waits, and it lapses
     /// soon after a seeder that was killed.
     private static let markLifetime = Duration.seconds(10)
@@ -130,7 +134,7 @@ public struct TicketSeeder: Sendable {
                 try await self.fill(stripe, of: stripes, share: share)
                 let published = try await self.client.evalScript(
                     TicketScripts.finishSeed,
-                    keys: [.string(EventKeys(stripe).seeding), .string(EventKeys(stripe).tickets), .string(EventKeys(stripe).meta)],
+                    keys: [.string(EventKeys(stripe).seeding(self.seederID)), .string(EventKeys(stripe).tickets), .string(EventKeys(stripe).meta)],
                     arguments: [
                         .string(name), .string(venue ?? ""), .string(startsAt ?? ""), .integer(share), .integer(perUserLimit), .integer(stripes),
                     ],
@@ -206,7 +210,7 @@ public struct TicketSeeder: Sendable {
             try await self.client.evalScript(
                 TicketScripts.resetEvent,
                 keys: [
-                    .string(keys.tickets), .string(keys.purchases), .string(keys.users), .string(keys.meta), .string(keys.seeding),
+                    .string(keys.tickets), .string(keys.purchases), .string(keys.users), .string(keys.meta), .string(keys.seeding(self.seederID)),
                     .string(keys.escrows), .string(keys.resetting),
                 ],
                 arguments: [.string(keys.escrowPrefix), .string(self.isForced ? "force" : "")]
@@ -229,15 +233,16 @@ public struct TicketSeeder: Sendable {
         return false
     }
 
-    /// Builds the pool of one stripe of an event in `count` stripes in its `seeding` key: `share` tickets,
-    /// `index + 1`, `index + 1 + count`, and so on.
+    /// Builds the pool of one stripe of an event in `count` stripes in this seeder's `seeding` key: `share`
+    /// tickets, `index + 1`, `index + 1 + count`, and so on. The key expires unless published
+    /// (``seedingLifetime``), so a seeder killed halfway leaves nothing behind for long.
     private func fill(_ stripe: EventStripe, of count: Int, share: Int) async throws(RedisError) {
-        let seeding = EventKeys(stripe).seeding
+        let seeding = EventKeys(stripe).seeding(self.seederID)
         _ = try await self.run(RESPCommand("DEL", .string(seeding)))
         // The server writes the ids (fill-pool.lua) in ranges small enough to keep each call to a few
         // milliseconds; one pipeline on one connection keeps them in order.
         try await self.client.loadScript(TicketScripts.fillPool)
-        let fills = stride(from: 0, to: share, by: Self.ticketsPerCall).map { done in
+        var fills = stride(from: 0, to: share, by: Self.ticketsPerCall).map { done in
             RESPCommand(
                 "EVALSHA",
                 .string(TicketScripts.fillPool.sha1),
@@ -248,6 +253,8 @@ public struct TicketSeeder: Sendable {
                 .integer(count)
             )
         }
+        let lifetime = Int(Self.seedingLifetime.components.seconds * 1000)
+        if !fills.isEmpty { fills.insert(RESPCommand("PEXPIRE", .string(seeding), .integer(lifetime)), at: 1) }
         do throws(RedisError) {
             for result in try await self.client.pipeline(fills, options: RedisCommandOptions(timeout: .seconds(120))) {
                 if case .failure(let error) = result { throw error }

@@ -1,3 +1,4 @@
+import Logging
 import RESPClient
 import RedisTestSupport
 import Testing
@@ -30,13 +31,31 @@ import TicketRedis
         }
     }
 
+    /// Two `make run`s at once: the two seeders used to build into one key, and the pool held every ticket twice.
+    @Test func twoSeedersOfOneNewEventAtOncePublishOnePool() async throws {
+        try await withClient { redis, client throws in
+            let seeders = [
+                TicketSeeder(client: client, logger: Logger(label: "test.a")), TicketSeeder(client: client, logger: Logger(label: "test.b")),
+            ]
+            async let first = seeders[0].seed(events: 2, ticketsPerEvent: 100_000, perUserLimit: 0, reset: false)
+            async let second = seeders[1].seed(events: 2, ticketsPerEvent: 100_000, perUserLimit: 0, reset: false)
+            let outcomes = try await [first, second]
+            for (index, event) in ["1", "2"].enumerated() {
+                #expect(outcomes.filter { $0[index].created }.count == 1, "event \(event) created once")
+                #expect(try await redis.command("LLEN", "event:{\(event)}:tickets") == "100000")
+            }
+            #expect(try await RedisTicketStore(client: client, logger: Logger(label: "test.audit")).audit().isClean)
+            #expect(try await redis.command("KEYS", "event:{*}:seeding*") == "", "no pool being built is left")
+        }
+    }
+
     @Test func aLargePoolIsSeededCompletelyAndInOrder() async throws {
         try await withStore { redis, _, seeder throws in
             _ = try await seeder.seed(events: 1, ticketsPerEvent: 250_000, perUserLimit: 0, reset: false)
             #expect(try await redis.command("LLEN", "event:{1}:tickets") == "250000")
             #expect(try await redis.command("LINDEX", "event:{1}:tickets", "0") == "1")
             #expect(try await redis.command("LINDEX", "event:{1}:tickets", "-1") == "250000")
-            #expect(try await redis.command("EXISTS", "event:{1}:seeding") == "0")
+            #expect(try await redis.command("KEYS", "event:{1}:seeding*") == "", "no pool being built is left")
         }
     }
 
@@ -51,7 +70,7 @@ import TicketRedis
             } catch {
                 #expect("\(error)".contains("OOM"), "\(error)")
             }
-            #expect(try await redis.command("EXISTS", "event:{1}:seeding") == "0")
+            #expect(try await redis.command("KEYS", "event:{1}:seeding*") == "", "no pool being built is left")
             #expect(try await store.event(EventID("1")!) == nil)
             _ = try await redis.command("CONFIG", "SET", "maxmemory", "0")
             _ = try await seeder.seed(events: 1, ticketsPerEvent: 1000, perUserLimit: 0, reset: false)

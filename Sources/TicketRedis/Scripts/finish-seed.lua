@@ -1,6 +1,6 @@
 -- Publishes a freshly built pool as an event, unless the event exists already.
 --
--- KEYS[1] event:{ID}:seeding (the pool being built), KEYS[2] event:{ID}:tickets, KEYS[3] event:{ID}:meta
+-- KEYS[1] event:{ID}:seeding:{seeder} (the pool this seeder built), KEYS[2] event:{ID}:tickets, KEYS[3] event:{ID}:meta
 -- ARGV[1] name, ARGV[2] venue, ARGV[3] startsAt, ARGV[4] capacity, ARGV[5] perUserLimit, ARGV[6] stripes
 -- Of a striped event, this publishes one stripe: its capacity is its share; stripe 0 is published last.
 -- Returns 1 when published, 0 when the event existed (the new pool is dropped).
@@ -11,6 +11,8 @@ if redis.call('EXISTS', KEYS[3]) == 1 then
 end
 if tonumber(ARGV[4]) > 0 then
     redis.call('RENAME', KEYS[1], KEYS[2])
+    -- The pool being built expires in case its seeder dies; the published one must not.
+    redis.call('PERSIST', KEYS[2])
 else
     redis.call('DEL', KEYS[2])
 end

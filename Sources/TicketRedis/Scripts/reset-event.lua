@@ -2,7 +2,7 @@
 -- and a pool being built, in one step; never while an instance holds an escrow of it, unless forced.
 --
 -- KEYS[1] event:{ID}:tickets, KEYS[2] event:{ID}:purchases, KEYS[3] event:{ID}:users, KEYS[4] event:{ID}:meta,
--- KEYS[5] event:{ID}:seeding, KEYS[6] event:{ID}:escrows, KEYS[7] event:{ID}:resetting
+-- KEYS[5] event:{ID}:seeding:{seeder} (this seeder's), KEYS[6] event:{ID}:escrows, KEYS[7] event:{ID}:resetting
 -- ARGV[1] the prefix of the event's escrow lists, event:{ID}:escrow: (same hash tag, so same slot)
 -- ARGV[2] 'force' to delete the escrows too
 --
