@@ -66,9 +66,12 @@ struct ServeCommand: AsyncParsableCommand {
         let store: any TicketStore & TicketAuditor & PurchaseLedger
         var services: [any Service] = [client]
         var fallbackStore: FallbackTicketStore?
+        /// Held until the server has stopped.
+        var directoryLock: FallbackDirectoryLock?
         let fallback = try FallbackSettings(reader: reader)
         if fallback.enabled {
             let files = try await FallbackFiles(directory: fallback.directory)
+            directoryLock = try FallbackDirectoryLock(directory: fallback.directory)
             let instance: InstanceID
             if let configured = fallback.instanceID {
                 instance = configured
@@ -129,6 +132,7 @@ struct ServeCommand: AsyncParsableCommand {
             },
             onServerListening: { [fallbackStore] in fallbackStore?.resumeEscrowTopUps() }
         )
+        defer { withExtendedLifetime(directoryLock) {} }
         do {
             try await app.runService()
         } catch let error as IOError where error.errnoCode == Errno.addressInUse.rawValue {

@@ -47,6 +47,25 @@ import Testing
         }
     }
 
+    /// Two servers on one fallback directory would share one escrow and both sell it during an outage (black-box
+    /// testing sold three tickets twice so): the second refuses to start.
+    @Test func aSecondServerOnTheSameFallbackDirectoryRefusesToStart() async throws {
+        let redis = try await RedisServerFixture.start()
+        defer { redis.stop() }
+        let first = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: Self.signingKey)
+        defer { first.stop() }
+        let port = try FreePort.reserve()
+        defer { FreePort.release(port) }
+        var environment = Self.signingKey
+        environment["HOST"] = "127.0.0.1"
+        environment["PORT"] = "\(port)"
+        environment["FALLBACK_DIR"] = redis.directory + "/ticketd-data"
+        environment["PDF_OUTPUT_DIR"] = redis.directory + "/second-tickets"
+        let second = try await TicketdProcess.run(["serve"], redisURL: redis.url, directory: redis.directory, environment: environment)
+        #expect(second.status == 1)
+        #expect(second.output.contains("FALLBACK_DIR \(redis.directory)/ticketd-data is in use by another ticketd"), "\(second.output)")
+    }
+
     /// A connection that stops sending halfway through a request's head is closed once it has been silent for
     /// `HTTP_IDLE_TIMEOUT_SECONDS`, so silent clients cannot hold every connection slot for good.
     @Test func aSilentConnectionIsClosedAfterTheIdleTimeout() async throws {
