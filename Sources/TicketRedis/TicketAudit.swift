@@ -59,52 +59,9 @@ struct TicketAudit {
         var problems: [String] = []
         if capacity < 0 { problems.append("the event has no capacity in \(keys.meta)") }
 
-        // The pool and the escrows, read in one step: a running instance moves tickets between them.
-        let stock: [RESPValue]
-        do {
-            stock =
-                try await self.client.evalScript(
-                    TicketScripts.auditStock,
-                    keys: [.string(keys.tickets), .string(keys.escrows)],
-                    arguments: [.string(keys.escrowPrefix)],
-                    options: RedisCommandOptions(timeout: .seconds(30), idempotent: true)
-                ).array ?? []
-        } catch {
-            throw TicketStoreError("auditing event \(self.event): reading the pool and escrows failed: \(error.message)")
-        }
-
-        // The pool: every ticket once.
-        var pool: Set<String> = []
-        var poolDuplicates: [String] = []
-        for ticket in (stock.first?.array ?? []).compactMap(\.string) where !pool.insert(ticket).inserted { poolDuplicates.append(ticket) }
-        Self.report(poolDuplicates, "tickets appear more than once in the pool", into: &problems)
-
-        // The escrows: every ticket in one of them only, and not in the pool.
-        var escrowed: [String: String] = [:]
-        var misplaced: [String] = []
-        var position = 1
-        while position + 1 < stock.count {
-            let instance = stock[position].string ?? "?"
-            let tickets = stock[position + 1].array ?? []
-            position += 2
-            guard InstanceID(instance) != nil else {
-                problems.append("an escrow of an invalid instance id \(instance)")
-                continue
-            }
-            for ticket in tickets.compactMap(\.string) {
-                if pool.contains(ticket) {
-                    misplaced.append("\(ticket) (pool and escrow of \(instance))")
-                } else if let other = escrowed.updateValue(instance, forKey: ticket) {
-                    misplaced.append("\(ticket) (escrows of \(other) and \(instance))")
-                }
-            }
-        }
-        Self.report(misplaced, "escrowed tickets in more than one place", into: &problems)
-
-        // The ledger: every record readable, every ticket sold once, none still in the pool.
+        // The ledger, first: every record readable, every ticket sold once.
         var sold: [String: String] = [:]
         var soldTwice: [String] = []
-        var soldAndAvailable: [String] = []
         var unreadable: [String] = []
         var perUser: [String: Int] = [:]
         var purchases: Set<String> = []
@@ -126,16 +83,66 @@ struct TicketAudit {
                     continue
                 }
                 if let earlier = sold.updateValue(purchase, forKey: ticket) { soldTwice.append("\(ticket) (purchases \(earlier) and \(purchase))") }
-                if pool.contains(ticket) { soldAndAvailable.append(ticket) }
-                if let instance = escrowed[ticket] { soldAndAvailable.append("\(ticket) (escrow of \(instance))") }
                 if let user { perUser[user.rawValue, default: 0] += 1 }
             }
         } while cursor != "0"
+        // Then the pool, the escrows and the ledger's size, in one step: a running instance moves tickets between them.
+        let stock: [RESPValue]
+        do {
+            stock =
+                try await self.client.evalScript(
+                    TicketScripts.auditStock,
+                    keys: [.string(keys.tickets), .string(keys.escrows), .string(keys.purchases), .string(keys.users)],
+                    arguments: [.string(keys.escrowPrefix)],
+                    options: RedisCommandOptions(timeout: .seconds(30), idempotent: true)
+                ).array ?? []
+        } catch {
+            throw TicketStoreError("auditing event \(self.event): reading the pool and escrows failed: \(error.message)")
+        }
+
+        // The pool: every ticket once.
+        var pool: Set<String> = []
+        var poolDuplicates: [String] = []
+        let soldCount = Int(stock.first?.integer ?? 0)
+        let counts = stock.count > 1 ? stock[1].array ?? [] : []
+        for ticket in (stock.count > 2 ? stock[2].array ?? [] : []).compactMap(\.string) where !pool.insert(ticket).inserted {
+            poolDuplicates.append(ticket)
+        }
+        Self.report(poolDuplicates, "tickets appear more than once in the pool", into: &problems)
+
+        // The escrows: every ticket in one of them only, and not in the pool.
+        var escrowed: [String: String] = [:]
+        var misplaced: [String] = []
+        var position = 3
+        while position + 1 < stock.count {
+            let instance = stock[position].string ?? "?"
+            let tickets = stock[position + 1].array ?? []
+            position += 2
+            guard InstanceID(instance) != nil else {
+                problems.append("an escrow of an invalid instance id \(instance)")
+                continue
+            }
+            for ticket in tickets.compactMap(\.string) {
+                if pool.contains(ticket) {
+                    misplaced.append("\(ticket) (pool and escrow of \(instance))")
+                } else if let other = escrowed.updateValue(instance, forKey: ticket) {
+                    misplaced.append("\(ticket) (escrows of \(other) and \(instance))")
+                }
+            }
+        }
+        Self.report(misplaced, "escrowed tickets in more than one place", into: &problems)
+
+        // None of the tickets sold is still unsold.
+        var soldAndAvailable: [String] = []
+        for ticket in sold.keys {
+            if pool.contains(ticket) { soldAndAvailable.append(ticket) }
+            if let instance = escrowed[ticket] { soldAndAvailable.append("\(ticket) (escrow of \(instance))") }
+        }
+        soldAndAvailable.sort()
         Self.report(soldTwice, "tickets sold more than once", into: &problems)
         Self.report(soldAndAvailable, "tickets both sold and available", into: &problems)
         Self.report(unreadable, "unreadable ledger records", into: &problems)
 
-        let soldCount = Int(try await self.command("HLEN", .string(keys.purchases)).integer ?? 0)
         if capacity >= 0 {
             if pool.count + poolDuplicates.count + escrowed.count + soldCount != capacity {
                 problems.append(
@@ -151,19 +158,25 @@ struct TicketAudit {
             Self.report(outside.sorted(), "ticket ids outside \(place)", into: &problems)
         }
 
-        // Per-user counts agree with the ledger; they are kept only for an event with a per-user limit.
+        // Per-user counts agree with the ledger; they are kept only for an event with a per-user limit. The counts
+        // were read with the ledger's size, after the ledger: a count above the ledger as read is a sale made in
+        // between, as long as such excesses add up to no more than the sales made in between.
         let limit = try await self.command("HGET", .string(keys.meta), "perUserLimit").integer ?? 0
         if limit <= 0 { perUser = [:] }
-        let counts = try await self.command("HGETALL", .string(keys.users)).array ?? []
         var recorded: [String: Int] = [:]
         var index = 0
         while index + 1 < counts.count {
             recorded[counts[index].string ?? "?"] = Int(counts[index + 1].integer ?? -1)
             index += 2
         }
-        let disagreeing = Set(recorded.keys).union(perUser.keys).filter { recorded[$0] != perUser[$0] }.sorted()
+        var disagreeing = Set(recorded.keys).union(perUser.keys).filter { recorded[$0] != perUser[$0] }
+        let ahead = disagreeing.filter { (recorded[$0] ?? 0) > perUser[$0] ?? 0 }
+        let salesSinceTheLedgerWasRead = soldCount - purchases.count
+        if ahead.reduce(0, { $0 + (recorded[$1] ?? 0) - (perUser[$1] ?? 0) }) <= salesSinceTheLedgerWasRead {
+            disagreeing.subtract(ahead)
+        }
         Self.report(
-            disagreeing.map { "\($0) (count \(recorded[$0] ?? 0), ledger \(perUser[$0] ?? 0))" },
+            disagreeing.sorted().map { "\($0) (count \(recorded[$0] ?? 0), ledger \(perUser[$0] ?? 0))" },
             "per-user counts that disagree with the ledger",
             into: &problems
         )
