@@ -44,7 +44,16 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.tracing = tracing != nil
         configuration.rootSampler = tracing?.rootSampler
         if let openFiles = FileDescriptorLimit.current() {
-            configuration.maxConnections = configuration.maxConnections ?? ConnectionLimit.maxConnections(openFiles: openFiles)
+            let most = ConnectionLimit.maxConnections(openFiles: openFiles)
+            // More would run the process out of descriptors, which the runtime does not survive (black-box testing
+            // crashed it so, 3 runs in 11, with HTTP_MAX_CONNECTIONS=1000 under a limit of 256).
+            if let configured = configuration.maxConnections, configured > most {
+                throw ConfigurationError(
+                    "HTTP_MAX_CONNECTIONS \(configured) is more than an open-files limit of \(openFiles) allows (\(most), keeping a reserve "
+                        + "for Redis, logs and tickets): lower it, or raise the limit (ulimit -n)"
+                )
+            }
+            configuration.maxConnections = configuration.maxConnections ?? most
             configuration.acceptsPerRead = ConnectionLimit.acceptsPerRead(openFiles: openFiles)
         }
         logger.info(

@@ -39,6 +39,22 @@ import Testing
         #expect(result.output.contains("\(message), not \"\(value)\""), "\(result.output)")
     }
 
+    /// More connections than the open-files limit leaves room for would run the server out of descriptors, which
+    /// crashed it (SIGILL) in 3 black-box runs of 11.
+    @Test func moreConnectionsThanTheOpenFilesLimitAllowsStopTheServer() async throws {
+        let directory = try Self.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try await TicketdProcess.run(
+            ["serve"],
+            redisURL: "redis://127.0.0.1:1",
+            directory: directory,
+            environment: ["HTTP_MAX_CONNECTIONS": "1000", "FALLBACK_DIR": directory + "/data", "PDF_OUTPUT_DIR": directory + "/tickets"],
+            wrapper: ["prlimit", "--nofile=256:256"]
+        )
+        #expect(result.status == 1, "exit status \(result.status): \(result.output)")
+        #expect(result.output.contains("HTTP_MAX_CONNECTIONS 1000 is more than an open-files limit of 256 allows (192,"), "\(result.output)")
+    }
+
     /// `ADMIN_TOKEN=" "` turned the admin routes on behind a token that no `Authorization: Bearer` can carry. The
     /// message does not repeat the secret.
     @Test(arguments: [" ", "two words", "pässword", "=abc"])

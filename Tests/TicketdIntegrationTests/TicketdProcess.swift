@@ -56,18 +56,19 @@ struct TicketdProcess: Sendable {
 
     /// Runs a `ticketd` command (`seed`, `audit`, a `serve` that is expected to exit) until it exits and returns its
     /// exit status and output; `environment` adds to or overrides the defaults. With `inDirectory`, the command
-    /// runs in `directory` (where it reads a `.env`), else in the test's.
+    /// runs in `directory` (where it reads a `.env`), else in the test's; `wrapper` as for ``serve(redisURL:directory:environment:wrapper:)``.
     static func run(
         _ arguments: [String],
         redisURL: String,
         directory: String,
         environment: [String: String] = [:],
-        inDirectory: Bool = false
+        inDirectory: Bool = false,
+        wrapper: [String] = []
     ) async throws -> (status: Int32, output: String) {
         let output = directory + "/ticketd-\(arguments.first ?? "cmd")-\(UUID().uuidString).out"
         let process = try ChildProcess(
-            executable: Self.executable,
-            arguments: arguments,
+            executable: wrapper.isEmpty ? Self.executable : "/usr/bin/env",
+            arguments: wrapper.isEmpty ? arguments : wrapper + [Self.executable] + arguments,
             environment: ["REDIS_URL": redisURL, "LOG_LEVEL": "warning", "LOG_FILE": ""].merging(environment) { $1 },
             currentDirectory: inDirectory ? directory : nil,
             standardOutput: output,
