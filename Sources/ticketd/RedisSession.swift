@@ -26,7 +26,10 @@ enum RedisSession {
     /// Waits until `client` has a connection, or throws after `timeout`.
     static func waitUntilUp(_ client: RedisClient, url: String, timeout: Duration) async throws {
         guard await client.waitUntilConnected(timeout: timeout) else {
-            throw RedisError.notSent(.circuitOpen, "cannot reach Redis at \(url) within \(timeout); is it running? (`make redis-up` starts one)")
+            throw RedisError.notSent(
+                .circuitOpen,
+                "cannot reach Redis at \(RedisEndpoint.masked(url)) within \(timeout); is it running? (`make redis-up` starts one)"
+            )
         }
     }
 }

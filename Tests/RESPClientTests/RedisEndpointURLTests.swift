@@ -37,13 +37,30 @@ import Testing
         #expect {
             try RedisEndpoint(url: url)
         } throws: { error in
-            "\(error)".contains(fragment) && "\(error)".contains(url)
+            "\(error)".contains(fragment) && "\(error)".contains(RedisEndpoint.masked(url))
         }
     }
 
     @Test func theDescriptionMasksThePassword() throws {
         let endpoint = try RedisEndpoint(url: "redis://alice:s3cret@h:7/1")
         #expect(endpoint.description == "redis://alice:***@h:7/1")
+    }
+
+    /// Messages quoted the URL whole, password and all (black-box testing found it in `seed`'s and `audit`'s last
+    /// line and in the server's log).
+    @Test func aURLIsQuotedWithItsPasswordMasked() {
+        #expect(RedisEndpoint.masked("redis://alice:s3cret@h:7/1") == "redis://alice:***@h:7/1")
+        #expect(RedisEndpoint.masked("redis://:p@ss:w@h") == "redis://:***@h")
+        #expect(RedisEndpoint.masked("redis+cluster://:pw@a:1,b:2") == "redis+cluster://:***@a:1,b:2")
+        #expect(RedisEndpoint.masked("redis://s3cret@h") == "redis://***@h")
+        #expect(RedisEndpoint.masked("redis://h:7/0") == "redis://h:7/0")
+        #expect(RedisEndpoint.masked("redis://h/a@b") == "redis://h/a@b", "an @ after the host is no user information")
+        #expect(throws: RedisURLError.self) { try RedisEndpoint(url: "redis://alice:s3cret@h:99999") }
+        do {
+            _ = try RedisEndpoint(url: "redis://alice:s3cret@h:99999")
+        } catch {
+            #expect(!error.message.contains("s3cret") && error.message.contains("alice:***@h:99999"), "\(error)")
+        }
     }
 }
 

@@ -7,6 +7,17 @@ public struct RedisURLError: Error, Sendable, Hashable, CustomStringConvertible 
 }
 
 extension RedisEndpoint {
+    /// `url` with the password of its user information replaced by `***` (all of the user information when it
+    /// has no `:`), for messages and logs; a URL without user information as it is.
+    public static func masked(_ url: String) -> String {
+        guard let scheme = url.firstRange(of: "://") else { return url }
+        let authority = url[scheme.upperBound...].prefix { $0 != "/" }
+        guard let at = authority.lastIndex(of: "@") else { return url }
+        let userinfo = url[scheme.upperBound..<at]
+        let kept = userinfo.firstIndex(of: ":").map { url[..<url.index(after: $0)] } ?? url[..<scheme.upperBound]
+        return kept + "***" + url[at...]
+    }
+
     /// Reads an endpoint from a URL of the form `redis://[[user]:password@]host[:port][/database]`.
     ///
     /// The port defaults to 6379 and the database to 0; user and password may be percent-encoded; an IPv6
@@ -15,7 +26,7 @@ extension RedisEndpoint {
     ///   supported), an empty host, a port outside 1…65535, a database that is not a non-negative integer, or a
     ///   query or fragment.
     public init(url: String) throws(RedisURLError) {
-        func fail(_ message: String) -> RedisURLError { RedisURLError(message: "invalid Redis URL '\(url)': \(message)") }
+        func fail(_ message: String) -> RedisURLError { RedisURLError(message: "invalid Redis URL '\(Self.masked(url))': \(message)") }
         guard let schemeEnd = url.firstRange(of: "://") else {
             throw fail("expected redis://host:port")
         }
