@@ -23,12 +23,20 @@ enum RedisSession {
         }
     }
 
-    /// Waits until `client` has a connection, or throws after `timeout`.
+    /// Waits until `client` has a connection, or throws after `timeout`, with the reason the client last met (a
+    /// refused connection, `WRONGPASS`, a node without cluster support): before, a wrong password was reported
+    /// as a Redis that is not running.
     static func waitUntilUp(_ client: RedisClient, url: String, timeout: Duration) async throws {
         guard await client.waitUntilConnected(timeout: timeout) else {
+            var reason = "no connection"
+            do {
+                _ = try await client.execute(RESPCommand("PING"), options: RedisCommandOptions(timeout: .milliseconds(100), idempotent: true))
+            } catch {
+                reason = error.message
+            }
             throw RedisError.notSent(
                 .circuitOpen,
-                "cannot reach Redis at \(RedisEndpoint.masked(url)) within \(timeout); is it running? (`make redis-up` starts one)"
+                "cannot reach Redis at \(RedisEndpoint.masked(url)) within \(timeout): \(reason) (is it running? `make redis-up` starts one)"
             )
         }
     }
