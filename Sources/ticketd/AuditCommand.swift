@@ -1,12 +1,15 @@
 import ArgumentParser
+import Configuration
 import Foundation
 import Logging
+import RESPClient
 import TicketCore
 import TicketHTTP
 import TicketRedis
 
 /// `ticketd audit`: checks every event's books; exits 1 with a report when any is off, 69 (`EX_UNAVAILABLE`) when
-/// they cannot be read.
+/// they cannot be read, 78 (`EX_CONFIG`) when the configuration cannot be used: 1 is only ever a verdict on the
+/// books (a bad `PORT` in the environment used to exit 1, and `ticket-load` reported it as a failed audit).
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
@@ -15,16 +18,28 @@ struct AuditCommand: AsyncParsableCommand {
 
     /// The exit status when Redis cannot be read (`EX_UNAVAILABLE` of `sysexits.h`).
     static let unavailable: Int32 = 69
+    /// The exit status when the configuration cannot be used (`EX_CONFIG` of `sysexits.h`).
+    static let misconfigured: Int32 = 78
 
     func run() async throws {
-        let reader = try ConfigurationLoader.reader()
-        // Logs to standard error: standard output is the report.
-        let logger = try ConfigurationLoader.bootstrapLogging(reader, console: .standardError)
+        let reader: ConfigReader
+        let logger: Logger
+        do {
+            reader = try ConfigurationLoader.reader()
+            // Logs to standard error: standard output is the report.
+            logger = try ConfigurationLoader.bootstrapLogging(reader, console: .standardError)
+        } catch {
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            throw ExitCode(Self.misconfigured)
+        }
         let report: AuditReport
         do {
             report = try await RedisSession.with(url: ConfigurationLoader.redisURL(reader), logger: logger) { client in
                 try await RedisTicketStore(client: client, logger: logger).audit()
             }
+        } catch let error as RedisURLError {
+            FileHandle.standardError.write(Data("Error: REDIS_URL: \(error)\n".utf8))
+            throw ExitCode(Self.misconfigured)
         } catch {
             // Not a verdict on the books: they could not be read. A script tells the two apart by the status.
             FileHandle.standardError.write(Data("Error: the books could not be read: \(error)\n".utf8))

@@ -124,4 +124,15 @@ import Testing
         #expect(result.output.contains("the books could not be read") && result.output.contains("cannot reach Redis"), "\(result.output)")
         #expect(!result.output.contains("audit FAILED"), "\(result.output)")
     }
+
+    /// Exit status 1 is the audit's verdict on the books, and only that: a configuration it cannot use exited 1 too,
+    /// and `ticket-load` reported it as a failed audit.
+    @Test(arguments: [("PORT", "abc"), ("REDIS_URL", "redis://:s3cret@127.0.0.1:99999")])
+    func anAuditWithAConfigurationItCannotUseExitsWithItsOwnStatus(variable: String, value: String) async throws {
+        let directory = try Self.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try await TicketdProcess.run(["audit"], redisURL: "redis://127.0.0.1:1", directory: directory, environment: [variable: value])
+        #expect(result.status == 78, "exit status \(result.status): \(result.output)")
+        #expect(result.output.contains(variable) && !result.output.contains("s3cret"), "\(result.output)")
+    }
 }

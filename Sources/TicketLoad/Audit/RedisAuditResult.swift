@@ -3,7 +3,8 @@ public struct RedisAuditResult: Sendable, Hashable, Codable {
     /// Whether it exited 0: every event has seeded = available + sold, no ticket sold twice or both sold and
     /// available.
     public var passed: Bool
-    /// Whether it could not read the books at all (exit status 69): no verdict on them, and no counts.
+    /// Whether it gave no verdict on the books: any exit status but 0 and 1 (69: Redis could not be read, 78: its
+    /// configuration could not be used); no counts either.
     public var unreadable: Bool
     /// Tickets sold per event, as Redis counts them.
     public var soldByEvent: [String: Int]
@@ -18,9 +19,6 @@ public struct RedisAuditResult: Sendable, Hashable, Codable {
         self.output = output
     }
 
-    /// `ticketd audit`'s exit status when it cannot read the books (`EX_UNAVAILABLE`).
-    public static let unreadableStatus: Int32 = 69
-
     /// Reads `ticketd audit`'s output, one line per event:
     /// `event 1<TAB>seeded 1000<TAB>available 0<TAB>sold 1000<TAB>ok`.
     public init(exitStatus: Int32, output: String) {
@@ -33,6 +31,6 @@ public struct RedisAuditResult: Sendable, Hashable, Codable {
             else { continue }
             sold[String(event)] = count
         }
-        self.init(passed: exitStatus == 0, unreadable: exitStatus == Self.unreadableStatus, soldByEvent: sold, output: output)
+        self.init(passed: exitStatus == 0, unreadable: exitStatus != 0 && exitStatus != 1, soldByEvent: sold, output: output)
     }
 }
