@@ -101,6 +101,16 @@ import Testing
         #expect(clock.now - start >= .milliseconds(450))
     }
 
+    /// Each request used to go out one interval after it was due, and was timed from when it was due: a service
+    /// answering at once showed a p50 of a shard's interval (500 ms here: 4/s over two shards).
+    @Test func openLoopLatencyAtALowRateIsTheService() async throws {
+        let server = try await FakeTicketServer.start(capacity: 10_000)
+        defer { Task { try await server.stop() } }
+        let report = try await self.run(against: server, connections: 4, requests: 4) { $0.rate = 4 }
+        #expect(report.responses == 4)
+        #expect(report.latency.p50 < 250, "p50 \(report.latency.p50) ms against a service that answers at once")
+    }
+
     @Test func aServiceThatIsNotThereIsAnErrorNotAVerdict() async throws {
         let server = try await FakeTicketServer.start(capacity: 1)
         let port = server.port
