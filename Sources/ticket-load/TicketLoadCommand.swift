@@ -37,8 +37,8 @@ struct TicketLoadCommand: AsyncParsableCommand {
     @Flag(help: "Buy from several events at once (--events).")
     var multi = false
 
-    @Option(help: "With --multi: the events, comma-separated; requests go round-robin over them.")
-    var events = "1,2,3"
+    @Option(help: "With --multi: the events, comma-separated; requests go round-robin over them (default 1,2,3).")
+    var events: String?
 
     @Option(help: "Open connections (each one request in flight at a time).")
     var connections = 1000
@@ -85,6 +85,11 @@ struct TicketLoadCommand: AsyncParsableCommand {
     func validate() throws {
         if self.duration != nil, self.requests != nil { throw ValidationError("give --duration or --requests, not both") }
         if self.full, self.multi { throw ValidationError("--full chooses its own events") }
+        // Without --multi the run buys --event only: --events alone was ignored in silence.
+        if self.events != nil, !self.multi { throw ValidationError("--events needs --multi (or name one event with --event)") }
+        if let threads = self.threads, !(1...Self.mostThreads).contains(threads) {
+            throw ValidationError("--threads must be from 1 to \(Self.mostThreads)")
+        }
         if self.full, self.skipRedisAudit { throw ValidationError("--full needs ticketd to reseed; it always audits Redis") }
         let seconds: [(option: String, value: Double?)] = [
             ("--duration", self.duration), ("--timeout", self.timeout), ("--connect-timeout", self.connectTimeout),
@@ -106,6 +111,10 @@ struct TicketLoadCommand: AsyncParsableCommand {
             guard FileManager.default.isWritableFile(atPath: directory.isEmpty ? "." : directory) else {
                 throw ValidationError("\(option) \(path): its directory does not exist or cannot be written")
             }
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw ValidationError("\(option) \(path) is a directory; name a file")
+            }
         }
     }
 
@@ -113,6 +122,8 @@ struct TicketLoadCommand: AsyncParsableCommand {
     static let longestSeconds = 31_536_000.0
     /// The highest --rate, in requests a second.
     static let highestRate = 10_000_000.0
+    /// The most --threads: each is an event loop with its own thread (20,000 crashed the tester).
+    static let mostThreads = 256
 
     func run() async throws {
         do {
@@ -140,7 +151,7 @@ struct TicketLoadCommand: AsyncParsableCommand {
         var configuration = LoadConfiguration(
             target: target,
             events: self.multi
-                ? self.events.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+                ? (self.events ?? "1,2,3").split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
                 : [self.event]
         )
         configuration.connections = self.connections

@@ -61,6 +61,12 @@ import Testing
         (["--rate", "inf"], "--rate must be above 0"),
         // Checked before the run, not after it.
         (["--json", "/nonexistent-directory/report.json"], "--json /nonexistent-directory/report.json: its directory does not exist"),
+        // The run was made, then its report was lost.
+        (["--json", "/tmp"], "--json /tmp is a directory; name a file"),
+        // Crashed (SIGILL).
+        (["--threads", "20000"], "--threads must be from 1 to 256"),
+        // Ignored in silence: the run bought event 1.
+        (["--events", "2,3"], "--events needs --multi"),
     ])
     func anOptionThatMakesNoSenseExits64(arguments: [String], message: String) async throws {
         let (status, output) = try await TicketLoadExecutable.run(["--url", "http://127.0.0.1:1", "--skip-redis-audit"] + arguments)
