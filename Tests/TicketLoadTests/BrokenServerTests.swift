@@ -87,6 +87,16 @@ import Testing
         )
     }
 
+    /// A 503 that names a purchase the service may have made is an unknown outcome, as a lost answer is: the run
+    /// passes when the service counts those sales (it failed with a count mismatch before).
+    @Test func fiveHundredsNamingAPurchaseAreUnknownOutcomes() async throws {
+        let server = try await FakeTicketServer.start(capacity: 10_000, fault: .unknownOutcomeEvery(10))
+        defer { Task { try await server.stop() } }
+        let report = try await self.run(against: server, requests: 100)
+        #expect(report.statusCount(503) == 10 && report.statusCount(201) == 90)
+        #expect(report.passed, "\(report.audit.findings)")
+    }
+
     @Test func openLoopSendsOnScheduleAndTimesFromWhenEachWasDue() async throws {
         let server = try await FakeTicketServer.start(capacity: 10_000)
         defer { Task { try await server.stop() } }

@@ -21,6 +21,9 @@ final class FakeTicketServer: Sendable {
         /// Answers its first `count` reads of an event's counts, then `503` to every later one: a service gone by
         /// the end of the run.
         case countsReadOnly(Int)
+        /// Sells every `n`th ticket but answers `503` naming the purchase, as ticketd does when it cannot tell
+        /// whether Redis made it.
+        case unknownOutcomeEvery(Int)
     }
 
     private struct Sale {
@@ -106,6 +109,10 @@ final class FakeTicketServer: Sendable {
             return (false, sale)
         }
         guard let outcome else { return (.conflict, [], #"{"type":"sold-out"}"#) }
+        if case .unknownOutcomeEvery(let n) = fault, !outcome.replay, outcome.sale.ticket % n == 0 {
+            let purchase = outcome.sale.purchase
+            return (.serviceUnavailable, [], #"{"status":503,"purchaseId":"\#(purchase)","ticketUrl":"/tickets/\#(purchase)"}"#)
+        }
         let body = #"{"purchaseId":"\#(outcome.sale.purchase)","eventId":"\#(event)","ticketId":"\#(outcome.sale.ticket)","userId":null}"#
         return outcome.replay ? (.ok, [("Idempotent-Replayed", "true")], body) : (.created, [], body)
     }

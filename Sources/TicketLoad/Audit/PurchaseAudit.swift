@@ -6,8 +6,9 @@
 /// - every repeated `Idempotency-Key` got `200` and the original purchase back (a `5xx` is allowed: nothing was
 ///   done; a `201` or a `4xx` is not);
 /// - per event, the service's sold count grew by exactly the number of `201`s seen, or, when some requests
-///   ended without an answer (timeouts, lost connections), by between that and that plus the unknown outcomes
-///   (a `5xx` answer is the service saying nothing was sold, so it does not count as unknown);
+///   ended without an answer (timeouts, lost connections) or with a `503` saying the purchase may have been
+///   recorded, by between that and that plus those unknown outcomes (any other `5xx` answer is the service saying
+///   nothing was sold, so it does not count as unknown);
 /// - per event, capacity = available + sold after the run;
 /// - no named buyer was sold more than the event's per-user limit within the run;
 /// - `ticketd audit`, when run, passed and counts the same sold tickets per event as the service.
@@ -78,7 +79,7 @@ public struct PurchaseAudit: Sendable, Codable {
 
         var soldSeen: [String: Int] = [:]
         for sale in tally.sales { soldSeen[sale.event, default: 0] += 1 }
-        let unknown = tally.errors.unknownOutcomes
+        let unknown = tally.errors.unknownOutcomes + tally.unknownOutcomeAnswers
         self.events = before.keys.sorted().compactMap { event in
             guard let before = before[event], let after = after[event] else { return nil }
             return EventAudit(event: event, soldSeen: soldSeen[event, default: 0], before: before, after: after)
@@ -88,7 +89,7 @@ public struct PurchaseAudit: Sendable, Codable {
                 "COUNTS NOT READ: event \(event): the service did not answer GET /events/\(event) after the run, so its sold count is unchecked"
             )
         }
-        let serverErrors = tally.statusCounts.filter { $0.key >= 500 }.values.reduce(0, +)
+        let serverErrors = tally.statusCounts.filter { $0.key >= 500 }.values.reduce(0, +) - tally.unknownOutcomeAnswers
         for event in self.events {
             let seen = event.soldSeen
             let server = event.soldByServer
@@ -98,7 +99,7 @@ public struct PurchaseAudit: Sendable, Codable {
                 findings.append("COUNT MISMATCH: event \(event.event): the tester saw \(seen) tickets sold, the service counts \(server)\(hint)")
             } else if unknown > 0, !(seen...(seen + unknown)).contains(server) {
                 findings.append(
-                    "COUNT MISMATCH: event \(event.event): the tester saw \(seen) tickets sold and \(unknown) requests without an answer, "
+                    "COUNT MISMATCH: event \(event.event): the tester saw \(seen) tickets sold and \(unknown) requests of unknown outcome (no answer, or a 503 that may have sold), "
                         + "the service counts \(server)\(hint)"
                 )
             }

@@ -247,6 +247,8 @@ final class LoadShard {
         let event = self.configuration.events[request.eventIndex]
         let bytes = answer.body ?? ByteBuffer()
         let body = (answer.status == 200 || answer.status == 201) ? PurchaseBody(bytes) : nil
+        // ticketd's 503 for a purchase it may have made names the purchase's ticket address.
+        if answer.status == 503, String(buffer: bytes).contains("\"ticketUrl\"") { self.tally.unknownOutcomeAnswers += 1 }
         if answer.status == 201 {
             guard let body else {
                 self.tally.anomalies.append("a 201 for event \(event) without a ticketId and purchaseId: \(String(buffer: bytes).prefix(200))")
