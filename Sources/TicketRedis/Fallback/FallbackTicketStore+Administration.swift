@@ -6,7 +6,9 @@ extension FallbackTicketStore: FallbackAdministration {
     /// Settles the journal, switches back to Redis if it can and tops the escrow up, now.
     public func seedFallback() async throws(TicketStoreError) -> FallbackStatus {
         guard await self.refreshNow() else {
-            throw TicketStoreError("Redis cannot be reached: the escrow stays as it is (\(self.status.escrow))")
+            let escrow = self.status.escrow.sorted { $0.key < $1.key }.map { "event \($0.key): \($0.value) tickets" }
+            let held = escrow.isEmpty ? "none" : escrow.joined(separator: ", ")
+            throw TicketStoreError("Redis cannot be reached: the escrow stays as it is (\(held))")
         }
         self.logger.notice("escrow topped up on request", metadata: ["fallback.escrow": "\(self.status.escrow)"])
         return self.status
