@@ -140,6 +140,10 @@ import TicketPDF
                 #expect(response.status == .ok)
                 let body = try response.json()
                 #expect(body["deleted"] as? Int == 1)
+                // The log line says which request did it.
+                let line = app.logs.all.first { $0.message == "old tickets deleted" }
+                let id = try #require(response.headers[.xRequestIDForTests])
+                #expect(line?.metadata["request_id"] == .string(id), "\(String(describing: line))")
             }
             try await client.execute(uri: "/admin/cleanup-tickets?maxAgeHours=-1", method: .post, headers: admin) { response in
                 try expectProblem(response, status: .badRequest, type: "https://ticketd.dev/problems/invalid-request")

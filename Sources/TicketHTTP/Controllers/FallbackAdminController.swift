@@ -3,7 +3,8 @@ import Hummingbird
 import Logging
 import TicketCore
 
-/// The fallback's admin routes, under `/admin/`, behind ``AdminAuthMiddleware``.
+/// The fallback's admin routes, under `/admin/`, behind ``AdminAuthMiddleware``. What they did is logged here,
+/// with the request's id.
 struct FallbackAdminController: Sendable {
     let fallback: any FallbackAdministration
 
@@ -11,7 +12,9 @@ struct FallbackAdminController: Sendable {
     /// fallback's status (as in `/health`); 503 when Redis cannot be reached.
     @Sendable func seed(_ request: Request, context: AppRequestContext) async throws -> FallbackStatus {
         do {
-            return try await self.fallback.seedFallback()
+            let status = try await self.fallback.seedFallback()
+            context.logger.notice("escrow topped up on request", metadata: ["fallback.escrow": "\(status.escrow)"])
+            return status
         } catch {
             context.logger.warning("seed-fallback: Redis unavailable", metadata: ["error": "\(error)"])
             throw Problem.unavailable(detail: error.message)
@@ -46,6 +49,13 @@ struct FallbackAdminController: Sendable {
                 extensions: ["refusal": release.refusal ?? "", "lastReport": release.lastReport, "instanceID": instance.rawValue]
             )
         }
+        context.logger.warning(
+            "escrow of another instance released to the pool",
+            metadata: [
+                "fallback.released_instance": "\(instance)", "fallback.tickets": "\(release.tickets)", "fallback.forced": "\(release.forced)",
+                "fallback.refusal": "\(release.refusal ?? "none")",
+            ]
+        )
         return release
     }
 }

@@ -28,7 +28,7 @@ struct TicketAdminController: Sendable {
             maxAge = .milliseconds(Int64(hours * 3_600_000))
         }
         do {
-            let result = try await self.tickets.cleanUp(maxAge: maxAge)
+            let result = try await self.tickets.cleanUp(maxAge: maxAge, logger: context.logger)
             let (seconds, attoseconds) = maxAge.components
             return TicketCleanupResponse(result, maxAgeHours: (Double(seconds) + Double(attoseconds) / 1e18) / 3600)
         } catch {

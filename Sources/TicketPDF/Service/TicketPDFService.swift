@@ -341,9 +341,10 @@ public final class TicketPDFService: Service, Sendable {
 
     // MARK: Maintenance
 
-    /// Deletes tickets older than `maxAge` (the configured age when `nil`); downloads render them again.
+    /// Deletes tickets older than `maxAge` (the configured age when `nil`); downloads render them again. Logs what it
+    /// deleted to `logger` (a request's, with its id), else to the service's.
     /// - Throws: ``TicketPDFError`` when the archive cannot be read.
-    public func cleanUp(maxAge: Duration? = nil) async throws(TicketPDFError) -> TicketArchive.CleanupResult {
+    public func cleanUp(maxAge: Duration? = nil, logger: Logger? = nil) async throws(TicketPDFError) -> TicketArchive.CleanupResult {
         let age = maxAge ?? self.configuration.cleanupMaxAge
         let (seconds, attoseconds) = age.components
         let cutoff = Double(Timestamp.nowMillis()) / 1000 - (Double(seconds) + Double(attoseconds) / 1e18)
@@ -353,7 +354,7 @@ public final class TicketPDFService: Service, Sendable {
         }
         switch result {
         case .success(let result):
-            self.logger.info(
+            (logger ?? self.logger).info(
                 "old tickets deleted",
                 metadata: ["deleted": "\(result.deleted)", "freed_bytes": "\(result.freedBytes)", "max_age_seconds": "\(age.components.seconds)"]
             )

@@ -1,4 +1,3 @@
-import Logging
 import RESPClient
 import TicketCore
 
@@ -10,7 +9,6 @@ extension FallbackTicketStore: FallbackAdministration {
             let held = escrow.isEmpty ? "none" : escrow.joined(separator: ", ")
             throw TicketStoreError("Redis cannot be reached: the escrow stays as it is (\(held))")
         }
-        self.logger.notice("escrow topped up on request", metadata: ["fallback.escrow": "\(self.status.escrow)"])
         return self.status
     }
 
@@ -57,13 +55,6 @@ extension FallbackTicketStore: FallbackAdministration {
         } catch {
             throw TicketStoreError("the release of \(instance)'s escrow stopped halfway (\(tickets) went back); repeat it: \(error.message)")
         }
-        self.logger.warning(
-            "escrow of another instance released to the pool",
-            metadata: [
-                "fallback.released_instance": "\(instance)", "fallback.tickets": "\(tickets)", "fallback.forced": "\(force)",
-                "fallback.refusal": "\(refusal ?? "none")",
-            ]
-        )
         return EscrowRelease(instanceID: instance, released: true, forced: refusal != nil, tickets: tickets, refusal: refusal, lastReport: report)
     }
 }
