@@ -50,9 +50,18 @@ enum ConfigurationCheck {
         Setting(key: "fallback.goneAfterMs", variable: "FALLBACK_GONE_AFTER_MS", kind: .integer(1...604_800_000)),
     ]
 
+    /// Settings that have no meaning empty: set but empty, each failed later with a message that did not name it
+    /// (`HOST=` "for host , port 3049", `PDF_OUTPUT_DIR=` "mkdir : No such file or directory").
+    private static let nonEmpty: [(key: String, variable: String)] = [
+        ("host", "HOST"), ("redis.url", "REDIS_URL"), ("pdf.outputDir", "PDF_OUTPUT_DIR"), ("fallback.dir", "FALLBACK_DIR"),
+    ]
+
     /// Checks every setting that `reader` has a value for.
     /// - Throws: ``ConfigurationError`` naming the first variable whose value cannot be used, and what it must be.
     static func validate(_ reader: ConfigReader) throws(ConfigurationError) {
+        for setting in Self.nonEmpty where reader.string(forKey: ConfigKey(setting.key))?.allSatisfy(\.isWhitespace) == true {
+            throw ConfigurationError("\(setting.variable) is set but empty: unset it for its default, or give it a value")
+        }
         for setting in Self.settings {
             guard let text = reader.string(forKey: ConfigKey(setting.key)), !text.isEmpty else { continue }
             let valid: Bool

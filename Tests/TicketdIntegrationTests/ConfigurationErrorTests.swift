@@ -55,6 +55,18 @@ import Testing
         #expect(result.output.contains("HTTP_MAX_CONNECTIONS 1000 is more than an open-files limit of 256 allows (192,"), "\(result.output)")
     }
 
+    /// Set but empty, each of these failed later, with a message that did not name it.
+    @Test(arguments: ["HOST", "REDIS_URL", "PDF_OUTPUT_DIR", "FALLBACK_DIR"])
+    func aSettingThatCannotBeEmptyStopsTheServerNamingIt(variable: String) async throws {
+        let directory = try Self.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var environment = ["FALLBACK_DIR": directory + "/data", "PDF_OUTPUT_DIR": directory + "/tickets"]
+        environment[variable] = ""
+        let result = try await TicketdProcess.run(["serve"], redisURL: "redis://127.0.0.1:1", directory: directory, environment: environment)
+        #expect(result.status == 1, "exit status \(result.status): \(result.output)")
+        #expect(result.output.contains("\(variable) is set but empty"), "\(result.output)")
+    }
+
     /// `ADMIN_TOKEN=" "` turned the admin routes on behind a token that no `Authorization: Bearer` can carry. The
     /// message does not repeat the secret.
     @Test(arguments: [" ", "two words", "pässword", "=abc"])
