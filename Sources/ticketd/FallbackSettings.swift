@@ -17,7 +17,8 @@ struct FallbackSettings {
     var configuration: FallbackConfiguration
 
     /// Reads the settings.
-    /// - Throws: ``FallbackStorageError`` when `INSTANCE_ID` is not a valid id.
+    /// - Throws: ``FallbackStorageError`` when `INSTANCE_ID` is not a valid id, ``ConfigurationError`` when
+    ///   `FALLBACK_GONE_AFTER_MS` is below ten refresh intervals.
     init(reader: ConfigReader) throws {
         let defaults = FallbackConfiguration()
         self.enabled = reader.bool(forKey: "fallback.enabled", default: true)
@@ -28,10 +29,17 @@ struct FallbackSettings {
             }
             self.instanceID = id
         }
+        let refreshMs = reader.int(forKey: "fallback.refreshMs", default: 1000)
+        if let goneAfterMs = reader.int(forKey: "fallback.goneAfterMs"), goneAfterMs < refreshMs * 10 {
+            // Raised in silence before: an instance that missed a few refreshes under load would count as gone.
+            throw ConfigurationError(
+                "FALLBACK_GONE_AFTER_MS must be at least ten FALLBACK_REFRESH_MS (\(refreshMs * 10)), not \"\(goneAfterMs)\""
+            )
+        }
         self.configuration = FallbackConfiguration(
             escrowFraction: reader.double(forKey: "fallback.escrowPercent", default: defaults.escrowFraction * 100) / 100,
             escrowMaximum: reader.int(forKey: "fallback.escrowMax", default: defaults.escrowMaximum),
-            refreshInterval: .milliseconds(reader.int(forKey: "fallback.refreshMs", default: 1000)),
+            refreshInterval: .milliseconds(refreshMs),
             probeInterval: .milliseconds(reader.int(forKey: "fallback.probe.intervalMs", default: 100)),
             probeTimeout: .milliseconds(reader.int(forKey: "fallback.probe.timeoutMs", default: 600)),
             goneAfter: .milliseconds(reader.int(forKey: "fallback.goneAfterMs", default: 30_000))

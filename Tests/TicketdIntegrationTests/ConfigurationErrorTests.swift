@@ -25,6 +25,8 @@ import Testing
         ("HTTP_IDLE_TIMEOUT_SECONDS", "1e-9", "HTTP_IDLE_TIMEOUT_SECONDS must be 0 (never) or a number from 1 to 86400"),
         ("HTTP_DRAIN_TIMEOUT_SECONDS", "soon", "HTTP_DRAIN_TIMEOUT_SECONDS must be a number from 0 to 3600"),
         ("LOG_LEVEL", "bogus", "LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical"),
+        // Raised to ten refresh intervals in silence before.
+        ("FALLBACK_GONE_AFTER_MS", "100", "FALLBACK_GONE_AFTER_MS must be at least ten FALLBACK_REFRESH_MS (10000)"),
     ])
     func anUnusableValueStopsTheServerSayingWhich(variable: String, value: String, message: String) async throws {
         let directory = try Self.scratchDirectory()
