@@ -30,6 +30,20 @@ import TicketPDF
 
     deinit { try? FileManager.default.removeItem(atPath: self.directory) }
 
+    /// A name no font here can set is no passing failure: the problem says why, where it used to say the ticket
+    /// "cannot be made now", as if a retry would help.
+    @Test func aTicketThatCannotBeRenderedSaysWhy() async throws {
+        self.store.configure { $0.events[EventID("1")!]?.snapshot.name = "東京ドーム" }
+        try await self.app.test { client in
+            let id = try await Self.buy(client)
+            try await client.execute(uri: "/tickets/\(id)", method: .get) { response in
+                try expectProblem(response, status: .internalServerError, type: "https://ticketd.dev/problems/ticket-render-failed")
+                let detail = try #require(try response.json()["detail"] as? String)
+                #expect(detail.contains("cannot be rendered") && detail.contains("U+6771"), "\(detail)")
+            }
+        }
+    }
+
     /// Buys a ticket and returns its purchase id.
     static func buy(_ client: some TestClientProtocol) async throws -> String {
         try await client.execute(uri: "/buy/1", method: .post, headers: [.xUserIDForTests: "alice"]) { response in

@@ -84,11 +84,19 @@ struct TicketController: Sendable {
     /// The problem for a ticket that cannot be served.
     static func problem(_ error: TicketPDFError, purchase: PurchaseID, logger: Logger) -> Problem {
         switch error.code {
-        case .renderFailed, .storage:
+        case .renderFailed:
+            // Not a passing failure (a character no font here has): the buyer is told why, not to try again.
             logger.error("ticket cannot be served", metadata: ["purchase_id": "\(purchase)", "error": "\(error)"])
             return Problem(
                 .ticketRenderFailed,
-                detail: "the ticket of purchase \(purchase) cannot be made now",
+                detail: "the ticket of purchase \(purchase) cannot be rendered (\(error.message))",
+                extensions: ["purchaseId": purchase.rawValue]
+            )
+        case .storage:
+            logger.error("ticket cannot be served", metadata: ["purchase_id": "\(purchase)", "error": "\(error)"])
+            return Problem(
+                .ticketRenderFailed,
+                detail: "the ticket of purchase \(purchase) cannot be stored or read now",
                 extensions: ["purchaseId": purchase.rawValue]
             )
         default:
