@@ -29,61 +29,48 @@ import Testing
         ("FALLBACK_GONE_AFTER_MS", "100", "FALLBACK_GONE_AFTER_MS must be at least ten FALLBACK_REFRESH_MS (10000)"),
     ])
     func anUnusableValueStopsTheServerSayingWhich(variable: String, value: String, message: String) async throws {
-        let directory = try Self.scratchDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let result = try await TicketdProcess.run(
-            ["serve"],
-            redisURL: "redis://127.0.0.1:1",
-            directory: directory,
-            environment: [variable: value, "FALLBACK_DIR": directory + "/data", "PDF_OUTPUT_DIR": directory + "/tickets"]
-        )
-        #expect(result.status == 1, "exit status \(result.status): \(result.output)")
-        #expect(result.output.contains("\(message), not \"\(value)\""), "\(result.output)")
+        let output = try await Self.refusedServe([variable: value])
+        #expect(output.contains("\(message), not \"\(value)\""), "\(output)")
     }
 
     /// More connections than the open-files limit leaves room for would run the server out of descriptors, which
     /// crashed it (SIGILL) in 3 black-box runs of 11.
     @Test func moreConnectionsThanTheOpenFilesLimitAllowsStopTheServer() async throws {
-        let directory = try Self.scratchDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let result = try await TicketdProcess.run(
-            ["serve"],
-            redisURL: "redis://127.0.0.1:1",
-            directory: directory,
-            environment: ["HTTP_MAX_CONNECTIONS": "1000", "FALLBACK_DIR": directory + "/data", "PDF_OUTPUT_DIR": directory + "/tickets"],
-            wrapper: ["prlimit", "--nofile=256:256"]
-        )
-        #expect(result.status == 1, "exit status \(result.status): \(result.output)")
-        #expect(result.output.contains("HTTP_MAX_CONNECTIONS 1000 is more than an open-files limit of 256 allows (192,"), "\(result.output)")
+        let output = try await Self.refusedServe(["HTTP_MAX_CONNECTIONS": "1000"], wrapper: ["prlimit", "--nofile=256:256"])
+        #expect(output.contains("HTTP_MAX_CONNECTIONS 1000 is more than an open-files limit of 256 allows (192,"), "\(output)")
     }
 
     /// Set but empty, each of these failed later, with a message that did not name it.
     @Test(arguments: ["HOST", "REDIS_URL", "PDF_OUTPUT_DIR", "FALLBACK_DIR"])
     func aSettingThatCannotBeEmptyStopsTheServerNamingIt(variable: String) async throws {
-        let directory = try Self.scratchDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        var environment = ["FALLBACK_DIR": directory + "/data", "PDF_OUTPUT_DIR": directory + "/tickets"]
-        environment[variable] = ""
-        let result = try await TicketdProcess.run(["serve"], redisURL: "redis://127.0.0.1:1", directory: directory, environment: environment)
-        #expect(result.status == 1, "exit status \(result.status): \(result.output)")
-        #expect(result.output.contains("\(variable) is set but empty"), "\(result.output)")
+        let output = try await Self.refusedServe([variable: ""])
+        #expect(output.contains("\(variable) is set but empty"), "\(output)")
     }
 
     /// `ADMIN_TOKEN=" "` turned the admin routes on behind a token that no `Authorization: Bearer` can carry. The
     /// message does not repeat the secret.
     @Test(arguments: [" ", "two words", "pässword", "=abc"])
     func anAdminTokenNoBearerCanCarryStopsTheServer(token: String) async throws {
+        let output = try await Self.refusedServe(["ADMIN_TOKEN": token])
+        #expect(output.contains("ADMIN_TOKEN must be letters, digits and - . _ ~ + /"), "\(output)")
+        if token != " " { #expect(!output.contains(token), "\(output)") }
+    }
+
+    /// Runs `ticketd serve` in a scratch directory, with its own data and ticket directories unless `environment`
+    /// names others, expects it to stop at once with exit status 1, and returns what it printed.
+    private static func refusedServe(_ environment: [String: String], wrapper: [String] = []) async throws -> String {
         let directory = try Self.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directories = ["FALLBACK_DIR": directory + "/data", "PDF_OUTPUT_DIR": directory + "/tickets"]
         let result = try await TicketdProcess.run(
             ["serve"],
             redisURL: "redis://127.0.0.1:1",
             directory: directory,
-            environment: ["ADMIN_TOKEN": token, "FALLBACK_DIR": directory + "/data", "PDF_OUTPUT_DIR": directory + "/tickets"]
+            environment: directories.merging(environment) { $1 },
+            wrapper: wrapper
         )
         #expect(result.status == 1, "exit status \(result.status): \(result.output)")
-        #expect(result.output.contains("ADMIN_TOKEN must be letters, digits and - . _ ~ + /"), "\(result.output)")
-        if token != " " { #expect(!result.output.contains(token), "\(result.output)") }
+        return result.output
     }
 
     /// A `.env` written on Windows, with `export` and quotes, reads as a shell would read it: before, its CRLF lines
