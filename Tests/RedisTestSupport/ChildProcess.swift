@@ -5,14 +5,14 @@ import Synchronization
 /// A spawned child process whose exit can be awaited synchronously (with a deadline) or
 /// asynchronously, without parking a thread of the concurrency pool.
 ///
-/// Foundation's `Process` reaps the child and calls `terminationHandler` on one of its own
-/// threads; that handler records the termination here and wakes every waiter. Because the pid
-/// is only reaped by Foundation, once ``hasExited`` is `true` the pid must not be signalled.
+/// Spawned with `posix_spawn`; a thread of its own waits for the child (`waitpid`), records the termination here and
+/// wakes every waiter. Because the pid is reaped there, once ``hasExited`` is `true` the pid must not be signalled.
+/// (Foundation's `Process` was used before; in Swift 6.3.1 its `run()` reads `/proc/self/fd` past the end of
+/// glibc's buffer and crashed a test run with SIGSEGV: swift-corelibs-foundation pull request 5472.)
 ///
 /// Every live child is also recorded in a process-wide set, and an `atexit` handler SIGKILLs
 /// what is left when the test process exits normally (for example a fixture leaked by a
-/// retain cycle). Foundation's `Process` offers no `PR_SET_PDEATHSIG`, so a test process that
-/// is itself SIGKILLed or crashes can still leave children behind.
+/// retain cycle). A test process that is itself SIGKILLed or crashes can still leave children behind.
 public final class ChildProcess: Sendable {
     /// How a child ended.
     public struct Termination: Sendable, CustomStringConvertible {
@@ -24,7 +24,7 @@ public final class ChildProcess: Sendable {
         public var description: String { self.signalled ? "killed by signal \(self.status)" : "exit status \(self.status)" }
     }
 
-    /// Records the termination and wakes waiters; shared with Foundation's termination handler.
+    /// Records the termination and wakes waiters; shared with the thread that reaps the child.
     private final class Tracker: Sendable {
         struct State {
             var termination: Termination?
@@ -51,7 +51,6 @@ public final class ChildProcess: Sendable {
 
     /// The child's pid.
     public let pid: Int32
-    private let process: Process
     private let tracker: Tracker
 
     /// Pids of children not yet reaped, for the `atexit` clean-up.
@@ -80,43 +79,72 @@ public final class ChildProcess: Sendable {
         standardError: String?
     ) throws {
         _ = Self.installAtExit
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
-        if let environment {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        let stdout = try Self.openForAppending(standardOutput ?? "/dev/null")
+        defer { close(stdout) }
+        let stderr = standardError == standardOutput ? stdout : try Self.openForAppending(standardError ?? "/dev/null")
+        defer { if stderr != stdout { close(stderr) } }
+        posix_spawn_file_actions_adddup2(&actions, stdout, 1)
+        posix_spawn_file_actions_adddup2(&actions, stderr, 2)
+        // Nothing else of this process reaches the child (Foundation's `Process` closed every descriptor too).
+        _ = Self.addCloseFrom.map { $0(&actions, 3) }
+        if let currentDirectory {
+            guard let addChdir = Self.addChdir, addChdir(&actions, currentDirectory) == 0 else {
+                throw RedisFixtureError(.launchFailed, "cannot start \(executable) in \(currentDirectory)")
+            }
         }
-        process.standardInput = FileHandle.nullDevice
-        let stdout = try standardOutput.map(Self.openForAppending)
-        defer { try? stdout?.close() }
-        let stderr = standardError == standardOutput ? stdout : try standardError.map(Self.openForAppending)
-        defer { if stderr !== stdout { try? stderr?.close() } }
-        process.standardOutput = stdout ?? FileHandle.nullDevice
-        process.standardError = stderr ?? FileHandle.nullDevice
 
+        // The child starts with no signal blocked and every signal at its default action: libdispatch's worker
+        // threads, which run Swift tasks, block nearly every signal, and a child inheriting that mask (a
+        // `redis-server` spawned from a task) ignored SIGTERM. In a process group of its own, as Foundation's.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        var all = sigset_t()
+        sigfillset(&all)
+        sigdelset(&all, SIGKILL)
+        sigdelset(&all, SIGSTOP)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
+
+        let variables = environment.map { ProcessInfo.processInfo.environment.merging($0) { $1 } } ?? ProcessInfo.processInfo.environment
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for pointer in argv + envp { free(pointer) } }
+        var spawned: pid_t = 0
+        let status = posix_spawn(&spawned, executable, &actions, &attributes, argv, envp)
+        let pid = spawned
+        guard status == 0 else {
+            throw RedisFixtureError(.launchFailed, "could not launch \(executable): \(String(cString: strerror(status)))")
+        }
+
+        // Recorded before the reaper starts, so that the reaper's removal always follows it.
+        Self.live.withLock { _ = $0.insert(pid) }
         let tracker = Tracker()
-        process.terminationHandler = { process in
-            tracker.record(
-                Termination(status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal)
-            )
-            // After the termination is recorded, so `init` either sees it or has inserted the pid already.
-            _ = ChildProcess.live.withLock { $0.remove(process.processIdentifier) }
-        }
-        do {
-            try Self.withTerminationSignalsUnblocked { try process.run() }
-        } catch {
-            throw RedisFixtureError(.launchFailed, "could not launch \(executable): \(error)")
-        }
-        let pid = process.processIdentifier
-        Self.live.withLock { live in
-            // The termination handler may already have run for a child that exited at once.
-            if tracker.state.withLock({ $0.termination == nil }) { live.insert(pid) }
+        Thread.detachNewThread {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            let signalled = status & 0x7f != 0
+            tracker.record(Termination(status: signalled ? status & 0x7f : (status >> 8) & 0xff, signalled: signalled))
+            _ = ChildProcess.live.withLock { $0.remove(pid) }
         }
         self.pid = pid
-        self.process = process
         self.tracker = tracker
     }
+
+    /// glibc's `posix_spawn_file_actions_addchdir_np` and `posix_spawn_file_actions_addclosefrom_np`, which the Glibc
+    /// module does not show (they need `_GNU_SOURCE`).
+    private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    private static let addChdir = dlsym(nil, "posix_spawn_file_actions_addchdir_np").map { unsafeBitCast($0, to: AddChdir.self) }
+    private static let addCloseFrom = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np").map { unsafeBitCast($0, to: AddCloseFrom.self) }
 
     /// The termination, once the child has exited and been reaped.
     public var termination: Termination? { self.tracker.state.withLock { $0.termination } }
@@ -194,36 +222,13 @@ public final class ChildProcess: Sendable {
         return stat[close...].dropFirst().first { $0 != " " }
     }
 
-    /// Runs `body` (which spawns a child) with the usual termination signals unblocked on the
-    /// calling thread.
-    ///
-    /// A spawned child inherits the signal mask of the thread that spawns it, and libdispatch
-    /// worker threads (which run Swift concurrency tasks) block nearly every signal. Foundation's
-    /// `Process` does not reset the mask, so a `redis-server` spawned from a task would ignore
-    /// SIGTERM and only die by SIGKILL. Only termination-type signals are unblocked here, and
-    /// only for the duration of the spawn; SIGCHLD and the rest stay as they were.
-    private static func withTerminationSignalsUnblocked<T>(_ body: () throws -> T) rethrows -> T {
-        var unblock = sigset_t()
-        sigemptyset(&unblock)
-        for signal in [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2] {
-            sigaddset(&unblock, signal)
+    /// A descriptor of `path` for appending, created when missing; closed on exec, as the child gets its copy by
+    /// `dup2`.
+    private static func openForAppending(_ path: String) throws -> Int32 {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw RedisFixtureError(.launchFailed, "could not open \(path) for writing: \(String(cString: strerror(errno)))")
         }
-        var previous = sigset_t()
-        pthread_sigmask(SIG_UNBLOCK, &unblock, &previous)
-        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-        return try body()
-    }
-
-    private static func openForAppending(_ path: String) throws -> FileHandle {
-        if !FileManager.default.fileExists(atPath: path) {
-            guard FileManager.default.createFile(atPath: path, contents: nil) else {
-                throw RedisFixtureError(.launchFailed, "could not create \(path)")
-            }
-        }
-        guard let handle = FileHandle(forWritingAtPath: path) else {
-            throw RedisFixtureError(.launchFailed, "could not open \(path) for writing")
-        }
-        handle.seekToEndOfFile()
-        return handle
+        return descriptor
     }
 }
