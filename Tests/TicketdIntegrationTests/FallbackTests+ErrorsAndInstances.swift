@@ -71,10 +71,7 @@ extension FallbackTests {
         }
         try await redis.restart()
         for client in clients {
-            try await waitUntil(timeout: .seconds(30), "settled, back to Redis") {
-                guard let status = try await client.fallback() else { return false }
-                return status.mode == "redis" && status.journalBacklog == 0
-            }
+            try await client.waitUntilSettled()
         }
         let afterSettle = await log.acknowledged.count
         try await waitUntil(timeout: .seconds(60), "sales through Redis again") { await log.acknowledged.count >= afterSettle + 500 }

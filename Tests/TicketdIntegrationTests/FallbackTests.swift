@@ -83,10 +83,7 @@ import TicketLoad
 
         let restartedAt = Date()
         try await redis.restart()
-        try await waitUntil(timeout: .seconds(30), "settled, back to Redis") {
-            guard let status = try await client.fallback() else { return false }
-            return status.mode == "redis" && status.journalBacklog == 0
-        }
+        try await client.waitUntilSettled()
         let settledAt = Date()
         let afterSettle = soldSoFar()
         try await waitUntil(timeout: .seconds(30), "sales through Redis again") { soldSoFar() >= afterSettle + 500 }
@@ -123,10 +120,7 @@ import TicketLoad
         let switchMs = Int(Double(try #require(try await client.fallback()).since) - suspendedAt.timeIntervalSince1970 * 1000)
         try await waitUntil(timeout: .seconds(30), "sales from escrow") { try await client.fallback()?.fallbackSales ?? 0 >= 50 }
         redis.resume()
-        try await waitUntil(timeout: .seconds(30), "settled, back to Redis") {
-            guard let status = try await client.fallback() else { return false }
-            return status.mode == "redis" && status.journalBacklog == 0
-        }
+        try await client.waitUntilSettled()
         await log.stop()
         await buyers.value
         let statuses = await log.statuses
@@ -157,10 +151,7 @@ import TicketLoad
         #expect(repeated.status == 503, "only Redis knows the key was used: \(repeated.body)")
         _ = try await client.buyOrFail(event: "1")  // a purchase without a key sells from escrow
         redis.resume()
-        try await waitUntil(timeout: .seconds(30), "settled, back to Redis") {
-            guard let status = try await client.fallback() else { return false }
-            return status.mode == "redis" && status.journalBacklog == 0
-        }
+        try await client.waitUntilSettled()
 
         let after = try await client.send("POST", "/buy/1", headers: key)
         #expect(after.status == 200 && SaleLog.sale(after.body)?.ticket == bought.ticket, "\(after.status) \(after.body)")
@@ -207,10 +198,7 @@ import TicketLoad
         #expect(Set(sales.map(\.ticket)).count == 50, "no escrowed ticket sold twice across the restart")
 
         try await redis.restart()
-        try await waitUntil(timeout: .seconds(30), "settled, back to Redis") {
-            guard let status = try await client.fallback() else { return false }
-            return status.mode == "redis" && status.journalBacklog == 0
-        }
+        try await client.waitUntilSettled()
         #expect(try await redis.ledgerTickets(event: "1", purchases: sales.map(\.purchase)) == sales.map(\.ticket))
         let audit = try await TicketdProcess.run(["audit"], redisURL: redis.url, directory: redis.directory)
         #expect(audit.status == 0, "\(audit.output)")
@@ -284,6 +272,14 @@ struct FallbackHealth {
 }
 
 extension RawHTTPClient {
+    /// Waits (30 s at most) until the server has settled its fallback sales and sells through Redis again.
+    func waitUntilSettled() async throws {
+        try await waitUntil(timeout: .seconds(30), "settled, back to Redis") {
+            guard let status = try await self.fallback() else { return false }
+            return status.mode == "redis" && status.journalBacklog == 0
+        }
+    }
+
     func fallback() async throws -> FallbackHealth? {
         let response = try await self.send("GET", "/health")
         guard let json = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any],

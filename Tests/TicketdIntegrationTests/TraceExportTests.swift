@@ -96,10 +96,7 @@ import Testing
         let response = try await client.send("POST", "/buy/1", headers: [("traceparent", "00-\(traceID)-\(Self.randomHex(bytes: 8))-01")])
         #expect(response.status == 201, "\(response.body)")
         try await redis.restart()
-        try await waitUntil(timeout: .seconds(30), "settled, back to Redis") {
-            guard let status = try await client.fallback() else { return false }
-            return status.mode == "redis" && status.journalBacklog == 0
-        }
+        try await client.waitUntilSettled()
 
         var spans: [OTLPReceiver.Span] = []
         try await waitUntil(timeout: .seconds(30), "the escrow sale's and the settle's spans reach the receiver") {
