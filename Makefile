@@ -9,6 +9,8 @@ SEED_TICKETS ?= 10000
 RELEASE_BIN = $(shell swift build -c release --show-bin-path 2>/dev/null)
 REDIS_DIR := .redis
 SWIFT_BUILD_FLAGS ?=
+# Each group of tests under a deadline: a hung test fails the run within minutes and prints its threads (see the script).
+SWIFT_TEST := bash scripts/test-watchdog.sh 600 swift test
 # The fallback's suites, run by `make test-fallback` and as one group of `make test`, skipped by the other groups.
 FALLBACK_TESTS := EscrowScriptTests|LocalEscrowTests|FallbackJournalTests|EscrowReleasePolicyTests|FallbackTests
 # The tracing test's OTLP receiver decodes spans with the reference protobuf definitions, kept in a venv.
@@ -50,16 +52,16 @@ build: deps ## Build everything (debug)
 
 test: deps trace-test-deps ## Run every test: unit, then integration against real redis-server processes (each group alone), then the races against the release build
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|OTLPTracingTests|TicketCoreTests|TicketHTTPTests|TicketLoadTests|TicketPDFTests' --skip '$(FALLBACK_TESTS)'
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter RESPClientIntegrationTests
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter ClusterIntegrationTests
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketRedisTests --skip '$(FALLBACK_TESTS)'
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketdIntegrationTests --skip 'LoadTesterTests|PDFTicketTests|TraceExportTests|ClusterServeTests|LargeEventAuditTests|$(FALLBACK_TESTS)'
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter ClusterServeTests
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter PDFTicketTests
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter TraceExportTests
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter LoadTesterTests
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter '$(FALLBACK_TESTS)'
+	$(SWIFT_TEST) --skip-build $(SWIFT_BUILD_FLAGS) --filter 'RESPClientTests|OTLPTracingTests|TicketCoreTests|TicketHTTPTests|TicketLoadTests|TicketPDFTests' --skip '$(FALLBACK_TESTS)'
+	$(SWIFT_TEST) --skip-build $(SWIFT_BUILD_FLAGS) --filter RESPClientIntegrationTests
+	$(SWIFT_TEST) --skip-build $(SWIFT_BUILD_FLAGS) --filter ClusterIntegrationTests
+	$(SWIFT_TEST) --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketRedisTests --skip '$(FALLBACK_TESTS)'
+	$(SWIFT_TEST) --skip-build $(SWIFT_BUILD_FLAGS) --filter TicketdIntegrationTests --skip 'LoadTesterTests|PDFTicketTests|TraceExportTests|ClusterServeTests|LargeEventAuditTests|$(FALLBACK_TESTS)'
+	$(SWIFT_TEST) --skip-build $(SWIFT_BUILD_FLAGS) --filter ClusterServeTests
+	$(SWIFT_TEST) --skip-build $(SWIFT_BUILD_FLAGS) --filter PDFTicketTests
+	$(SWIFT_TEST) --skip-build $(SWIFT_BUILD_FLAGS) --filter TraceExportTests
+	$(SWIFT_TEST) --skip-build $(SWIFT_BUILD_FLAGS) --filter LoadTesterTests
+	$(SWIFT_TEST) --skip-build $(SWIFT_BUILD_FLAGS) --filter '$(FALLBACK_TESTS)'
 	$(MAKE) --no-print-directory test-deploy SKIP_SWIFT_BUILD=1
 	$(MAKE) --no-print-directory test-bench-scripts
 	$(MAKE) --no-print-directory test-release-binary
@@ -68,9 +70,9 @@ test-release-binary: deps ## The real-socket races (5000 connections; one Redis,
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	swift build -c release $(SWIFT_BUILD_FLAGS) --product ticketd
 	TICKETD_BIN="$$(swift build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)/ticketd" \
-		swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter 'ConcurrentPurchaseTests|LargeEventAuditTests'
+		$(SWIFT_TEST) --skip-build $(SWIFT_BUILD_FLAGS) --filter 'ConcurrentPurchaseTests|LargeEventAuditTests'
 	TICKETD_BIN="$$(swift build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)/ticketd" \
-		swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter ClusterServeTests
+		$(SWIFT_TEST) --skip-build $(SWIFT_BUILD_FLAGS) --filter ClusterServeTests
 
 test-bench-scripts: deps ## The benchmarks that call purchase.lua themselves, at a tiny size: they fail when they no longer match its keys
 	SALES=320 bash bench/purchase-script/run.sh
@@ -84,7 +86,7 @@ test-integration: deps ## Run only the tests against real redis-server processes
 
 test-fallback: deps ## Run the fallback tests: escrow scripts, journal, and Redis killed, hung and restarted under load
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
-	swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter '$(FALLBACK_TESTS)'
+	$(SWIFT_TEST) --skip-build $(SWIFT_BUILD_FLAGS) --filter '$(FALLBACK_TESTS)'
 
 test-deploy: deps deploy-deps ## Check the Docker, compose, Prometheus, Grafana and OpenAPI files, against the live service
 	@[ -n "$(SKIP_SWIFT_BUILD)" ] || swift build $(SWIFT_BUILD_FLAGS) --product ticketd

@@ -6,7 +6,7 @@ import TicketCore
 import TicketRedis
 
 /// ticketd's Redis store on a 3-primary cluster: events on every shard, a migrating event, a lost primary.
-@Suite(.serialized) struct ClusterPurchaseTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ClusterPurchaseTests {
     static func request(_ event: String) -> PurchaseRequest {
         PurchaseRequest(eventID: EventID(event)!, userID: nil, purchaseID: .random(), requestedAt: 1_790_000_000_000)
     }

@@ -4,7 +4,7 @@ import RedisTestSupport
 import Testing
 
 /// The cluster-mode client against a real 3-primary Redis Cluster (C2, C3, C4, C6, C7 of the design brief).
-@Suite(.serialized) struct RedisClusterClientTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct RedisClusterClientTests {
     @Test func commandsScriptsAndPipelinesReachEveryShard() async throws {
         try await withCluster { cluster, client throws in
             let keys = try await idsOnEveryShard(cluster, atLeast: 9).map { "counter:{\($0)}" }

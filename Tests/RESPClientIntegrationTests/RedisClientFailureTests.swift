@@ -8,7 +8,7 @@ import Testing
 ///
 /// Commands are put "in flight" by suspending the server (SIGSTOP) and waiting until the client reports them
 /// outstanding; the kernel still accepts the bytes, so they are written and unanswered.
-@Suite struct RedisClientFailureTests {
+@Suite(.timeLimit(.minutes(5))) struct RedisClientFailureTests {
     static func echoes(_ client: RedisClient, count: Int) -> [Task<RESPValue, any Error>] {
         (0..<count).map { index in
             Task { try await client.execute(RESPCommand("ECHO", .string("caller-\(index)"))) }

@@ -6,7 +6,7 @@ import ServiceLifecycle
 import Testing
 
 /// The client against a real `redis-server` the test starts on a free port.
-@Suite struct RedisClientTests {
+@Suite(.timeLimit(.minutes(5))) struct RedisClientTests {
     @Test func valuesOfEverySizeRoundTrip() async throws {
         let redis = try await RedisServerFixture.start()
         defer { redis.stop() }

@@ -178,18 +178,24 @@ public final class ChildProcess: Sendable {
     }
 
     /// Suspends the calling task (not a thread) until the child has exited.
+    ///
+    /// Cancelling the task (a test that ran out of time, say) kills the child with SIGKILL, so the wait still ends.
     public func exit() async -> Termination {
-        await withCheckedContinuation { continuation in
-            let done: Termination? = self.tracker.state.withLock { state in
-                if let termination = state.termination {
-                    return termination
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let done: Termination? = self.tracker.state.withLock { state in
+                    if let termination = state.termination {
+                        return termination
+                    }
+                    state.waiters.append(continuation)
+                    return nil
                 }
-                state.waiters.append(continuation)
-                return nil
+                if let done {
+                    continuation.resume(returning: done)
+                }
             }
-            if let done {
-                continuation.resume(returning: done)
-            }
+        } onCancel: {
+            self.send(SIGKILL)
         }
     }
 

@@ -7,7 +7,7 @@ import TicketCore
 
 /// The waiting room of buyers whose event's last tickets are in other instances' escrows: one leads, the others
 /// wait for its answer to change or their time to run out, and every follower gets a turn.
-@Suite struct EscrowReturnWaitersTests {
+@Suite(.timeLimit(.minutes(5))) struct EscrowReturnWaitersTests {
     let event = EventID("1")!
     /// The number of buyers waiting, as the waiting room last reported it.
     final class Reported: Sendable {

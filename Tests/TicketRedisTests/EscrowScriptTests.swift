@@ -6,7 +6,7 @@ import TicketCore
 import TicketRedis
 
 /// `escrow-take.lua`, `escrow-return.lua`, `settle.lua` and what the audit and the snapshot make of an escrow.
-@Suite struct EscrowScriptTests {
+@Suite(.timeLimit(.minutes(5))) struct EscrowScriptTests {
     let event = EventID("1")!
     let instance = InstanceID("alpha")!
 

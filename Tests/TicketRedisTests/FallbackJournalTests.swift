@@ -5,7 +5,7 @@ import TicketCore
 @testable import TicketRedis
 
 /// The journal and the escrow mirror on disk.
-@Suite struct FallbackJournalTests {
+@Suite(.timeLimit(.minutes(5))) struct FallbackJournalTests {
     func withFiles(_ body: (FallbackFiles) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fallback-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -4,7 +4,7 @@ import TicketCore
 @testable import TicketRedis
 
 /// The rules of selling from a local escrow, without Redis or disk.
-@Suite struct LocalEscrowTests {
+@Suite(.timeLimit(.minutes(5))) struct LocalEscrowTests {
     let event = EventID("1")!
 
     func block(_ tickets: [String], limit: Int = 0) -> EscrowBlock {

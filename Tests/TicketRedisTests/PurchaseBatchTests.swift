@@ -7,7 +7,7 @@ import TicketCore
 @testable import TicketRedis
 
 /// `purchase.lua` on whole batches, against a real Redis: each purchase judged as if it ran alone, in order.
-@Suite struct PurchaseBatchTests {
+@Suite(.timeLimit(.minutes(5))) struct PurchaseBatchTests {
     /// Seeds event `id` with tickets "1"…"tickets" and a per-user limit, without the seeder's machinery.
     private static func seed(_ redis: RedisServerFixture, _ id: String, tickets: Int, limit: Int) async throws {
         _ = try await redis.command(["RPUSH", "event:{\(id)}:tickets"] + (1...tickets).map(String.init))

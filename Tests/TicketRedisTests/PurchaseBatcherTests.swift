@@ -6,7 +6,7 @@ import TicketCore
 @testable import TicketRedis
 
 /// The batcher's bookkeeping, with a stand-in for Redis that holds the first batch until the test lets it go.
-@Suite struct PurchaseBatcherTests {
+@Suite(.timeLimit(.minutes(5))) struct PurchaseBatcherTests {
     /// One `Idempotency-Key` sent many times at once (a double click, a client's eager retry): the first request is
     /// the sale, the others hear of it as replays and never reach Redis, where a second batch of the same
     /// millisecond could not tell the first one's sale from its own.

@@ -5,7 +5,7 @@ import TicketCore
 import TicketRedis
 
 /// The ledger as the PDF tickets read it: lookups by purchase id across events, and `HSCAN` pages.
-@Suite struct PurchaseLedgerTests {
+@Suite(.timeLimit(.minutes(5))) struct PurchaseLedgerTests {
     @Test func aPurchaseIsFoundInWhicheverEventItWasMade() async throws {
         try await withStore { _, store, seeder throws in
             _ = try await seeder.seed(events: 3, ticketsPerEvent: 5, perUserLimit: 0, reset: false)

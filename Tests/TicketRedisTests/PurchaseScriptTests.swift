@@ -5,7 +5,7 @@ import TicketCore
 import TicketRedis
 
 /// Every branch of `purchase.lua`, against a real Redis.
-@Suite struct PurchaseScriptTests {
+@Suite(.timeLimit(.minutes(5))) struct PurchaseScriptTests {
     @Test func sellsEveryTicketOnceThenSaysSoldOut() async throws {
         try await withStore { redis, store, seeder throws in
             _ = try await seeder.seed(events: 1, ticketsPerEvent: 5, perUserLimit: 0, reset: false)

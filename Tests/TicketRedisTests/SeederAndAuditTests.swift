@@ -5,7 +5,7 @@ import Testing
 import TicketCore
 import TicketRedis
 
-@Suite struct SeederAndAuditTests {
+@Suite(.timeLimit(.minutes(5))) struct SeederAndAuditTests {
     @Test func reseedingWithoutResetKeepsEveryEventAsItIs() async throws {
         try await withStore { _, store, seeder throws in
             _ = try await seeder.seed(events: 3, ticketsPerEvent: 100, perUserLimit: 4, reset: false)

@@ -9,7 +9,7 @@ import TicketCore
 
 /// Events seeded in stripes (`event:{ID#k}:…`), against a real Redis: sold out only when every stripe is, one
 /// answer per purchase id across stripes, counts and audit summed over stripes.
-@Suite struct StripedEventTests {
+@Suite(.timeLimit(.minutes(5))) struct StripedEventTests {
     private static let event = EventID("1")!
 
     /// A purchase id whose first stripe, of `stripes`, is `index`.

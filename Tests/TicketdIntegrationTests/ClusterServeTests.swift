@@ -4,7 +4,7 @@ import Testing
 import TicketHTTP
 
 /// The real `ticketd` binary on a 3-primary Redis Cluster, named by a `redis+cluster://` URL.
-@Suite(.serialized) struct ClusterServeTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ClusterServeTests {
     /// Three instances that share nothing but the cluster, behind nginx, and 5000 buyers at once for one event
     /// striped over the three shards.
     @Test func threeInstancesBehindNginxSellAStripedEventExactlyToFiveThousandConnections() async throws {

@@ -4,7 +4,7 @@ import Testing
 import TicketHTTP
 
 /// The real server on a real socket and a real Redis, raced by thousands of connections at once.
-@Suite(.serialized) struct ConcurrentPurchaseTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ConcurrentPurchaseTests {
     @Test func fiveThousandConnectionsRaceForTwoThousandTicketsWhileOthersBuyAnotherEvent() async throws {
         // The client side of 6000 connections needs more than the usual 1024 descriptors too.
         _ = FileDescriptorLimit.raiseToHardLimit()
@@ -63,7 +63,7 @@ import TicketHTTP
 /// An event of more unsold tickets than the Redis client's default reply limit (1,048,576 elements) is audited: the
 /// audit reads its pool in one reply. Run against the release build (`make test-release-binary`): decoding a reply
 /// of a million elements takes a debug build longer than the audit waits.
-@Suite struct LargeEventAuditTests {
+@Suite(.timeLimit(.minutes(5))) struct LargeEventAuditTests {
     @Test func anEventOfMoreThanAMillionUnsoldTicketsIsAudited() async throws {
         let redis = try await RedisServerFixture.start()
         defer { redis.stop() }
@@ -78,7 +78,7 @@ import TicketHTTP
 /// The server short of file descriptors: it keeps serving the connections it has, lets the rest wait, never crashes.
 /// (Accepting until the descriptors ran out crashed it with SIGILL: libdispatch traps when it cannot open
 /// `/proc/<tid>/stat`.)
-@Suite(.serialized) struct FileDescriptorExhaustionTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct FileDescriptorExhaustionTests {
     @Test func aServerLimitedToAFewDescriptorsSurvivesThousandsOfConnections() async throws {
         _ = FileDescriptorLimit.raiseToHardLimit()
         let redis = try await RedisServerFixture.start()

@@ -7,7 +7,7 @@ import TicketLoad
 
 /// Redis fails under load; the real server keeps selling from its escrow, settles when Redis is back, and never
 /// sells a ticket twice (issue 6, tests 1, 2 and 5).
-@Suite(.serialized) struct FallbackTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct FallbackTests {
     /// The Redis of these tests keeps an AOF with `appendfsync always`, so a restart after SIGKILL loses nothing.
     static func durableRedis() async throws -> RedisServerFixture {
         try await RedisServerFixture.start(arguments: ["--appendonly", "yes", "--appendfsync", "always"])

@@ -3,7 +3,7 @@ import RedisTestSupport
 import Testing
 
 /// `ticket-load` against the real server and Redis: 5000 connections racing a small pool, then the `--full` suite.
-@Suite(.serialized) struct LoadTesterTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct LoadTesterTests {
     /// `ticket-load`, built beside `ticketd`.
     static var executable: String {
         URL(fileURLWithPath: TicketdProcess.executable).deletingLastPathComponent().appendingPathComponent("ticket-load").path

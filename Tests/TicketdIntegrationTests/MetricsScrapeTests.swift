@@ -3,7 +3,7 @@ import RedisTestSupport
 import Testing
 
 /// A live scrape of the real server: valid for Prometheus, with per-event figures read from Redis.
-@Suite(.serialized) struct MetricsScrapeTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct MetricsScrapeTests {
     @Test func aLiveScrapePassesPromtoolAndCountsTheSales() async throws {
         let redis = try await RedisServerFixture.start()
         defer { redis.stop() }

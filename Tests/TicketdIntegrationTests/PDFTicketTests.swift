@@ -4,7 +4,7 @@ import Testing
 
 /// PDF tickets through the real binary: buy, download, read it as a person would, verify its QR code, survive a
 /// crash, refuse paths out of the archive, and render again after cleanup.
-@Suite(.serialized) struct PDFTicketTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct PDFTicketTests {
     static let adminToken = "integration-admin-token"
 
     @Test func aBoughtTicketDownloadsReadsAndVerifiesAndSurvivesCrashAndCleanup() async throws {

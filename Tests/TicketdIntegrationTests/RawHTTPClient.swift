@@ -16,9 +16,15 @@ struct RawHTTPClient: Sendable {
 
     let host: String
     let port: Int
+    /// How long one exchange may take, from connecting to the server's close: a server that never answers fails
+    /// the test that asked, rather than holding the whole test run.
+    var timeout: Duration = .seconds(120)
     let group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
 
     /// Sends one request on a new connection and reads the whole response.
+    ///
+    /// - Throws: ``ResponseError`` when what came back is not an HTTP response, or nothing whole came within
+    ///   ``timeout``.
     func send(_ method: String, _ path: String, headers: [(String, String)] = [], body: String = "") async throws -> Response {
         let channel = try await ClientBootstrap(group: self.group)
             .connectTimeout(.seconds(30))
@@ -30,17 +36,27 @@ struct RawHTTPClient: Sendable {
         var request = "\(method) \(path) HTTP/1.1\r\nHost: \(self.host):\(self.port)\r\nConnection: close\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
         request += "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        let started = ContinuousClock.now
+        let deadline = channel.channel.eventLoop.scheduleTask(in: TimeAmount(self.timeout)) { channel.channel.close(promise: nil) }
+        defer { deadline.cancel() }
         return try await channel.executeThenClose { inbound, outbound in
-            try await outbound.write(ByteBuffer(string: request))
             var received = ByteBuffer()
-            for try await var chunk in inbound { received.writeBuffer(&chunk) }
+            do {
+                try await outbound.write(ByteBuffer(string: request))
+                for try await var chunk in inbound { received.writeBuffer(&chunk) }
+            } catch  where ContinuousClock.now - started >= self.timeout {}
+            guard ContinuousClock.now - started < self.timeout else {
+                throw ResponseError(
+                    description: "no whole answer to \(method) \(path) within \(self.timeout); received: \(String(buffer: received).prefix(200))"
+                )
+            }
             let bytes = Array(received.readableBytesView)
             let separator = Array("\r\n\r\n".utf8)
             let text = String(decoding: bytes, as: UTF8.self)
             guard let headEnd = (0..<max(0, bytes.count - 3)).first(where: { bytes[$0..<$0 + 4].elementsEqual(separator) }),
                 let status = Int(text.split(separator: " ").dropFirst().first ?? "")
             else {
-                throw ResponseError(text: text)
+                throw ResponseError(description: "not an HTTP response: \(text.prefix(200))")
             }
             let body = Array(bytes[(headEnd + 4)...])
             return Response(
@@ -75,7 +91,6 @@ struct RawHTTPClient: Sendable {
     }
 
     struct ResponseError: Error, CustomStringConvertible {
-        let text: String
-        var description: String { "not an HTTP response: \(self.text.prefix(200))" }
+        let description: String
     }
 }

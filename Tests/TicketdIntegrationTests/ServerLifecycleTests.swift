@@ -6,7 +6,7 @@ import Testing
 
 /// Starting, stopping and failing to start say what happened, at the level it deserves: an operator who alerts on
 /// warnings hears of outages, not of every start, seed and stop, and a server that cannot start says why.
-@Suite struct ServerLifecycleTests {
+@Suite(.timeLimit(.minutes(5))) struct ServerLifecycleTests {
     static let warning = #""level":"warning""#
     /// So that the server has no reason of its own to warn.
     static let signingKey = ["TICKET_SIGNING_KEY": String(repeating: "k", count: 32)]

@@ -74,12 +74,7 @@ struct TicketdProcess: Sendable {
             standardOutput: output,
             standardError: output
         )
-        // A test that runs out of time cancels its task: the command is killed rather than waited for.
-        let termination = await withTaskCancellationHandler {
-            await process.exit()
-        } onCancel: {
-            process.send(SIGKILL)
-        }
+        let termination = await process.exit()
         return (termination.status, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
     }
 

@@ -5,7 +5,7 @@ import Testing
 /// The real server exporting its spans over OTLP/HTTP to a receiver in the test: one purchase followed from the
 /// caller's `traceparent` through the request and the Redis call to its PDF ticket. A group of its own in
 /// `make test` (`--filter TraceExportTests`).
-@Suite(.serialized) struct TraceExportTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct TraceExportTests {
     @Test func aPurchaseIsTracedFromItsCallerThroughRedisToItsPDF() async throws {
         // A ratio sampler that starts no trace of its own: only a caller's sampled `traceparent` is traced.
         let sampler = ["OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0"]
