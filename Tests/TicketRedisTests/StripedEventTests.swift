@@ -92,8 +92,8 @@ import TicketCore
 
     /// An Idempotency-Key sent many times at once, to two instances, buys one ticket, even while its first stripe
     /// empties and refills (an instance's escrow taken and given back): the requests take turns, and all but the
-    /// first replay its sale. Before, a request that found the first stripe empty bought on the second while a twin,
-    /// refused nothing yet, bought on the first.
+    /// first replay its sale (or, kept waiting past the lock's patience, sell nothing). Before, a request that found
+    /// the first stripe empty bought on the second while a twin, refused nothing yet, bought on the first.
     @Test func twinsOfAKeyedPurchaseBuyOneTicketWhileTheirFirstStripeEmptiesAndRefills() async throws {
         try await withStore { redis, store, seeder throws in
             _ = try await seeder.seed(events: 1, ticketsPerEvent: 400, perUserLimit: 0, stripes: 2, reset: false)
@@ -127,14 +127,19 @@ import TicketCore
                     let instance = turn.add(1, ordering: .relaxed).newValue % 2 == 0 ? store : other
                     return try await instance.purchase(keyed)
                 }
-                #expect(failures.isEmpty, "\(failures)")
+                // A twin that waits longer than the lock's patience (a loaded machine) hears 503 with nothing sold:
+                // allowed. A second ticket, or no ticket at all, is not.
+                #expect(
+                    failures.allSatisfy { $0.code == .unavailable && $0.message.hasSuffix("nothing was sold") && !$0.outcomeUnknown },
+                    "\(failures)"
+                )
                 if Set(sales.map(\.purchase.ticketID)).count != 1 || sales.filter({ !$0.isReplay }).count != 1 {
                     doubled.append("\(id): \(sales.map { "\($0.purchase.ticketID)\($0.isReplay ? " (replay)" : "")" })")
                 }
             }
             flipping.cancel()
             _ = await flipping.value
-            #expect(doubled.isEmpty, "one key, two tickets or two first answers: \(doubled)")
+            #expect(doubled.isEmpty, "one key, not exactly one ticket and one first answer: \(doubled)")
             let audit = try await store.audit()
             #expect(audit.isClean, "\(audit)")
         }
