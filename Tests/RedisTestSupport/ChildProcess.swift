@@ -163,17 +163,19 @@ public final class ChildProcess: Sendable {
     ///
     /// - Returns: The termination, or `nil` on timeout.
     public func waitForExit(timeout: Duration) -> Termination? {
-        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-        let deadline = Date(timeIntervalSinceNow: seconds)
+        let deadline = ContinuousClock.now + timeout
         self.tracker.condition.lock()
         defer { self.tracker.condition.unlock() }
         while true {
             if let termination = self.termination {
                 return termination
             }
-            if !self.tracker.condition.wait(until: deadline) {
-                return self.termination
-            }
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { return nil }
+            // The deadline is on the monotonic clock and each wait short, as `NSCondition` waits on the wall clock:
+            // a clock set back (a new virtual machine's time corrected) cannot stretch the wait.
+            let seconds = Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18
+            _ = self.tracker.condition.wait(until: Date(timeIntervalSinceNow: min(0.1, seconds)))
         }
     }
 
