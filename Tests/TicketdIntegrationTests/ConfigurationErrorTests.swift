@@ -126,6 +126,15 @@ import Testing
         #expect(!result.output.contains("audit FAILED"), "\(result.output)")
     }
 
+    /// A mistyped command is named as one, not read as an argument to `serve` (which showed serve's usage).
+    @Test func anUnknownCommandIsRefusedAsOne() async throws {
+        let directory = try Self.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try await TicketdProcess.run(["seeed", "2"], redisURL: "redis://127.0.0.1:1", directory: directory)
+        #expect(result.status == 64, "exit status \(result.status): \(result.output)")
+        #expect(result.output.contains("unknown command 'seeed'; the commands are serve, seed, audit"), "\(result.output)")
+    }
+
     /// Exit status 1 is the audit's verdict on the books, and only that: a configuration it cannot use exited 1 too,
     /// and `ticket-load` reported it as a failed audit.
     @Test(arguments: [("PORT", "abc"), ("REDIS_URL", "redis://:s3cret@127.0.0.1:99999")])
