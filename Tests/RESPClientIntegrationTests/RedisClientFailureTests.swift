@@ -188,6 +188,24 @@ import Testing
         #expect(error?.reason == .clientNotRunning)
     }
 
+    /// A cancelled client (a server that failed to start is stopped so) closes its connections itself: its health
+    /// stream ends without reporting Redis down, which a subscriber would take for an outage.
+    @Test func aCancelledClientEndsItsHealthStreamWithoutReportingRedisDown() async throws {
+        let redis = try await RedisServerFixture.start()
+        defer { redis.stop() }
+        var configuration = try RedisClientConfiguration(url: redis.url)
+        configuration.connectionCount = 2
+        let client = RedisClient(configuration: configuration, logger: Logger(label: "test"))
+        let running = Task { try await client.run() }
+        try await waitUntilUp(client)
+        let health = client.healthUpdates()
+        running.cancel()
+        try? await running.value
+        var heard: [RedisHealth] = []
+        for await update in health { heard.append(update) }
+        #expect(heard == [.up])
+    }
+
     @Test func aFullServerFailsTheConnectWithItsOwnMessage() async throws {
         let redis = try await RedisServerFixture.start(arguments: ["--maxclients", "1"])
         defer { redis.stop() }

@@ -58,13 +58,14 @@ public final class RedisClient: RedisCommandExecutor, Service {
         return self.state.withLock { $0.outstandingCommandCount }
     }
 
-    /// The current health, then every change, until the client stops running.
+    /// The current health, then every change, until the client begins to stop (graceful shutdown, or a connection
+    /// closed because its task was cancelled).
     public func healthUpdates() -> AsyncStream<RedisHealth> {
         if let cluster = self.cluster { return cluster.healthUpdates() }
         let (stream, continuation) = AsyncStream.makeStream(of: RedisHealth.self, bufferingPolicy: .bufferingNewest(16))
         let id = self.state.withLock { state in
             continuation.yield(state.health)
-            if state.lifecycle == .finished {
+            if state.healthUpdatesEnded {
                 continuation.finish()
                 return nil as UInt64?
             }
@@ -274,10 +275,18 @@ public final class RedisClient: RedisCommandExecutor, Service {
     }
 
     private func unregister(slot: Int) {
-        let (change, live, shuttingDown) = self.state.withLock { $0.unregister(slot: slot) }
+        // Cancelled, the client closed the connection itself: the health streams end first, so that no subscriber
+        // hears Redis reported down for it (a server that failed to start, so stopped, warned of an outage).
+        let cancelled = Task.isCancelled
+        let (change, live, shuttingDown, ended) = self.state.withLock { state in
+            let ended = cancelled ? state.endHealthUpdates() : []
+            let (change, live, shuttingDown) = state.unregister(slot: slot)
+            return (change, live, shuttingDown, ended)
+        }
+        for subscriber in ended { subscriber.finish() }
         self.metrics.setLiveConnections(live)
         // Cancelled (a one-shot command such as `seed` ending) or shutting down, the client closed the connection itself.
-        let stopping = shuttingDown || Task.isCancelled
+        let stopping = shuttingDown || cancelled
         if !stopping {
             self.metrics.countReconnect()
             self.logger.debug("connection lost; reconnecting", metadata: ["redis.slot": "\(slot)"])

@@ -16,6 +16,8 @@ struct RedisClientState {
     /// Unparked waiters whose outcome was decided before they parked (a race with their timeout or cancellation).
     private var decidedWaiters: [UInt64: RedisError] = [:]
     private var subscribers: [UInt64: AsyncStream<RedisHealth>.Continuation] = [:]
+    /// Whether health streams are over: the client stops, so what its connections do next is no news of Redis.
+    private(set) var healthUpdatesEnded = false
     private var nextID: UInt64 = 0
     private(set) var health: RedisHealth = .down
 
@@ -173,6 +175,14 @@ struct RedisClientState {
         self.subscribers[id] = nil
     }
 
+    /// Ends the health streams: the subscribers, to be finished by the caller outside the lock (finishing runs their
+    /// termination handlers, which lock).
+    mutating func endHealthUpdates() -> [AsyncStream<RedisHealth>.Continuation] {
+        self.healthUpdatesEnded = true
+        defer { self.subscribers.removeAll() }
+        return Array(self.subscribers.values)
+    }
+
     private mutating func updateHealth() -> RedisHealthChange? {
         let live = self.liveCount
         let new: RedisHealth = live == self.slots.count ? .up : (live == 0 ? .down : .degraded)
@@ -202,9 +212,7 @@ struct RedisClientState {
         let waiters = Array(self.waiters.values)
         self.waiters.removeAll()
         self.decidedWaiters.removeAll()
-        let subscribers = Array(self.subscribers.values)
-        self.subscribers.removeAll()
-        return (waiters, self.slots.compactMap { $0 }, subscribers)
+        return (waiters, self.slots.compactMap { $0 }, self.endHealthUpdates())
     }
 
     /// `run()` returned: nothing is live any more.
@@ -218,8 +226,6 @@ struct RedisClientState {
         self.waiters.removeAll()
         self.decidedWaiters.removeAll()
         self.health = .down
-        let subscribers = Array(self.subscribers.values)
-        self.subscribers.removeAll()
-        return (subscribers, connections)
+        return (self.endHealthUpdates(), connections)
     }
 }
