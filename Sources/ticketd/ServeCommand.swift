@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import Hummingbird
 import Logging
 import Metrics
@@ -18,6 +19,10 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Serve the HTTP API (the default command).")
 
     func run() async throws {
+        // A server whose standard output closes (`ticketd serve | head`, a log shipper gone) goes on serving: its
+        // log lines there are lost, not the process. SwiftNIO ignores SIGPIPE too, but only once it opens a socket,
+        // and a log line written before that ended the process.
+        signal(SIGPIPE, SIG_IGN)
         let reader = try ConfigurationLoader.reader()
         let logger = try ConfigurationLoader.bootstrapLogging(reader)
 

@@ -161,7 +161,7 @@ import TicketLoad
     }
 
     /// Black-box testing sold three tickets of an event deleted with `FLUSHALL` from the escrow's copy, once Redis
-    /// failed, and settled them into the event seeded next.
+    /// failed, and settled them into the event seeded next. With nothing left to sell, `/health` says so.
     @Test func anEventGoneFromRedisIsNotSoldFromTheEscrowsCopy() async throws {
         let (redis, server, client) = try await Self.serveWithFullEscrow(tickets: 1000)
         defer { redis.stop() }
@@ -172,6 +172,9 @@ import TicketLoad
         try await waitUntil(timeout: .seconds(10), "fallback mode") { try await client.fallback()?.mode == "fallback" }
         let response = try await client.send("POST", "/buy/1")
         #expect(response.status == 503, "\(response.status) \(response.body)")
+        // Nothing left to sell, so not healthy: `/health` answered 200 "selling from this instance's escrow".
+        let health = try await client.send("GET", "/health")
+        #expect(health.status == 503 && health.body.contains(#""status":"down""#), "\(health.status) \(health.body)")
         redis.resume()
     }
 
@@ -195,6 +198,7 @@ import TicketLoad
         client = RawHTTPClient(host: "127.0.0.1", port: second.port)
         #expect(try await client.fallback()?.journalBacklog == 30)
         for _ in 0..<20 { sales.append(try await client.buyOrFail(event: "1")) }
+        #expect(try await client.send("GET", "/health").status == 200, "it sells from escrow: degraded, not down")
         #expect(Set(sales.map(\.ticket)).count == 50, "no escrowed ticket sold twice across the restart")
 
         try await redis.restart()

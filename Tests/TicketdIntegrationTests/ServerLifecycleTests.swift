@@ -47,6 +47,25 @@ import Testing
         }
     }
 
+    /// A server whose standard output closes goes on serving: a log line written before SwiftNIO ignored SIGPIPE
+    /// ended it (exit status 141) when the reader went early, as `ticketd serve | head` does.
+    @Test func aServerWhoseOutputClosesGoesOnServing() async throws {
+        let redis = try await RedisServerFixture.start()
+        defer { redis.stop() }
+        #expect(try await TicketdProcess.run(["seed", "1", "10"], redisURL: redis.url, directory: redis.directory).status == 0)
+        // bash becomes the server, its output a pipe to a `head` that reads 100 bytes of the start-up log and goes.
+        let server = try await TicketdProcess.serve(
+            redisURL: redis.url,
+            directory: redis.directory,
+            environment: Self.signingKey.merging(["LOG_LEVEL": "info"]) { $1 },
+            wrapper: ["bash", "-c", #"exec "$0" serve > >(head -c 100 > /dev/null)"#]
+        )
+        defer { server.stop() }
+        let client = RawHTTPClient(host: "127.0.0.1", port: server.port)
+        #expect(try await client.send("POST", "/buy/1").status == 201)
+        #expect(!server.process.hasExited)
+    }
+
     /// Two servers on one fallback directory would share one escrow and both sell it during an outage (black-box
     /// testing sold three tickets twice so): the second refuses to start.
     @Test func aSecondServerOnTheSameFallbackDirectoryRefusesToStart() async throws {

@@ -348,12 +348,13 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
     public func events() async throws(TicketStoreError) -> [EventSnapshot] { try await self.redis.events() }
 
     /// Redis's health with the fallback's status; while sales go on from escrow, a down Redis makes the store
-    /// `degraded`, not `down`.
+    /// `degraded`, not `down`. An escrow with no ticket left sells nothing: the store is then `down` (a server that
+    /// never reached Redis, say, is in fallback with nothing to sell).
     public func health() async -> StoreHealth {
         var health = await self.redis.health()
         let status = self.status
         health.fallback = status
-        if status.mode == .fallback, health.status == "down" {
+        if status.mode == .fallback, health.status == "down", status.escrow.values.contains(where: { $0 > 0 }) {
             health.status = "degraded"
             health.detail = "selling from this instance's escrow: \(health.detail ?? "Redis is unreachable")"
         }
