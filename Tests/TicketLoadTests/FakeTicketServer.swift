@@ -24,6 +24,9 @@ final class FakeTicketServer: Sendable {
         /// Sells every `n`th ticket but answers `503` naming the purchase, as ticketd does when it cannot tell
         /// whether Redis made it.
         case unknownOutcomeEvery(Int)
+        /// Sells every `n`th ticket but answers it with `status` (502, 504), as a proxy does whose server went or went
+        /// quiet after the sale.
+        case proxyErrorEvery(Int, status: Int)
     }
 
     private struct Sale {
@@ -112,6 +115,9 @@ final class FakeTicketServer: Sendable {
         if case .unknownOutcomeEvery(let n) = fault, !outcome.replay, outcome.sale.ticket % n == 0 {
             let purchase = outcome.sale.purchase
             return (.serviceUnavailable, [], #"{"status":503,"purchaseId":"\#(purchase)","ticketUrl":"/tickets/\#(purchase)"}"#)
+        }
+        if case .proxyErrorEvery(let n, let status) = fault, !outcome.replay, outcome.sale.ticket % n == 0 {
+            return (HTTPResponseStatus(statusCode: status), [], "<html>\(status)</html>")
         }
         let body = #"{"purchaseId":"\#(outcome.sale.purchase)","eventId":"\#(event)","ticketId":"\#(outcome.sale.ticket)","userId":null}"#
         return outcome.replay ? (.ok, [("Idempotent-Replayed", "true")], body) : (.created, [], body)

@@ -5,7 +5,7 @@ import Testing
 
 /// The final table and the plot, from a tally made by hand.
 @Suite struct LoadReportTests {
-    private func report() throws -> LoadReport {
+    private func report(redis: RedisAuditResult? = nil) throws -> LoadReport {
         var configuration = LoadConfiguration(target: try TargetURL("http://127.0.0.1:3049"), events: ["1"])
         configuration.connections = 10
         var tally = RunTally()
@@ -21,7 +21,7 @@ import Testing
         tally.statusCounts = [409: 300]
         let timing = RunTiming(connectPhase: .milliseconds(20), connectedBeforeStart: 10, run: .milliseconds(2500))
         let before = ["1": EventCounts(capacity: 5, available: 0, sold: 5, perUserLimit: 0)]
-        let audit = PurchaseAudit(tally: tally, before: before, after: before, redis: nil)
+        let audit = PurchaseAudit(tally: tally, before: before, after: before, redis: redis)
         return LoadReport(configuration: configuration, tally: tally, timing: timing, peakOpenConnections: 10, audit: audit)
     }
 
@@ -32,6 +32,14 @@ import Testing
         #expect(table.contains("409: 300"))
         #expect(table.contains("10 open at the start"))
         #expect(table.contains("verdict: PASS"))
+    }
+
+    /// An audit that could not read the books says so; it read "ticketd audit FAILED; sold " with nothing after.
+    @Test func aRedisAuditThatMadeNoVerdictSaysSo() throws {
+        let unread = RedisAuditResult(exitStatus: 69, output: "Error: the books could not be read: cannot reach Redis")
+        let table = try self.report(redis: unread).table()
+        #expect(table.contains("ticketd audit made no verdict: it could not read the books"), "\(table)")
+        #expect(!table.contains("FAILED; sold"))
     }
 
     @Test func theTimelineRatesTheLastPartialSecondByItsLength() throws {

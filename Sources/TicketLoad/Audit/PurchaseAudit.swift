@@ -99,7 +99,7 @@ public struct PurchaseAudit: Sendable, Codable {
                 findings.append("COUNT MISMATCH: event \(event.event): the tester saw \(seen) tickets sold, the service counts \(server)\(hint)")
             } else if unknown > 0, !(seen...(seen + unknown)).contains(server) {
                 findings.append(
-                    "COUNT MISMATCH: event \(event.event): the tester saw \(seen) tickets sold and \(unknown) requests of unknown outcome (no answer, or a 503 that may have sold), "
+                    "COUNT MISMATCH: event \(event.event): the tester saw \(seen) tickets sold and \(unknown) requests of unknown outcome (no answer, a 503 that may have sold, or a proxy's 502 or 504), "
                         + "the service counts \(server)\(hint)"
                 )
             }

@@ -247,8 +247,11 @@ final class LoadShard {
         let event = self.configuration.events[request.eventIndex]
         let bytes = answer.body ?? ByteBuffer()
         let body = (answer.status == 200 || answer.status == 201) ? PurchaseBody(bytes) : nil
-        // ticketd's 503 for a purchase it may have made names the purchase's ticket address.
-        if answer.status == 503, String(buffer: bytes).contains("\"ticketUrl\"") { self.tally.unknownOutcomeAnswers += 1 }
+        // ticketd's 503 for a purchase it may have made names the purchase's ticket address. A 502 or 504 comes from a
+        // proxy in front of the service (nginx), which may have handed the request on before the server went or
+        // went quiet: the server may have sold it, as a killed instance's purchases in flight were.
+        let mayHaveSold = answer.status == 503 ? String(buffer: bytes).contains("\"ticketUrl\"") : [502, 504].contains(answer.status)
+        if mayHaveSold { self.tally.unknownOutcomeAnswers += 1 }
         if answer.status == 201 {
             guard let body else {
                 self.tally.anomalies.append("a 201 for event \(event) without a ticketId and purchaseId: \(String(buffer: bytes).prefix(200))")

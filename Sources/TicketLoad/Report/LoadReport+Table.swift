@@ -44,8 +44,15 @@ extension LoadReport {
             )
         }
         if let redis = self.audit.redis {
-            let sold = redis.soldByEvent.filter { self.events.contains($0.key) }.sorted { $0.key < $1.key }
-            row("redis", "ticketd audit \(redis.passed ? "passed" : "FAILED"); sold " + sold.map { "\($0.key): \($0.value)" }.joined(separator: ", "))
+            if redis.unreadable {
+                row("redis", "ticketd audit made no verdict: it could not read the books")
+            } else {
+                let sold = redis.soldByEvent.filter { self.events.contains($0.key) }.sorted { $0.key < $1.key }
+                row(
+                    "redis",
+                    "ticketd audit \(redis.passed ? "passed" : "FAILED"); sold " + sold.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+                )
+            }
         } else {
             row("redis", "not checked (no ticketd binary found, or --skip-redis-audit); pass --ticketd PATH with REDIS_URL set")
         }

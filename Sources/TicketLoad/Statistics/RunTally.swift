@@ -20,8 +20,8 @@ public struct RunTally: Sendable {
     public var sales: [SaleRecord] = []
     /// Every repeated purchase and its answer.
     public var replays: [ReplayRecord] = []
-    /// `503` answers naming a purchase that may have been recorded (the service could not tell): like a request
-    /// without an answer, each may have sold a ticket.
+    /// `503` answers naming a purchase that may have been recorded (the service could not tell), and a proxy's
+    /// `502` and `504`: like a request without an answer, each may have sold a ticket.
     public var unknownOutcomeAnswers = 0
     /// Answers that break the service's contract on their own (a `201` without a ticket, a fresh key answered as
     /// a replay), in words.
