@@ -60,7 +60,7 @@ nodes=""
 for p in "${redis_ports[@]}"; do
     mkdir -p "$root/redis-$p"
     redis-server --port "$p" --cluster-port $((p + 10000)) --bind 127.0.0.1 --cluster-enabled yes \
-        --cluster-node-timeout 2000 --save "" --appendonly no --dir "$root/redis-$p" --daemonize yes \
+        --cluster-node-timeout 2000 --cluster-require-full-coverage no --save "" --appendonly no --dir "$root/redis-$p" --daemonize yes \
         --pidfile "$root/redis-$p/redis.pid" --logfile "$root/redis-$p/redis.log"
     wait_for "redis on $p" redis-cli -p "$p" ping
     nodes="$nodes${nodes:+,}127.0.0.1:$p"
