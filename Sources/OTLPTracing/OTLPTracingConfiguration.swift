@@ -86,10 +86,12 @@ public struct OTLPTracingConfiguration: Sendable {
         self.resource = resource
 
         let samplerName = reader["OTEL_TRACES_SAMPLER"] ?? "parentbased_always_on"
-        guard let sampler = TraceSampler(name: samplerName, argument: reader["OTEL_TRACES_SAMPLER_ARG"]) else {
+        let samplerArgument = reader["OTEL_TRACES_SAMPLER_ARG"]
+        guard let sampler = TraceSampler(name: samplerName, argument: samplerArgument) else {
             throw reader.error(
                 "OTEL_TRACES_SAMPLER",
-                "with OTEL_TRACES_SAMPLER_ARG names no sampler (always_on, always_off, traceidratio and their parentbased_ forms, a ratio from 0 to 1)"
+                (samplerArgument.map { "with OTEL_TRACES_SAMPLER_ARG=\($0) " } ?? "")
+                    + "names no sampler (always_on, always_off, traceidratio and their parentbased_ forms, a ratio from 0 to 1)"
             )
         }
         self.sampler = sampler

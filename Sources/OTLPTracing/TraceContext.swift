@@ -18,11 +18,12 @@ public struct TraceContext: Hashable, Sendable {
     }
 
     /// Reads a `traceparent` (`<version>-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`), or `nil` when it is
-    /// not one, as W3C Trace Context asks: a version `ff`, all-zero ids or a version `00` value with more fields
-    /// are refused; a later version may append fields after the flags.
+    /// not one, as W3C Trace Context asks: uppercase hex digits, a version `ff`, all-zero ids or a version `00` value
+    /// with more fields are refused; a later version may append fields after the flags.
     public init?(traceparent: String, traceState: String? = nil) {
         let fields = traceparent.split(separator: "-", omittingEmptySubsequences: false)
-        guard fields.count >= 4, fields[0].utf8.count == 2, let version = UInt64(hexDigits: fields[0]), version != 0xFF,
+        guard !traceparent.utf8.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "F")).contains($0) }), fields.count >= 4,
+            fields[0].utf8.count == 2, let version = UInt64(hexDigits: fields[0]), version != 0xFF,
             version != 0 || fields.count == 4,
             let traceID = TraceID(hex: fields[1]), let spanID = SpanID(hex: fields[2]),
             fields[3].utf8.count == 2, let flags = UInt64(hexDigits: fields[3])

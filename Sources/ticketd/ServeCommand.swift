@@ -153,6 +153,10 @@ struct ServeCommand: AsyncParsableCommand {
             throw ConfigurationError(
                 "cannot listen on \(configuration.host):\(configuration.port): the address is in use (another ticketd?); stop that server or set PORT"
             )
+        } catch let error as SocketAddressError.UnknownHost {
+            throw ConfigurationError(
+                "HOST \(error.host) names no address to listen on (\(error.errorDescription)); set HOST to an address or name of this machine"
+            )
         }
     }
 }

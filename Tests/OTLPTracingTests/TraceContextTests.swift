@@ -22,6 +22,7 @@ import Testing
         "00-0af7651916cd43dd8448eb211c8031-b7ad6b7169203331-01",  // short trace id
         "00-0af7651916cd43dd8448eb211c80319c-b7ad6b716920333-01",  // short span id
         "00-0af7651916cd43dd8448eb211c80319g-b7ad6b7169203331-01",  // not hex
+        "00-0AF7651916CD43DD8448EB211C80319C-B7AD6B7169203331-01",  // uppercase hex: W3C allows lowercase only
         "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-extra",  // version 00 has four fields
         "0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
         "",

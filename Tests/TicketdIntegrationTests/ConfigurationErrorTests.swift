@@ -73,6 +73,12 @@ import Testing
         return result.output
     }
 
+    /// A `HOST` that resolves to nothing is named: the server stopped with "SocketAddressError.UnknownHost".
+    @Test func aHostThatNamesNoAddressStopsTheServerNamingIt() async throws {
+        let output = try await Self.refusedServe(["HOST": "not..a..host"])
+        #expect(output.contains("HOST not..a..host names no address to listen on"), "\(output)")
+    }
+
     /// A `.env` written on Windows, with `export` and quotes, reads as a shell would read it: before, its CRLF lines
     /// ran together into one value and every later setting was lost in silence.
     @Test func aDotEnvFileIsReadAsAShellReadsItAndABadLineIsNamed() async throws {
