@@ -86,6 +86,20 @@ import Testing
         }
     }
 
+    /// A request head over the parser's 80 KiB, in one header or in the target, is `431`, not a bare `400`.
+    @Test(arguments: ["X-Big: \(String(repeating: "a", count: 100_000))\r\n", ""])
+    func aRequestHeadOverTheLimitIsRequestHeaderFieldsTooLarge(_ header: String) async throws {
+        let query = header.isEmpty ? "?" + String(repeating: "q", count: 100_000) : ""
+        try await Self.withLiveApp { port in
+            let text = try await Self.exchange("POST /buy/1\(query) HTTP/1.1\r\nHost: x\r\n\(header)\r\n", port: port)
+            let response = try #require(Self.responses(in: text).first)
+            #expect(response.head.hasPrefix("HTTP/1.1 431 ") && response.head.lowercased().contains("connection: close"), "\(response.head)")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])
+            #expect(json["status"] as? Int == 431 && (json["type"] as? String)?.hasSuffix("/request-head-too-large") == true, "\(json)")
+            #expect((json["detail"] as? String)?.contains("80 KiB") == true && json["requestId"] is String, "\(json)")
+        }
+    }
+
     /// A body the parser rejects fails the request's handler (nothing is sold from what came) and is a 400 too.
     @Test func aBrokenChunkedBodyIsABadRequest() async throws {
         try await Self.withLiveApp { port in

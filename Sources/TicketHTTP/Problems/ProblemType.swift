@@ -20,6 +20,7 @@ import HTTPTypes
 /// | ``auditFailed`` | 409 | `https://ticketd.dev/problems/audit-failed` |
 /// | ``escrowReleaseRefused`` | 409 | `https://ticketd.dev/problems/escrow-release-refused` |
 /// | ``unsupportedMediaType`` | 415 | `https://ticketd.dev/problems/unsupported-media-type` |
+/// | ``requestHeadTooLarge`` | 431 | `https://ticketd.dev/problems/request-head-too-large` |
 /// | ``internalError`` | 500 | `https://ticketd.dev/problems/internal-error` |
 /// | ``ticketRenderFailed`` | 500 | `https://ticketd.dev/problems/ticket-render-failed` |
 /// | ``storeUnavailable`` | 503 | `https://ticketd.dev/problems/store-unavailable` |
@@ -94,6 +95,13 @@ public struct ProblemType: Sendable, Hashable {
         slug: "unsupported-media-type",
         title: "Unsupported media type",
         status: .unsupportedMediaType
+    )
+    /// The request line and header fields together are longer than the server reads (80 KiB); the connection is
+    /// closed.
+    public static let requestHeadTooLarge = ProblemType(
+        slug: "request-head-too-large",
+        title: "Request header fields too large",
+        status: .requestHeaderFieldsTooLarge
     )
     /// Something unexpected went wrong; the log line with the same request id says what.
     public static let internalError = ProblemType(slug: "internal-error", title: "Internal error", status: .internalServerError)

@@ -6,8 +6,9 @@ import NIOHTTP1
 import NIOHTTPTypes
 
 /// Answers a request that the HTTP/1 parser rejects (a garbled request line, a header line without a colon, a
-/// header too large) with an RFC 9457 problem, `400 invalid-request` with an `X-Request-Id`, instead of
-/// Hummingbird's bare `400` with no body; then closes the connection, whose byte stream cannot be trusted any more.
+/// header too large) with an RFC 9457 problem and an `X-Request-Id`, instead of Hummingbird's bare `400` with no
+/// body: `431 request-head-too-large` for a request line and headers over the parser's 80 KiB, `400 invalid-request`
+/// for anything else. Then it closes the connection, whose byte stream cannot be trusted any more.
 ///
 /// It sits between the HTTP codec and Hummingbird's connection handling, one per connection. A parse error between
 /// requests is taken out of the pipeline and answered here, once every request read before it has been answered in
@@ -78,11 +79,20 @@ final class MalformedRequestAnswer: ChannelDuplexHandler, RemovableChannelHandle
     private func answer(_ error: HTTPParserError, context: ChannelHandlerContext) {
         self.answered = true
         let id = RequestID().description
-        var problem = Problem(
-            .invalidRequest,
-            detail: "the request is not valid HTTP/1.x (\(error)); the connection is closed",
-            extensions: ["requestId": id]
-        )
+        var problem =
+            if case .headerOverflow = error {
+                Problem(
+                    .requestHeadTooLarge,
+                    detail: "the request line and header fields are longer than 80 KiB; the connection is closed",
+                    extensions: ["requestId": id]
+                )
+            } else {
+                Problem(
+                    .invalidRequest,
+                    detail: "the request is not valid HTTP/1.x (\(error)); the connection is closed",
+                    extensions: ["requestId": id]
+                )
+            }
         problem.instance = nil
         let body = problem.encodedBody()
         var head = HTTPResponse(status: problem.status)
@@ -95,7 +105,7 @@ final class MalformedRequestAnswer: ChannelDuplexHandler, RemovableChannelHandle
         context.writeAndFlush(self.wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
         self.logger.notice(
             "request refused: not valid HTTP/1.x",
-            metadata: [RequestIDAssignment.metadataKey: .string(id), "error": "\(error)", "status": "400"]
+            metadata: [RequestIDAssignment.metadataKey: .string(id), "error": "\(error)", "status": "\(problem.status.code)"]
         )
     }
 }
