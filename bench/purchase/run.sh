@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # wrk against ticketd at many connections: POST /buy/1 on a pool that does not sell out, then the no-op route
 # GET /livez of the same server, in one run. Prints purchases/s, the ratio to the no-op route, latency, wrk's
-# timeouts and socket errors, the server's peak RSS, and the same purchase run with per-purchase logging on, in
-# purchases/s and in the server's CPU per purchase (which a machine shared with wrk and Redis disturbs much less).
+# timeouts and socket errors, the server's peak RSS (and a fresh server's after the no-op route alone), and the same
+# purchase run with per-purchase logging on, in purchases/s and in the server's CPU per purchase (which a machine
+# shared with wrk and Redis disturbs much less).
 #
 # Run from the repository root: bash bench/purchase/run.sh (make bench-purchase). Knobs: CONNECTIONS (5000),
 # DURATION (15s), THREADS (2), TICKETS (3000000). A benchmark, not a test: it prints figures and exits 0.
@@ -93,6 +94,7 @@ read -r log_rps_2 log_us_2 < <(measure_purchases)
 stop_server
 start_server warning
 read -r noop_rps_2 _ _ _ _ _ < <(measure "http://127.0.0.1:$port/livez")
+noop_rss=$(peak_rss_mb)
 read -r buy_rps_2 buy_us_2 < <(measure_purchases)
 stop_server
 mean() { python3 -c "import sys; print(f'{(float(sys.argv[1]) + float(sys.argv[2])) / 2:.0f}')" "$1" "$2"; }
@@ -114,14 +116,15 @@ printf "%-28s %10s\n" "GET /livez, second run" "$noop_rps_2"
 printf "%-28s %10s (%s, %s)\n" "POST /buy/1, LOG_LEVEL=info" "$log_rps" "$log_rps_1" "$log_rps_2"
 printf "%-28s %10s (logging off: %s, %s; on: %s, %s)\n" "server CPU µs per purchase" "" "$buy_us_1" "$buy_us_2" "$log_us_1" "$log_us_2"
 printf "%-28s %10s %9s %9s %9s %8s\n" "POST /buy/1, backlog 256" "$small_rps" "" "" "$small_timeouts" "$small_errors"
-python3 - "$buy_mean" "$noop_mean" "$log_rps" "$rss" "$sold" "${script_calls:-0}" "${script_usec:-0}" "$redis_cpu_before" "$redis_cpu_after" \
+python3 - "$buy_mean" "$noop_mean" "$log_rps" "$rss" "$noop_rss" "$sold" "${script_calls:-0}" "${script_usec:-0}" "$redis_cpu_before" "$redis_cpu_after" \
     "$buy_us_1" "$buy_us_2" "$log_us_1" "$log_us_2" <<'PY'
 import sys
-buy, noop, logged, rss, sold, calls, usec, cpu_before, cpu_after, off_1, off_2, on_1, on_2 = map(float, sys.argv[1:])
+buy, noop, logged, rss, noop_rss, sold, calls, usec, cpu_before, cpu_after, off_1, off_2, on_1, on_2 = map(float, sys.argv[1:])
 print(f"purchases/s over no-op, means of two runs each: {buy / noop:.2f} (goal >= 0.8)")
 print(f"purchases/s with a log line per purchase over without, means of two runs each: {logged / buy:.3f} (goal >= 0.95)")
 print(f"server CPU per purchase, without a log line over with, means of two runs each: {(off_1 + off_2) / (on_1 + on_2):.3f}")
 print(f"peak RSS {rss:.1f} MB (goal <= 100); tickets sold in the purchase run: {sold:.0f}")
+print(f"peak RSS of a fresh server after the no-op route alone: {noop_rss:.1f} MB (the HTTP server's own cost per connection)")
 print(f"Redis CPU per purchase: {usec / max(sold, 1):.2f} µs in the script (usec_per_call, goal <= 5), {sold / max(calls, 1):.1f} purchases per script call")
 print(f"Redis CPU per purchase, all of it (INFO cpu, protocol included): {(cpu_after - cpu_before) * 1e6 / max(sold, 1):.2f} µs")
 PY
