@@ -123,6 +123,7 @@ let package = Package(
         .executableTarget(
             name: "ticketd",
             dependencies: [
+                "DotEnv",
                 "TicketCore",
                 "TicketRedis",
                 "TicketHTTP",
@@ -156,6 +157,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "DotEnv",
+            dependencies: [.product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "TicketLoad",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -169,6 +175,7 @@ let package = Package(
         .executableTarget(
             name: "ticket-load",
             dependencies: [
+                "DotEnv",
                 "TicketLoad",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DotEnv
 import Foundation
 import NIOCore
 import TicketLoad
@@ -28,7 +29,7 @@ struct TicketLoadCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The service (default: $TEST_URL, else http://localhost:3049).")
+    @Option(help: "The service (default: $TEST_URL, from the environment or .env, else http://localhost:3049).")
     var url: String?
 
     @Option(help: "The event to buy from.")
@@ -127,7 +128,7 @@ struct TicketLoadCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let target = try TargetURL(self.url ?? ProcessInfo.processInfo.environment["TEST_URL"] ?? "http://localhost:3049")
+            let target = try TargetURL(try self.url ?? Self.defaultURL())
             let ticketd = try self.ticketdBinary()
             if self.full {
                 try await self.runSuite(target: target, ticketd: ticketd)
@@ -137,6 +138,17 @@ struct TicketLoadCommand: AsyncParsableCommand {
         } catch let error as LoadError {
             FileHandle.standardError.write(Data("ticket-load: \(error.message)\n".utf8))
             throw ExitCode(error.isInvalidArgument ? 64 : 2)
+        }
+    }
+
+    /// `TEST_URL` from the environment, else from the `.env` file in the working directory (where ticketd, and so
+    /// the Redis audit, reads its settings), else `http://localhost:3049`.
+    private static func defaultURL() throws(LoadError) -> String {
+        if let url = ProcessInfo.processInfo.environment["TEST_URL"] { return url }
+        do {
+            return try DotEnvFile.variables(atPath: ".env")["TEST_URL"] ?? "http://localhost:3049"
+        } catch {
+            throw .invalidArgument(error.description)
         }
     }
 

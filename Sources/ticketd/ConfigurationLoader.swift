@@ -1,7 +1,7 @@
 import Configuration
+import DotEnv
 import Logging
 import RESPClient
-import SystemPackage
 import TicketCore
 import TicketHTTP
 
@@ -20,25 +20,11 @@ enum ConfigurationLoader {
 
     /// The variables of the `.env` file at `path`; none when there is no such file.
     private static func environmentFile(_ path: String) throws(ConfigurationError) -> [String: String] {
-        var bytes: [UInt8] = []
         do {
-            let file = try FileDescriptor.open(FilePath(path), .readOnly, options: .closeOnExec)
-            defer { try? file.close() }
-            var chunk = [UInt8](repeating: 0, count: 16_384)
-            while true {
-                let count = try chunk.withUnsafeMutableBytes { try file.read(into: $0) }
-                if count == 0 { break }
-                bytes.append(contentsOf: chunk[..<count])
-            }
-        } catch Errno.noSuchFileOrDirectory {
-            return [:]
+            return try DotEnvFile.variables(atPath: path)
         } catch {
-            throw ConfigurationError("cannot read \(path): \(error)")
+            throw ConfigurationError(error.description)
         }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw ConfigurationError("\(path) is not UTF-8 text")
-        }
-        return try DotEnvFile(parsing: text, path: path).variables
     }
 
     /// The Redis URL: `redis+cluster://` and the seed list `REDIS_CLUSTER_NODES` (`host:port,host:port`, no

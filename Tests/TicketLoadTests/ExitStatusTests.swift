@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 /// The executable's exit status, which scripts and CI read: 0 clean, 1 something sold wrong, 2 no run at all, 64 an
@@ -23,6 +24,24 @@ import Testing
         #expect(status == 1, "\(output)")
         #expect(output.contains("verdict: FAIL"))
         #expect(output.contains("DUPLICATE: ticket 3 of event 1 sold 2 times"))
+    }
+
+    /// Without `--url`, `TEST_URL` comes from `.env` in the working directory, where ticketd (and so the Redis
+    /// audit) reads its settings; a `.env` that is not `KEY=value` lines is a usage error naming its line.
+    @Test func theServiceIsFoundThroughTestURLInTheDotEnvFile() async throws {
+        let server = try await FakeTicketServer.start(capacity: 10)
+        defer { Task { try await server.stop() } }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ticket-load-env-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let environmentFile = directory + "/.env"
+        try "# the service under test\nTEST_URL=http://127.0.0.1:\(server.port)\n".write(toFile: environmentFile, atomically: true, encoding: .utf8)
+        let (status, output) = try await TicketLoadExecutable.run(["--requests", "10", "--skip-redis-audit"], in: directory)
+        #expect(status == 0 && output.contains("201: 10"), "\(output)")
+
+        try "TEST_URL http://127.0.0.1:\(server.port)\n".write(toFile: environmentFile, atomically: true, encoding: .utf8)
+        let (malformedStatus, malformed) = try await TicketLoadExecutable.run(["--requests", "1", "--skip-redis-audit"], in: directory)
+        #expect(malformedStatus == 64 && malformed.contains(".env line 1 is not KEY=value"), "\(malformed)")
     }
 
     @Test func noServiceExitsTwoWithAMessage() async throws {

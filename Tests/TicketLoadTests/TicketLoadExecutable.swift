@@ -13,11 +13,21 @@ enum TicketLoadExecutable {
         return directory.appendingPathComponent("ticket-load").path
     }
 
-    /// Runs it with `arguments` to the end; its exit status and everything it printed.
-    static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+    /// Runs it with `arguments` to the end, in `directory` (this process's when `nil`) and without `TEST_URL` in its
+    /// environment; its exit status and everything it printed.
+    static func run(_ arguments: [String], in directory: String? = nil) async throws -> (status: Int32, output: String) {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("ticket-load-test-\(UUID().uuidString).out").path
         defer { try? FileManager.default.removeItem(atPath: output) }
-        let process = try ChildProcess(executable: Self.path, arguments: arguments, standardOutput: output, standardError: output)
+        var environment = ProcessInfo.processInfo.environment
+        environment["TEST_URL"] = nil
+        let process = try ChildProcess(
+            executable: Self.path,
+            arguments: arguments,
+            environment: environment,
+            currentDirectory: directory,
+            standardOutput: output,
+            standardError: output
+        )
         let termination = await process.exit()
         return (termination.status, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
     }

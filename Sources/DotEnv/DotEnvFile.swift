@@ -1,16 +1,42 @@
+import SystemPackage
+
 /// The variables of a `.env` file: `KEY=value` lines, as a shell would read them and as `docker compose` does.
 ///
 /// Blank lines and lines starting with `#` are skipped; an `export ` in front of a key is allowed; a value in single
 /// or double quotes is taken without them (inside double quotes, `\"` and `\\` are escapes); an unquoted value ends
 /// at ` #` (a comment) and is trimmed. Windows line ends (CRLF) are read like Unix ones. Any other line is an error
 /// naming its line number, never skipped in silence.
-struct DotEnvFile {
+public struct DotEnvFile: Sendable {
     /// The variables, later lines winning.
-    let variables: [String: String]
+    public let variables: [String: String]
+
+    /// The variables of the file at `path`; none when there is no such file.
+    /// - Throws: ``DotEnvError`` when the file cannot be read, is not UTF-8, or is not `KEY=value` lines.
+    public static func variables(atPath path: String) throws(DotEnvError) -> [String: String] {
+        var bytes: [UInt8] = []
+        do {
+            let file = try FileDescriptor.open(FilePath(path), .readOnly, options: .closeOnExec)
+            defer { try? file.close() }
+            var chunk = [UInt8](repeating: 0, count: 16_384)
+            while true {
+                let count = try chunk.withUnsafeMutableBytes { try file.read(into: $0) }
+                if count == 0 { break }
+                bytes.append(contentsOf: chunk[..<count])
+            }
+        } catch Errno.noSuchFileOrDirectory {
+            return [:]
+        } catch {
+            throw DotEnvError("cannot read \(path): \(error)")
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw DotEnvError("\(path) is not UTF-8 text")
+        }
+        return try DotEnvFile(parsing: text, path: path).variables
+    }
 
     /// Parses `text`, the file's contents; `path` names it in errors.
-    /// - Throws: ``ConfigurationError`` for a line that is not `KEY=value`, or a quote that is not closed.
-    init(parsing text: String, path: String) throws(ConfigurationError) {
+    /// - Throws: ``DotEnvError`` for a line that is not `KEY=value`, or a quote that is not closed.
+    public init(parsing text: String, path: String) throws(DotEnvError) {
         var variables: [String: String] = [:]
         // `\r\n` is one `Character`, and a newline: Windows files split like Unix ones.
         for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
@@ -18,11 +44,11 @@ struct DotEnvFile {
             if line.isEmpty || line.hasPrefix("#") { continue }
             if line.hasPrefix("export ") { line = line.dropFirst("export ".count).trimmingSpaces() }
             guard let equals = line.firstIndex(of: "=") else {
-                throw ConfigurationError("\(path) line \(index + 1) is not KEY=value: \(line.prefix(80))")
+                throw DotEnvError("\(path) line \(index + 1) is not KEY=value: \(line.prefix(80))")
             }
             let key = line[..<equals].trimmingSpaces()
             guard Self.isKey(key) else {
-                throw ConfigurationError("\(path) line \(index + 1): \"\(key.prefix(80))\" is not a variable name")
+                throw DotEnvError("\(path) line \(index + 1): \"\(key.prefix(80))\" is not a variable name")
             }
             variables[String(key)] = try Self.value(line[line.index(after: equals)...].trimmingSpaces(), line: index + 1, path: path)
         }
@@ -40,7 +66,7 @@ struct DotEnvFile {
     }
 
     /// The value of `text`, what follows `=`, trimmed.
-    private static func value(_ text: Substring, line: Int, path: String) throws(ConfigurationError) -> String {
+    private static func value(_ text: Substring, line: Int, path: String) throws(DotEnvError) -> String {
         guard let quote = text.first, quote == "\"" || quote == "'" else {
             if text.hasPrefix("#") { return "" }
             var value = text
@@ -57,7 +83,7 @@ struct DotEnvFile {
             if character == quote {
                 let rest = text[index...].trimmingSpaces()
                 guard rest.isEmpty || rest.hasPrefix("#") else {
-                    throw ConfigurationError("\(path) line \(line): unexpected text after the closing quote: \(rest.prefix(40))")
+                    throw DotEnvError("\(path) line \(line): unexpected text after the closing quote: \(rest.prefix(40))")
                 }
                 return value
             }
@@ -68,7 +94,7 @@ struct DotEnvFile {
                 value.append(character)
             }
         }
-        throw ConfigurationError("\(path) line \(line): the value's \(quote) quote is not closed")
+        throw DotEnvError("\(path) line \(line): the value's \(quote) quote is not closed")
     }
 }
 
