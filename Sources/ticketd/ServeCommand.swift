@@ -84,7 +84,12 @@ struct ServeCommand: AsyncParsableCommand {
         var directoryLock: FallbackDirectoryLock?
         let fallback = try FallbackSettings(reader: reader)
         if fallback.enabled {
-            let files = try await FallbackFiles(directory: fallback.directory)
+            let files: FallbackFiles
+            do {
+                files = try await FallbackFiles(directory: fallback.directory)
+            } catch {
+                throw ConfigurationError("FALLBACK_DIR \(fallback.directory) cannot be used: \(error)")
+            }
             directoryLock = try FallbackDirectoryLock(directory: fallback.directory)
             let instance: InstanceID
             if let configured = fallback.instanceID {

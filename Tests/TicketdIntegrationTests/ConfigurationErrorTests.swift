@@ -98,7 +98,8 @@ import Testing
     }
 
     /// Before, an unwritable ticket directory let the server start, sell and report healthy while every download
-    /// failed, and a fallback directory under a file stopped it with a raw Foundation error dump.
+    /// failed, and a fallback directory under a file stopped it with a raw Foundation error dump. Each message names
+    /// its variable.
     @Test func unusableDirectoriesStopTheServerSayingWhy() async throws {
         let directory = try Self.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -119,7 +120,20 @@ import Testing
             environment: ["PDF_OUTPUT_DIR": directory + "/tickets", "FALLBACK_DIR": directory + "/afile/data"]
         )
         #expect(fallback.status == 1, "\(fallback.output)")
-        #expect(fallback.output.contains("\(directory)/afile is a file, not a directory"), "\(fallback.output)")
+        let expected = "FALLBACK_DIR \(directory)/afile/data cannot be used: \(directory)/afile is a file, not a directory"
+        #expect(fallback.output.contains(expected), "\(fallback.output)")
+
+        let log = try await TicketdProcess.run(
+            ["serve"],
+            redisURL: "redis://127.0.0.1:1",
+            directory: directory,
+            environment: ["LOG_FILE": directory + "/afile/app.log", "PDF_OUTPUT_DIR": directory + "/tickets", "FALLBACK_DIR": directory + "/data"]
+        )
+        #expect(log.status == 1, "\(log.output)")
+        #expect(
+            log.output.contains("LOG_FILE \(directory)/afile/app.log cannot be used: \(directory)/afile is a file, not a directory"),
+            "\(log.output)"
+        )
     }
 
     /// `audit` tells books it could not read (exit status 69) from books that do not balance (1).

@@ -11,5 +11,9 @@ public struct LogFileError: Error, Sendable, CustomStringConvertible {
     /// The system error number.
     public let errno: Int32
 
-    public var description: String { "cannot open log file \(self.path): \(String(cString: strerror(self.errno)))" }
+    /// "cannot open PATH: the system's reason", or "PATH is a file, not a directory" for a directory on the way
+    /// that is a file.
+    public var description: String {
+        self.errno == ENOTDIR ? "\(self.path) is a file, not a directory" : "cannot open \(self.path): \(String(cString: strerror(self.errno)))"
+    }
 }
