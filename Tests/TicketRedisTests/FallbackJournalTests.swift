@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import TicketCore
 
@@ -25,9 +26,31 @@ import TicketCore
                 try await group.waitForAll()
             }
             #expect(Set(try await files.loadJournal()) == Set(sales))
-            try await journal.replace(with: Array(sales.prefix(10)))
+            try await journal.replace { Array(sales.prefix(10)) }
             try await journal.append(sales[0])
             #expect(try await files.loadJournal() == Array(sales.prefix(10)), "a repeated line counts once")
+        }
+    }
+
+    /// Each sale is in memory before its append, as the fallback store makes them, and replaces run meanwhile, as
+    /// settling does: every sale stays on disk. (Settling took its list, then saved the mirror, then replaced the
+    /// journal: a sale appended, and acknowledged, in between was wiped from the file until the next settle.)
+    @Test func aReplaceKeepsEverySaleAppendedBeforeItIsWritten() async throws {
+        try await withFiles { files in
+            let journal = FallbackJournal(files: files)
+            let unsettled = SalesInMemory()
+            let sales = (1...400).map(self.sale)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (index, sale) in sales.enumerated() {
+                    group.addTask {
+                        unsettled.add(sale)
+                        try await journal.append(sale)
+                    }
+                    if index % 20 == 0 { group.addTask { try await journal.replace { unsettled.all } } }
+                }
+                try await group.waitForAll()
+            }
+            #expect(Set(try await files.loadJournal()) == Set(sales))
         }
     }
 
@@ -45,4 +68,13 @@ import TicketCore
             #expect(try await files.loadEscrow().first?.tickets == ["5"])
         }
     }
+}
+
+/// The sales a fallback store holds in memory, as the journal's replacements ask for them.
+private final class SalesInMemory: Sendable {
+    private let sales = Mutex<[Purchase]>([])
+
+    func add(_ sale: Purchase) { self.sales.withLock { $0.append(sale) } }
+
+    var all: [Purchase] { self.sales.withLock { $0 } }
 }

@@ -8,7 +8,7 @@ import TicketCore
 final class FallbackJournal: Sendable {
     private enum Operation {
         case append([UInt8], CheckedContinuation<Void, any Error>)
-        case replace([UInt8], CheckedContinuation<Void, any Error>)
+        case replace(@Sendable () -> [Purchase], CheckedContinuation<Void, any Error>)
     }
 
     private struct State {
@@ -28,10 +28,14 @@ final class FallbackJournal: Sendable {
         try await withCheckedThrowingContinuation { continuation in self.enqueue(.append(line, continuation)) }
     }
 
-    /// Replaces the journal with `sales` (the ones still unsettled) and returns once that is on disk.
-    func replace(with sales: [Purchase]) async throws {
-        let bytes = sales.flatMap(FallbackFiles.journalLine)
-        try await withCheckedThrowingContinuation { continuation in self.enqueue(.replace(bytes, continuation)) }
+    /// Replaces the journal with the sales `unsettled` returns, and returns once that is on disk.
+    ///
+    /// `unsettled` is asked when the replacement is written, after every append queued before it: a sale is in
+    /// memory before its append is queued, so each sale whose append is already on disk is in the answer, and
+    /// each later one is appended after. (Asked at the call instead, a sale made between the call and the write
+    /// was appended, acknowledged, then wiped from the file.)
+    func replace(with unsettled: @escaping @Sendable () -> [Purchase]) async throws {
+        try await withCheckedThrowingContinuation { continuation in self.enqueue(.replace(unsettled, continuation)) }
     }
 
     private func enqueue(_ operation: Operation) {
@@ -59,8 +63,8 @@ final class FallbackJournal: Sendable {
                 var bytes: [UInt8] = []
                 var waiting: [CheckedContinuation<Void, any Error>] = []
                 let isReplace: Bool
-                if case .replace(let content, let continuation) = batch[index] {
-                    bytes = content
+                if case .replace(let unsettled, let continuation) = batch[index] {
+                    bytes = unsettled().flatMap(FallbackFiles.journalLine)
                     waiting = [continuation]
                     isReplace = true
                     index += 1

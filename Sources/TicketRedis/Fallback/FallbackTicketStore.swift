@@ -634,16 +634,15 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
                     index += chunk.count
                 }
             }
-            let remaining = self.state.withLock { state in
+            self.state.withLock { state in
                 state.escrow.settled(sales)
                 state.settleConflicts += conflicts
-                return state.escrow.unsettledSales
             }
             self.metrics.recordConflicts(conflicts)
             if !replaced.isEmpty, let handler = self.replacedSalesHandler.withLock({ $0 }) { await handler(replaced) }
             // The mirror first: a crash between the two leaves sales in the journal that settle again harmlessly.
             try await self.saveMirror()
-            try await self.journal.replace(with: remaining)
+            try await self.journal.replace { self.state.withLock { $0.escrow.unsettledSales } }
         } catch {
             span.recordError(error)
             span.setStatus(SpanStatus(code: .error, message: "\(error)"))
