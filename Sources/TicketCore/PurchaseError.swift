@@ -31,13 +31,18 @@ public struct PurchaseError: Error, Sendable, Hashable, CustomStringConvertible 
     /// Whether the store may have sold the ticket after all (Redis received the purchase but its answer was lost):
     /// the sale must be neither denied nor made a second time under this purchase id.
     public let outcomeUnknown: Bool
+    /// The store's own words when it answered that it takes no writes now (out of memory, unable to persist,
+    /// read-only), and so certainly sold nothing: another store may sell in its place, as with ``nothingSent``,
+    /// though this one is up.
+    public let writeRefusal: String?
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String, nothingSent: Bool = false, outcomeUnknown: Bool = false) {
+    public init(_ code: Code, _ message: String, nothingSent: Bool = false, outcomeUnknown: Bool = false, writeRefusal: String? = nil) {
         self.code = code
         self.message = message
         self.nothingSent = nothingSent
         self.outcomeUnknown = outcomeUnknown
+        self.writeRefusal = writeRefusal
     }
 
     public var description: String { "\(self.code): \(self.message)" }

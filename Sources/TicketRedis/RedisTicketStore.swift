@@ -217,8 +217,21 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
         if error.kind == .notSent {
             return PurchaseError(.unavailable, "the ticket store is unreachable; nothing was sold (\(error.message))", nothingSent: true)
         }
+        if let code = error.serverErrorCode, Self.writeRefusals.contains(code) {
+            return PurchaseError(
+                .unavailable,
+                "the ticket store takes no writes now; nothing was sold (\(error.message))",
+                writeRefusal: error.message
+            )
+        }
         return PurchaseError(.unavailable, "the ticket store refused the purchase: \(error.message)")
     }
+
+    /// Redis's errors for a server that takes no writes now: out of memory under `noeviction` (`OOM`), unable to
+    /// save its snapshot (`MISCONF`), a replica (`READONLY`), too few replicas (`NOREPLICAS`). The purchase script
+    /// declares itself with a shebang, so Redis checks all four before the script runs and refuses it whole: nothing
+    /// was sold.
+    static let writeRefusals: Set<Substring> = ["OOM", "MISCONF", "READONLY", "NOREPLICAS"]
 
     // MARK: Events
 

@@ -178,6 +178,36 @@ import TicketLoad
         redis.resume()
     }
 
+    /// A Redis that answers but takes no writes (here out of memory under `noeviction`) sold nothing: every purchase
+    /// answered 503 while `/health` said `ok`. Purchases without a key now sell from escrow, a keyed one still
+    /// answers 503 (only Redis knows its key), `/health` is `degraded`, and the sales settle once Redis takes writes.
+    @Test func aRedisThatTakesNoWritesSellsFromEscrowAndSettlesWhenItDoes() async throws {
+        let (redis, server, client) = try await Self.serveWithFullEscrow(tickets: 1000)
+        defer { redis.stop() }
+        defer { server.stop() }
+        var sales = [try await client.buyOrFail(event: "1")]
+        _ = try await redis.command("CONFIG", "SET", "maxmemory", "1")
+        for _ in 0..<5 { sales.append(try await client.buyOrFail(event: "1")) }
+        #expect(try await client.fallback()?.fallbackSales == 5)
+        let keyed = try await client.send("POST", "/buy/1", headers: [("Idempotency-Key", "order-oom")])
+        #expect(keyed.status == 503 && keyed.body.contains("takes no writes"), "\(keyed.status) \(keyed.body)")
+        let health = try await client.send("GET", "/health")
+        #expect(health.status == 200 && health.body.contains(#""status":"degraded""#), "\(health.status) \(health.body)")
+        #expect(health.body.contains("Redis takes no writes, selling from this instance's escrow: OOM"), "\(health.body)")
+
+        _ = try await redis.command("CONFIG", "SET", "maxmemory", "0")
+        try await client.waitUntilSettled()
+        try await waitUntil(timeout: .seconds(10), "/health up") {
+            try await client.send("GET", "/health").body.contains(#""status":"up""#)
+        }
+        #expect(Set(sales.map(\.ticket)).count == sales.count)
+        #expect(try await redis.ledgerTickets(event: "1", purchases: sales.map(\.purchase)) == sales.map(\.ticket))
+        let audit = try await TicketdProcess.run(["audit"], redisURL: redis.url, directory: redis.directory)
+        #expect(audit.status == 0, "\(audit.output)")
+        let log = server.output
+        #expect(log.contains("Redis answers but takes no writes") && log.contains("Redis takes writes again"), "\(log.suffix(2000))")
+    }
+
     @Test func aKilledInstanceFindsItsEscrowAndJournalAndLosesNothing() async throws {
         let redis = try await Self.durableRedis()
         defer { redis.stop() }

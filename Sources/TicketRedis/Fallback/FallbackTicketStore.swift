@@ -36,6 +36,9 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         var givingBack: Set<EventID> = []
         /// No escrow is taken while set (``pauseEscrowTopUps()``).
         var topUpsPaused = false
+        /// Redis's refusal while it answers but takes no writes (out of memory, say): purchases it refuses sell
+        /// from escrow, and `/health` says so. Cleared by a refresh that writes to Redis again.
+        var writesRefused: String?
 
         /// Whether a buyer who heard sold out should wait for this instance's escrow of `event` to reach the pool
         /// and ask again: it holds some, or some is on its way there.
@@ -184,6 +187,15 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
             // Redis: that purchase answers 503 and sales stay with Redis.
             self.enterFallback(because: error.message)
             return try await self.sellFromEscrow(request)
+        } catch let refused where refused.writeRefusal != nil {
+            // Redis answered but takes no writes, so it sold nothing; the escrow's tickets are this instance's own.
+            // Sales stay with Redis, which every purchase asks first.
+            self.noteWritesRefused(refused.writeRefusal ?? refused.message)
+            do {
+                return try await self.sellFromEscrow(request)
+            } catch {
+                throw refused
+            }
         } catch let unknown where unknown.outcomeUnknown && request.purchaseIDIsPrivate && self.redis.stripeCounts.cached(request.eventID) ?? 1 == 1 {
             // Redis may have sold under this id, but no one else can ask for it (a random id the buyer has not
             // seen): the answer from escrow is the only one that reaches anyone, and settling keeps it over
@@ -313,6 +325,30 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         nothingSent: true
     )
 
+    /// Records that Redis takes no writes, warning once until it takes them again.
+    private func noteWritesRefused(_ reason: String) {
+        let first = self.state.withLock { state in
+            defer { state.writesRefused = reason }
+            return state.writesRefused == nil
+        }
+        guard first else { return }
+        self.logger.warning(
+            """
+            Redis answers but takes no writes: purchases it refuses sell from this instance's escrow, and are settled             in Redis once it takes writes again
+            """,
+            metadata: ["fallback.reason": "\(reason)", "fallback.instance": "\(self.escrow.instance)", "fallback.escrow": "\(self.status.escrow)"]
+        )
+    }
+
+    /// Records that Redis took this instance's writes (a whole refresh went through).
+    private func noteWritesAccepted() {
+        let wasRefused = self.state.withLock { state in
+            defer { state.writesRefused = nil }
+            return state.writesRefused != nil
+        }
+        if wasRefused { self.logger.warning("Redis takes writes again: purchases sell through Redis") }
+    }
+
     private func enterFallback(because reason: String) {
         let switched = self.state.withLock { state in
             guard state.mode == .redis else { return false }
@@ -349,14 +385,22 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
 
     /// Redis's health with the fallback's status; while sales go on from escrow, a down Redis makes the store
     /// `degraded`, not `down`. An escrow with no ticket left sells nothing: the store is then `down` (a server that
-    /// never reached Redis, say, is in fallback with nothing to sell).
+    /// never reached Redis, say, is in fallback with nothing to sell). A Redis that answers but takes no writes
+    /// sells nothing either: `degraded` while the escrow sells in its place, `down` once that is empty.
     public func health() async -> StoreHealth {
         var health = await self.redis.health()
         let status = self.status
         health.fallback = status
-        if status.mode == .fallback, health.status == "down", status.escrow.values.contains(where: { $0 > 0 }) {
+        let escrowSells = status.escrow.values.contains(where: { $0 > 0 })
+        if status.mode == .fallback, health.status == "down", escrowSells {
             health.status = "degraded"
             health.detail = "selling from this instance's escrow: \(health.detail ?? "Redis is unreachable")"
+        } else if health.status != "down", let refusal = self.state.withLock({ $0.writesRefused }) {
+            health.status = escrowSells ? "degraded" : "down"
+            health.detail =
+                escrowSells
+                ? "Redis takes no writes, selling from this instance's escrow: \(refusal)"
+                : "Redis takes no writes and this instance's escrow is empty: \(refusal)"
         }
         return health
     }
@@ -400,9 +444,11 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
                     switch job {
                     case .refresh:
                         self.state.withLock { $0.refreshQueued = false }
-                        await self.refresh()
+                        if await self.refresh() { self.noteWritesAccepted() }
                     case .seed(let continuation):
-                        continuation.resume(returning: await self.refresh())
+                        let refreshed = await self.refresh()
+                        if refreshed { self.noteWritesAccepted() }
+                        continuation.resume(returning: refreshed)
                     case .giveBack(let event, let continuation):
                         await self.giveBack(event, redisAnswers: true)
                         continuation.resume()
@@ -503,6 +549,9 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
             }
             if self.dropEscrowCopies(ofEventsOtherThan: described) { changed = true }
             if changed { try await self.saveMirror() }
+        } catch let error as RedisError where error.serverErrorCode.map(RedisTicketStore.writeRefusals.contains) == true {
+            self.noteWritesRefused(error.message)
+            return false
         } catch {
             self.logger.notice("cannot top up the escrow now", metadata: ["error": "\(error)"])
             return false
