@@ -333,9 +333,7 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         }
         guard first else { return }
         self.logger.warning(
-            """
-            Redis answers but takes no writes: purchases it refuses sell from this instance's escrow, and are settled             in Redis once it takes writes again
-            """,
+            "Redis answers but takes no writes: purchases it refuses sell from this instance's escrow, settled once it takes writes",
             metadata: ["fallback.reason": "\(reason)", "fallback.instance": "\(self.escrow.instance)", "fallback.escrow": "\(self.status.escrow)"]
         )
     }
