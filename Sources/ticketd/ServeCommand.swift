@@ -135,11 +135,13 @@ struct ServeCommand: AsyncParsableCommand {
             logger: logger,
             // First in, last out: the exporter flushes the spans of the last requests after the server stopped.
             services: (tracing.map { [$0.service] } ?? []) + services,
-            onServerStarting: { [fallbackStore] in
+            onServerStarting: { [fallbackStore, probeTimeout = fallback.configuration.probeTimeout] in
                 // Serve even if Redis is late: purchases answer 503 until it is up (or sell from escrow), and scripts
-                // load on first use.
+                // load on first use. An escrow found on disk sells at once, so Redis gets only as long as the
+                // fallback's probe: a server restarted during an outage used to listen 5 s late.
+                let escrowOnDisk = fallbackStore?.status.escrow.values.contains { $0 > 0 } ?? false
                 do {
-                    try await RedisSession.waitUntilUp(client, url: redisURL, timeout: .seconds(5))
+                    try await RedisSession.waitUntilUp(client, url: redisURL, timeout: escrowOnDisk ? probeTimeout : .seconds(5))
                     try await redisStore.prepare()
                 } catch {
                     let meanwhile =

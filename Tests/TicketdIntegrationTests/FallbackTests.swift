@@ -222,8 +222,12 @@ import TicketLoad
         first.process.killAndWait()
         first.stop()
 
-        // Back up with Redis still down: it sells from the escrow it finds on disk, after the journaled sales.
+        // Back up with Redis still down: it sells from the escrow it finds on disk, after the journaled sales, and
+        // waits for Redis only as long as the fallback's probe (600 ms) before it listens, not 5 s.
+        let restarted = ContinuousClock.now
         let second = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: Self.environment)
+        let listenedAfter = ContinuousClock.now - restarted
+        #expect(listenedAfter < .seconds(4), "listening \(listenedAfter) after its start")
         defer { second.stop() }
         client = RawHTTPClient(host: "127.0.0.1", port: second.port)
         #expect(try await client.fallback()?.journalBacklog == 30)
