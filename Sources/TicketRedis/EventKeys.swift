@@ -54,4 +54,7 @@ struct EventKeys: Sendable {
 
     /// `fallback:instances`: hash instance id → its last ``InstanceReport`` (outside any event's hash tag).
     static let instanceReports = "fallback:instances"
+
+    /// `fallback:claims`: hash instance id → the fallback directory holding it (see `claim-instance.lua`).
+    static let instanceClaims = "fallback:claims"
 }

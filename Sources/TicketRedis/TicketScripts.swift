@@ -24,6 +24,8 @@ enum TicketScripts {
     static let escrowReturn = load("escrow-return")
     /// Records fallback sales from a journal, idempotently (`settle.lua`).
     static let settle = load("settle")
+    /// Claims an instance id for one fallback directory, or gives it up (`claim-instance.lua`).
+    static let claimInstance = load("claim-instance")
 
     /// Gives up a striped event's lock on a purchase id, if it is still the caller's (`unlock-purchase.lua`).
     static let unlockPurchase = load("unlock-purchase")
@@ -32,7 +34,7 @@ enum TicketScripts {
     static let servingScripts = [purchase, snapshot, unlockPurchase]
     /// The fallback's scripts, read from the bundle when the fallback opens: read on first use instead, a process
     /// out of file descriptors by then would find them missing, which is fatal.
-    static let fallbackScripts = [escrowTake, escrowReturn, settle]
+    static let fallbackScripts = [escrowTake, escrowReturn, settle, claimInstance]
 
     private static func load(_ name: String) -> RedisScript {
         guard let url = Bundle.module.url(forResource: name, withExtension: "lua", subdirectory: "Scripts"),

@@ -149,6 +149,14 @@ struct ServeCommand: AsyncParsableCommand {
                         ? "purchases fail with 503 until it is"
                         : "purchases sell from this instance's escrow, if it holds any, or fail with 503 until it is"
                     logger.warning("Redis is not reachable yet; \(meanwhile)", metadata: ["error": "\(error)"])
+                    return
+                }
+                if let fallbackStore, case .heldElsewhere(let age) = await fallbackStore.claimInstanceID() {
+                    throw ConfigurationError(
+                        "INSTANCE_ID \(fallbackStore.status.instanceID) is in use by another running instance with another FALLBACK_DIR "
+                            + "(it renewed its claim \(age) ago): two instances under one id could sell one escrowed ticket twice; "
+                            + "give each instance its own INSTANCE_ID, or leave it unset"
+                    )
                 }
             },
             onServerListening: { [fallbackStore] in fallbackStore?.resumeEscrowTopUps() }

@@ -85,6 +85,35 @@ import Testing
         #expect(second.output.contains("FALLBACK_DIR \(redis.directory)/ticketd-data is in use by another ticketd"), "\(second.output)")
     }
 
+    /// Two instances under one `INSTANCE_ID`, each with its own fallback directory (two containers given the same
+    /// `.env`), would share one escrow list in Redis, each with its own copy, and could sell a ticket twice; only the
+    /// directory lock was checked. The second refuses to start; once the first has stopped, it starts.
+    @Test func aSecondInstanceUnderTheSameInstanceIDRefusesToStart() async throws {
+        let redis = try await RedisServerFixture.start()
+        defer { redis.stop() }
+        var shared = Self.signingKey
+        shared["INSTANCE_ID"] = "shared-id"
+        shared["FALLBACK_DIR"] = redis.directory + "/first-data"
+        let first = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: shared)
+        let port = try FreePort.reserve()
+        shared["HOST"] = "127.0.0.1"
+        shared["PORT"] = "\(port)"
+        shared["FALLBACK_DIR"] = redis.directory + "/second-data"
+        shared["PDF_OUTPUT_DIR"] = redis.directory + "/second-tickets"
+        let second = try await TicketdProcess.run(["serve"], redisURL: redis.url, directory: redis.directory, environment: shared)
+        FreePort.release(port)
+        #expect(second.status == 1)
+        #expect(second.output.contains("INSTANCE_ID shared-id is in use by another running instance with another FALLBACK_DIR"), "\(second.output)")
+
+        first.stop()  // a graceful stop gives the claim up
+        #expect(await first.process.exit().status == 0)
+        shared["PORT"] = nil
+        shared["HOST"] = nil
+        let later = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: shared)
+        defer { later.stop() }
+        #expect(try await RawHTTPClient(host: "127.0.0.1", port: later.port).send("GET", "/livez").status == 200)
+    }
+
     /// A connection that stops sending halfway through a request's head is closed once it has been silent for
     /// `HTTP_IDLE_TIMEOUT_SECONDS`, so silent clients cannot hold every connection slot for good.
     @Test func aSilentConnectionIsClosedAfterTheIdleTimeout() async throws {

@@ -8,6 +8,7 @@ import TicketCore
 /// - `instance-id`: this instance's id, chosen on first start and kept, so a restart finds its own escrow.
 /// - `escrow.json`: the escrow as Redis holds it (tickets sold from it but not yet settled included).
 /// - `journal.jsonl`: one JSON ``Purchase`` per line, every fallback sale not yet settled.
+/// - `directory-token`: tells this directory from another one under the same instance id.
 public struct FallbackFiles: Sendable {
     /// The directory.
     public let directory: String
@@ -38,6 +39,22 @@ public struct FallbackFiles: Sendable {
             let id = InstanceID("\(host.isEmpty ? "ticketd" : String(host))-\(suffix)")!
             try DurableFile.replace(path, with: Array((id.rawValue + "\n").utf8))
             return id
+        }
+    }
+
+    /// This directory's token, which tells it from any other directory under the same instance id (see
+    /// `claim-instance.lua`); chosen at random on first use and kept.
+    func directoryToken() async throws -> String {
+        let path = self.directory + "/directory-token"
+        return try await self.threadPool.runIfActive {
+            if let bytes = try DurableFile.read(path) {
+                let token = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                guard !token.isEmpty, !token.contains(" ") else { throw FallbackStorageError("\(path) holds no valid token: \(token)") }
+                return token
+            }
+            let token = UUID().uuidString.lowercased()
+            try DurableFile.replace(path, with: Array((token + "\n").utf8))
+            return token
         }
     }
 

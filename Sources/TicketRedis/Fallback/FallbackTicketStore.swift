@@ -39,6 +39,9 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         /// Redis's refusal while it answers but takes no writes (out of memory, say): purchases it refuses sell
         /// from escrow, and `/health` says so. Cleared by a refresh that writes to Redis again.
         var writesRefused: String?
+        /// Another fallback directory holds this instance id (see ``claimInstanceID()``); warned once until it no
+        /// longer does.
+        var claimedElsewhere = false
 
         /// Whether a buyer who heard sold out should wait for this instance's escrow of `event` to reach the pool
         /// and ask again: it holds some, or some is on its way there.
@@ -59,6 +62,8 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
     private let client: RedisClient
     let escrow: RedisEscrow
     private let files: FallbackFiles
+    /// This fallback directory's token, which holds the instance id's claim in Redis.
+    private let directoryToken: String
     private let journal: FallbackJournal
     let configuration: FallbackConfiguration
     let logger: Logger
@@ -88,6 +93,7 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
             client: client,
             escrow: RedisEscrow(client: client, instance: instance),
             files: files,
+            directoryToken: try await files.directoryToken(),
             local: LocalEscrow(mirror: mirror, journal: journal),
             configuration: configuration,
             logger: logger
@@ -106,6 +112,7 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         client: RedisClient,
         escrow: RedisEscrow,
         files: FallbackFiles,
+        directoryToken: String,
         local: LocalEscrow,
         configuration: FallbackConfiguration,
         logger: Logger
@@ -114,6 +121,7 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         self.client = client
         self.escrow = escrow
         self.files = files
+        self.directoryToken = directoryToken
         self.journal = FallbackJournal(files: files)
         self.configuration = configuration
         self.logger = logger
@@ -455,6 +463,7 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
                         await self.settleAndSwitchBack()
                         for event in self.state.withLock({ $0.escrow.events }) { await self.giveBack(event) }
                         await self.report(stopped: true)
+                        try? await self.escrow.releaseClaim(directory: self.directoryToken)
                         self.jobInput.finish()
                     }
                 }
@@ -576,9 +585,51 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         return !dropped.isEmpty
     }
 
-    /// Tells Redis this instance's mode and journal backlog (see ``InstanceReport``). Returns whether Redis has it.
+    /// Claims this instance id in Redis for this fallback directory, or renews the claim (it holds for
+    /// ``FallbackConfiguration/goneAfter`` after its last renewal). Two instances under one `INSTANCE_ID` would share
+    /// one escrow list, each with its own copy of it, and could sell a ticket twice: a server claims the id before
+    /// it listens and stops when another directory holds it; every report renews the claim, and a graceful stop
+    /// gives it up.
+    public func claimInstanceID() async -> InstanceClaim {
+        do {
+            guard let age = try await self.escrow.claim(directory: self.directoryToken, hold: self.configuration.goneAfter) else {
+                return .claimed
+            }
+            return .heldElsewhere(renewedAgo: age)
+        } catch {
+            return .unknown(error)
+        }
+    }
+
+    /// Renews the claim on the instance id; logs an error when another directory holds it (two instances started
+    /// under one id while Redis was unreachable, say), once until it no longer does.
+    private func renewInstanceClaim() async {
+        let claim = await self.claimInstanceID()
+        let age: Duration?
+        switch claim {
+        case .unknown: return
+        case .claimed: age = nil
+        case .heldElsewhere(let renewedAgo): age = renewedAgo
+        }
+        let changed = self.state.withLock { state in
+            defer { state.claimedElsewhere = age != nil }
+            return state.claimedElsewhere != (age != nil)
+        }
+        guard changed, let age else { return }
+        self.logger.error(
+            """
+            another instance runs under this INSTANCE_ID with another fallback directory: the two share one escrow and \
+            may sell a ticket twice; stop one and give each instance its own INSTANCE_ID
+            """,
+            metadata: ["fallback.instance": "\(self.escrow.instance)", "fallback.claim_renewed_ago": "\(age)"]
+        )
+    }
+
+    /// Tells Redis this instance's mode and journal backlog (see ``InstanceReport``), renewing its claim on the
+    /// instance id first unless `stopped`. Returns whether Redis has the report.
     @discardableResult
     private func report(stopped: Bool) async -> Bool {
+        if !stopped { await self.renewInstanceClaim() }
         let report = self.state.withLock { state in
             InstanceReport(
                 mode: stopped ? "stopped" : state.mode.rawValue,

@@ -143,7 +143,7 @@ public struct RedisEscrow: Sendable {
         total / count + (stripe.index < total % count ? 1 : 0)
     }
 
-    private static func unexpected(_ reply: RESPValue, _ script: String) -> RedisError {
+    static func unexpected(_ reply: RESPValue, _ script: String) -> RedisError {
         RedisError(kind: .serverError, reason: .serverReply, message: "unexpected reply of \(script).lua: \(reply)")
     }
 
