@@ -228,10 +228,10 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
     }
 
     /// Redis's errors for a server that takes no writes now: out of memory under `noeviction` (`OOM`), unable to
-    /// save its snapshot (`MISCONF`), a replica (`READONLY`), too few replicas (`NOREPLICAS`). The purchase script
-    /// declares itself with a shebang, so Redis checks all four before the script runs and refuses it whole: nothing
-    /// was sold.
-    static let writeRefusals: Set<Substring> = ["OOM", "MISCONF", "READONLY", "NOREPLICAS"]
+    /// save its snapshot (`MISCONF`), a replica (`READONLY`), too few replicas (`NOREPLICAS`), a cluster whose slot
+    /// has no primary (`CLUSTERDOWN`, after the cluster client's retries). The purchase script declares itself
+    /// with a shebang, so Redis checks them all before the script runs and refuses it whole: nothing was sold.
+    static let writeRefusals: Set<Substring> = ["OOM", "MISCONF", "READONLY", "NOREPLICAS", "CLUSTERDOWN"]
 
     // MARK: Events
 

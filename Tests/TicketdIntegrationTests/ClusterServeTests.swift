@@ -75,6 +75,47 @@ import TicketHTTP
         #expect(audit.output.contains("audit passed"), "\(audit.output)")
     }
 
+    /// Under Redis's default `cluster-require-full-coverage yes`, one primary down makes every node answer
+    /// `CLUSTERDOWN`, which Redis says before it runs a command: nothing was sold, so a purchase sells from escrow
+    /// (it answered 503 before), and settles once the primary is back.
+    @Test func aClusterThatIsDownSellsFromEscrowAndSettlesOnceItIsBack() async throws {
+        let cluster = try await RedisClusterFixture.start(arguments: ["--cluster-require-full-coverage", "yes"])
+        defer { cluster.stop() }
+        let directory = cluster.nodes[0].directory
+        #expect(try await TicketdProcess.run(["seed", "6", "1000"], redisURL: cluster.url, directory: directory).status == 0)
+        let server = try await TicketdProcess.serve(
+            redisURL: cluster.url,
+            directory: directory,
+            environment: ["FALLBACK_REFRESH_MS": "100", "REDIS_COMMAND_TIMEOUT_MS": "1000"]
+        )
+        defer { server.stop() }
+        let client = RawHTTPClient(host: "127.0.0.1", port: server.port)
+        try await waitUntil(timeout: .seconds(20), "escrow of every event") {
+            guard let escrow = try await client.fallback()?.escrow else { return false }
+            return (1...6).allSatisfy { escrow["\($0)"] == 10 }
+        }
+        let victim = try await cluster.owner(of: "event:{1}:tickets")
+        var alive: [String] = []
+        for event in 2...6 where try await cluster.owner(of: "event:{\(event)}:tickets").port != victim.port { alive.append("\(event)") }
+        let event = try #require(alive.first)
+        let witness = try #require(cluster.nodes.first { $0.port != victim.port })
+        victim.kill()
+        try await waitUntil(timeout: .seconds(20), "cluster_state:fail") {
+            (try? await witness.command("CLUSTER", "INFO"))?.contains("cluster_state:fail") == true
+        }
+        var sales: [SaleLog.Sale] = []
+        for _ in 0..<3 { sales.append(try await client.buyOrFail(event: event)) }
+
+        try await victim.restart()
+        try await cluster.waitUntilConsistent()
+        try await waitUntil(timeout: .seconds(30), "settled") { try await client.fallback()?.journalBacklog == 0 }
+        let owner = try await cluster.owner(of: "event:{\(event)}:purchases")
+        let ledger = try await owner.command(["HMGET", "event:{\(event)}:purchases"] + sales.map(\.purchase))
+        #expect(ledger.split(separator: "\n").map { String($0.split(separator: " ").first ?? "") } == sales.map(\.ticket), "\(ledger)")
+        let audit = try await TicketdProcess.run(["audit"], redisURL: cluster.url, directory: directory)
+        #expect(audit.status == 0, "\(audit.output)")
+    }
+
     @Test func seedServeBuyAndAuditOnAClusterWithEventsOnEveryShard() async throws {
         let cluster = try await RedisClusterFixture.start()
         defer { cluster.stop() }
