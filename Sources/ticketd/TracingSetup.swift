@@ -54,6 +54,10 @@ enum TracingSetup {
     /// - Throws: ``OTLPConfigurationError`` for an `OTEL_*` value that cannot be used.
     static func bootstrap(_ reader: ConfigReader, logger: Logger) throws -> (service: any Service, rootSampler: RootSampler?)? {
         var environment = Self.environment(reader)
+        if let disabled = environment["OTEL_SDK_DISABLED"], !["true", "false"].contains(disabled.lowercased()) {
+            // OpenTelemetry reads any value but `true` as false, and asks for a warning when it is not `false`.
+            logger.warning("OTEL_SDK_DISABLED is neither true nor false: read as false", metadata: ["value": "\(disabled)"])
+        }
         let rootSampler = Self.takeRootSampling(from: &environment)
         guard let configuration = try OTLPTracingConfiguration(environment: environment, serviceName: "ticketd") else { return nil }
         let tracer = OTLPTracer(configuration: configuration)

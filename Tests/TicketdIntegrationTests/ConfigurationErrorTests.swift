@@ -1,4 +1,5 @@
 import Foundation
+import RedisTestSupport
 import Testing
 
 /// A configuration value that cannot be meant stops `ticketd` at once with one line saying which and why: never a
@@ -134,6 +135,20 @@ import Testing
             log.output.contains("LOG_FILE \(directory)/afile/app.log cannot be used: \(directory)/afile is a file, not a directory"),
             "\(log.output)"
         )
+    }
+
+    /// OpenTelemetry reads a boolean that is not `true` as false, and asks for a warning unless it is `false`:
+    /// `OTEL_SDK_DISABLED=maybe` left tracing on in silence.
+    @Test func anOTelSwitchThatIsNeitherTrueNorFalseIsReadAsFalseWithAWarning() async throws {
+        let redis = try await RedisServerFixture.start()
+        defer { redis.stop() }
+        let server = try await TicketdProcess.serve(
+            redisURL: redis.url,
+            directory: redis.directory,
+            environment: ["OTEL_SDK_DISABLED": "maybe", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9"]
+        )
+        defer { server.stop() }
+        #expect(server.output.contains("OTEL_SDK_DISABLED is neither true nor false: read as false"), "\(server.output)")
     }
 
     /// `audit` tells books it could not read (exit status 69) from books that do not balance (1).
