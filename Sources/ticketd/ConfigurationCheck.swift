@@ -79,7 +79,7 @@ enum ConfigurationCheck {
             case .boolean:
                 // As the reader takes them.
                 valid = ["true", "false", "yes", "no", "1", "0"].contains(text.lowercased())
-                expected = "true or false"
+                expected = "true or false (yes and 1, no and 0 read the same)"
             case .logLevel:
                 valid = LoggingSetup.level(named: text) != nil
                 expected = "one of trace, debug, info, notice, warning, error, critical"

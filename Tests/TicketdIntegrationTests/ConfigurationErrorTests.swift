@@ -24,6 +24,8 @@ import Testing
         ("FALLBACK_ESCROW_PERCENT", "nan", "FALLBACK_ESCROW_PERCENT must be a number from 0 to 100"),
         ("HTTP_IDLE_TIMEOUT_SECONDS", "-1", "HTTP_IDLE_TIMEOUT_SECONDS must be 0 (never) or a number from 1 to 86400"),
         ("HTTP_IDLE_TIMEOUT_SECONDS", "1e-9", "HTTP_IDLE_TIMEOUT_SECONDS must be 0 (never) or a number from 1 to 86400"),
+        // The message named true and false only, though yes and 1 were taken.
+        ("FALLBACK_ENABLED", "on", "FALLBACK_ENABLED must be true or false (yes and 1, no and 0 read the same)"),
         ("HTTP_DRAIN_TIMEOUT_SECONDS", "soon", "HTTP_DRAIN_TIMEOUT_SECONDS must be a number from 0 to 3600"),
         ("LOG_LEVEL", "bogus", "LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical"),
         // Raised to ten refresh intervals in silence before.
