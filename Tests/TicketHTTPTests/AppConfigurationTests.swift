@@ -15,7 +15,7 @@ import Testing
         #expect(configuration.serverName == "ticketd")
         #expect(configuration.adminToken == nil)
         #expect(configuration.environment == "development")
-        #expect(configuration.version == "dev")
+        #expect(configuration.version == AppConfiguration.release)
     }
 
     @Test func readsEveryKey() {

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import TicketHTTP
 
 @Suite struct OpenAPIRouteTests {
     /// The repository's `openapi.yaml`, read through the link at the top of the repository.
@@ -20,6 +21,12 @@ import Testing
                 #expect(response.text == expected)
             }
         }
+    }
+
+    /// Release binaries reported version `dev`: the default is the release the document states.
+    @Test func theDocumentStatesTheReleaseTheServerReports() throws {
+        let document = try String(contentsOf: Self.repositoryDocument, encoding: .utf8)
+        #expect(document.contains("\ninfo:\n  title: ticketd\n  version: \(AppConfiguration.release)\n"))
     }
 
     @Test func otherMethodsAreNotAllowed() async throws {

@@ -19,7 +19,7 @@ extension AppConfiguration {
     /// - `admin.token` (`ADMIN_TOKEN`, string, secret, default none): the bearer token of the `/admin/` routes;
     ///   without it (or when empty) those routes are not registered.
     /// - `app.env` (`APP_ENV`, string, default `"development"`): the environment name.
-    /// - `app.version` (`APP_VERSION`, string, default `"dev"`): the version reported by `/health` and `/metrics`.
+    /// - `app.version` (`APP_VERSION`, string, default ``AppConfiguration/release``): the version reported by `/health` and `/metrics`.
     ///
     /// - Parameter reader: The reader to read from, not scoped (keys are read as listed).
     public init(reader: ConfigReader) {

@@ -37,8 +37,11 @@ public struct AppConfiguration: Sendable {
     public var purchaseIDSecret: TicketSigningKey?
     /// `development`, `production`, `test`…: reported, never branched on by this library.
     public var environment: String
-    /// The version reported by `/health` and `/metrics`.
+    /// The version reported by `/health` and `/metrics` (default ``release``).
     public var version: String
+
+    /// This source tree's release, which `openapi.yaml`'s `info.version` states too (a test keeps them equal).
+    public static let release = "0.1.0"
     /// Whether requests are traced: a span per request (continuing an incoming `traceparent`) and, for a sampled
     /// request, its trace id in the `traceresponse` header and on the request's log lines. Set it once a tracer is
     /// bootstrapped (the router keeps the tracer it finds); when `false` the tracing middleware is left out of the
@@ -60,7 +63,7 @@ public struct AppConfiguration: Sendable {
         serverName: String = "ticketd",
         adminToken: String? = nil,
         environment: String = "development",
-        version: String = "dev",
+        version: String = Self.release,
         tracing: Bool = false
     ) {
         self.host = host
