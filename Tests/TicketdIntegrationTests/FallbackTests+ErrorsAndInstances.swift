@@ -15,12 +15,13 @@ extension FallbackTests {
         let log = SaleLog()
         let buyers = Task { await log.buy(event: "1", through: client, buyers: 50) }
         try await waitUntil(timeout: .seconds(60), "200 sales through Redis") { await log.acknowledged.count >= 200 }
-        // OOM: purchase.lua (a `#!lua` script) is refused whole before it runs, so purchases answer 503.
+        // OOM: purchase.lua (a `#!lua` script) is refused whole before it runs, so nothing is sold through Redis:
+        // purchases sell from escrow, and answer 503 whenever it is empty.
         _ = try await redis.command(["CONFIG", "SET", "maxmemory", "1"])
         let refusedBeforeOOM = await log.statuses[503] ?? 0
         try await waitUntil(timeout: .seconds(30), "purchases refused under OOM") { await (log.statuses[503] ?? 0) >= refusedBeforeOOM + 100 }
         _ = try await redis.command(["CONFIG", "SET", "maxmemory", "0"])
-        // NOREPLICAS: every write, the pop included, is refused with an error.
+        // NOREPLICAS: every write is refused, escrow top-ups included: the escrow runs out and purchases answer 503.
         _ = try await redis.command(["CONFIG", "SET", "min-replicas-to-write", "1"])
         let refusedBefore = await log.statuses[503] ?? 0
         try await waitUntil(timeout: .seconds(30), "purchases refused while Redis answers errors") {
