@@ -96,10 +96,31 @@ import TicketCore
             // Settling kept another ticket for the same purchase id: the file showing ticket 7 must go.
             var replaced = first
             replaced.ticketID = "8"
+            self.ledger.forgetPurchases(of: first.eventID)
+            self.ledger.record(replaced)
             await service.purchaseReplaced(replaced)
             let now = try #require(try service.archive.read(first.purchaseID))
             #expect(now != old)
             #expect(try await service.ticket(for: first.purchaseID) == now, "served from the new file")
+        }
+    }
+
+    /// After a reset, a purchase id derived from an `Idempotency-Key` comes back for another ticket: its stored
+    /// file, showing the old ticket, was served. A ticket that is not the ledger's sale is rendered anew.
+    @Test func aStoredTicketOfAnotherSaleUnderTheSamePurchaseIDIsRenderedAnew() async throws {
+        let service = try self.service(workers: 0)
+        let before = self.sale(3)
+        try await self.whileRunning(service) {
+            let old = try #require(try await service.ticket(for: before.purchaseID))
+            var after = before
+            after.ticketID = "9"
+            after.purchasedAt += 60_000
+            self.ledger.forgetPurchases(of: before.eventID)
+            self.ledger.record(after)
+            let now = try #require(try await service.ticket(for: before.purchaseID))
+            let token = TicketToken(purchase: after).signed(with: self.key)
+            #expect(TicketRenderer.holds(token: token, now) && !TicketRenderer.holds(token: token, old))
+            #expect(try service.archive.read(before.purchaseID) == now, "stored over the old one")
         }
     }
 

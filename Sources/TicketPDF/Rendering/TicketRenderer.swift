@@ -66,6 +66,7 @@ public struct TicketRenderer: Sendable {
         let document = try HaruDocument()
         let pdf = document.handle
         try document.check(HPDF_SetCompressionMode(pdf, HPDF_UINT(HPDF_COMP_ALL)), "HPDF_SetCompressionMode")
+        try document.check(HPDF_SetInfoAttr(pdf, HPDF_INFO_KEYWORDS, Self.keywords(token: content.token)), "HPDF_SetInfoAttr")
         let fonts = DocumentFonts(
             document: pdf,
             encodings: self.encodings,
@@ -83,6 +84,17 @@ public struct TicketRenderer: Sendable {
         drawing.drawFooter(content)
         try document.check(drawing.status, "drawing the page")
         return try document.bytes()
+    }
+
+    /// The document's keywords: the ticket's signed token, which names its event, ticket and purchase. The document
+    /// information is not compressed, so ``holds(token:_:)`` finds them in the file as written.
+    static func keywords(token: String) -> String { "ticketd-token " + token }
+
+    /// Whether `pdf`, a ticket rendered here, is the ticket of the sale whose signed token is `token`. A stored
+    /// ticket can show another sale of its purchase id: one from before a reset (a key-derived id comes back), or
+    /// one signed with another key.
+    public static func holds(token: String, _ pdf: [UInt8]) -> Bool {
+        pdf.firstRange(of: Array(Self.keywords(token: token).utf8)) != nil
     }
 
     /// Embeds `font` as the subset tagged `tag`, cut down to the characters of those `lines` that WinAnsi cannot encode

@@ -269,7 +269,11 @@ public final class TicketPDFService: Service, Sendable {
             }
             return nil
         }
-        if let storedBytes { return storedBytes }
+        if let storedBytes, TicketRenderer.holds(token: TicketToken(purchase: purchase).signed(with: self.signingKey), storedBytes) {
+            return storedBytes
+        }
+        // None stored, or one showing another sale of this purchase id (before a reset, or signed with another key):
+        // rendered from the ledger, over it.
         guard let pdf = try await self.render(purchase, on: self.foregroundPool, trigger: .onDemand) else {
             // Only background renders skip a ticket that is stored already.
             throw TicketPDFError(.storage, "the ticket of purchase \(id) was not rendered")
