@@ -626,10 +626,14 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
     }
 
     /// Tells Redis this instance's mode and journal backlog (see ``InstanceReport``), renewing its claim on the
-    /// instance id first unless `stopped`. Returns whether Redis has the report.
+    /// instance id first. Returns whether Redis has the report.
+    ///
+    /// While another directory holds the id, the report under it is that instance's, and none is written from
+    /// here: a `stopped` from here, say, would let `POST /admin/escrow/release` give away the escrow it sells from.
     @discardableResult
     private func report(stopped: Bool) async -> Bool {
-        if !stopped { await self.renewInstanceClaim() }
+        await self.renewInstanceClaim()
+        guard !self.state.withLock({ $0.claimedElsewhere }) else { return false }
         let report = self.state.withLock { state in
             InstanceReport(
                 mode: stopped ? "stopped" : state.mode.rawValue,
