@@ -96,7 +96,7 @@ public struct ProblemType: Sendable, Hashable {
         title: "Unsupported media type",
         status: .unsupportedMediaType
     )
-    /// The request line and header fields together are longer than the server reads (80 KiB); the connection is
+    /// The request line and header fields together are longer than the server reads (about 80 KiB); the connection is
     /// closed.
     public static let requestHeadTooLarge = ProblemType(
         slug: "request-head-too-large",

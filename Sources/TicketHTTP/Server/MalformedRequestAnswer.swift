@@ -7,7 +7,7 @@ import NIOHTTPTypes
 
 /// Answers a request that the HTTP/1 parser rejects (a garbled request line, a header line without a colon, a
 /// header too large) with an RFC 9457 problem and an `X-Request-Id`, instead of Hummingbird's bare `400` with no
-/// body: `431 request-head-too-large` for a request line and headers over the parser's 80 KiB, `400 invalid-request`
+/// body: `431 request-head-too-large` for a request line and headers over the parser's 80 KiB (it leaves a few bytes uncounted), `400 invalid-request`
 /// for anything else. Then it closes the connection, whose byte stream cannot be trusted any more.
 ///
 /// It sits between the HTTP codec and Hummingbird's connection handling, one per connection. A parse error between
@@ -83,7 +83,7 @@ final class MalformedRequestAnswer: ChannelDuplexHandler, RemovableChannelHandle
             if case .headerOverflow = error {
                 Problem(
                     .requestHeadTooLarge,
-                    detail: "the request line and header fields are longer than 80 KiB; the connection is closed",
+                    detail: "the request line and header fields are longer than about 80 KiB; the connection is closed",
                     extensions: ["requestId": id]
                 )
             } else {
