@@ -27,6 +27,9 @@ final class FakeTicketServer: Sendable {
         /// Sells every `n`th ticket but answers it with `status` (502, 504), as a proxy does whose server went or went
         /// quiet after the sale.
         case proxyErrorEvery(Int, status: Int)
+        /// Counts `unsettled` of its sales as not sold yet (still available) on its reads of an event's counts after
+        /// the first, up to the `reads`th: sales from escrow, which an instance settles in Redis after the run.
+        case settlesLate(reads: Int, unsettled: Int)
     }
 
     private struct Sale {
@@ -87,8 +90,13 @@ final class FakeTicketServer: Sendable {
             }
             if case .countsReadOnly(let count) = self.fault, reads > count { return (.serviceUnavailable, [], "{}") }
             var reported = sold
+            var available = self.capacity - sold
             if case .overstateSold(let extra) = self.fault, sold > 0 { reported += extra }
-            return (.ok, [], #"{"capacity":\#(self.capacity),"available":\#(self.capacity - sold),"sold":\#(reported),"perUserLimit":0}"#)
+            if case .settlesLate(let lateReads, let unsettled) = self.fault, reads > 1, reads <= lateReads {
+                reported = max(0, sold - unsettled)
+                available = self.capacity - reported
+            }
+            return (.ok, [], #"{"capacity":\#(self.capacity),"available":\#(available),"sold":\#(reported),"perUserLimit":0}"#)
         case (.POST, "buy"):
             return self.buy(event: path.count > 1 ? String(path[1]) : "", key: head.headers.first(name: "Idempotency-Key"))
         default:
