@@ -93,6 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
             directoryLock = try FallbackDirectoryLock(directory: fallback.directory)
             let instance: InstanceID
             if let configured = fallback.instanceID {
+                try await files.adopt(configured)
                 instance = configured
             } else {
                 instance = try await files.instanceID()
@@ -152,10 +153,12 @@ struct ServeCommand: AsyncParsableCommand {
                     return
                 }
                 if let fallbackStore, case .heldElsewhere(let age) = await fallbackStore.claimInstanceID() {
+                    let id = fallbackStore.status.instanceID
                     throw ConfigurationError(
-                        "INSTANCE_ID \(fallbackStore.status.instanceID) is in use by another running instance with another FALLBACK_DIR "
-                            + "(it renewed its claim \(age) ago): two instances under one id could sell one escrowed ticket twice; "
-                            + "give each instance its own INSTANCE_ID, or leave it unset"
+                        "INSTANCE_ID \(id) is held by another FALLBACK_DIR (its claim renewed \(age) ago): another instance runs under it, "
+                            + "or one stopped without a graceful stop and may hold escrow and sales only its directory knows. Give each "
+                            + "instance its own INSTANCE_ID, start that one again on its own FALLBACK_DIR, or, once it is gone for good, "
+                            + "release its escrow (POST /admin/escrow/release?instance=\(id))"
                     )
                 }
             },

@@ -9,15 +9,18 @@ import TicketLoad
 /// sells a ticket twice (issue 6, tests 1, 2 and 5).
 @Suite(.serialized, .timeLimit(.minutes(5))) struct FallbackTests {
     /// The Redis of these tests keeps an AOF with `appendfsync always`, so a restart after SIGKILL loses nothing.
-    static func durableRedis() async throws -> RedisServerFixture {
-        try await RedisServerFixture.start(arguments: ["--appendonly", "yes", "--appendfsync", "always"])
+    static func durableRedis(arguments: [String] = []) async throws -> RedisServerFixture {
+        try await RedisServerFixture.start(arguments: ["--appendonly", "yes", "--appendfsync", "always"] + arguments)
     }
 
     static let environment = ["FALLBACK_REFRESH_MS": "100", "REDIS_COMMAND_TIMEOUT_MS": "300"]
 
     /// A durable Redis seeded with `tickets` tickets of event 1, and a server on it whose escrow holds its 1 %.
-    static func serveWithFullEscrow(tickets: Int) async throws -> (redis: RedisServerFixture, server: TicketdProcess, client: RawHTTPClient) {
-        let redis = try await Self.durableRedis()
+    static func serveWithFullEscrow(
+        tickets: Int,
+        redisArguments: [String] = []
+    ) async throws -> (redis: RedisServerFixture, server: TicketdProcess, client: RawHTTPClient) {
+        let redis = try await Self.durableRedis(arguments: redisArguments)
         do {
             #expect(try await TicketdProcess.run(["seed", "1", "\(tickets)"], redisURL: redis.url, directory: redis.directory).status == 0)
             let server = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: Self.environment)
@@ -178,24 +181,27 @@ import TicketLoad
         redis.resume()
     }
 
-    /// A Redis that answers but takes no writes (here out of memory under `noeviction`) sold nothing: every purchase
-    /// answered 503 while `/health` said `ok`. Purchases without a key now sell from escrow, a keyed one still
-    /// answers 503 (only Redis knows its key), `/health` is `degraded`, and the sales settle once Redis takes writes.
-    @Test func aRedisThatTakesNoWritesSellsFromEscrowAndSettlesWhenItDoes() async throws {
-        let (redis, server, client) = try await Self.serveWithFullEscrow(tickets: 1000)
+    /// A Redis that answers but takes no writes (out of memory under `noeviction`; unable to save its snapshot,
+    /// which refuses `PING` too) sold nothing: every purchase answered 503 while `/health` said `ok`. Purchases
+    /// without a key now sell from escrow, a keyed one still answers 503 (only Redis knows its key), `/health` is
+    /// `degraded` (it said `down` under `MISCONF`), and the sales settle once Redis takes writes.
+    @Test(arguments: ["OOM", "MISCONF"])
+    func aRedisThatTakesNoWritesSellsFromEscrowAndSettlesWhenItDoes(refusal: String) async throws {
+        // `dir` is a protected setting, which MISCONF's failed snapshot needs to change.
+        let (redis, server, client) = try await Self.serveWithFullEscrow(tickets: 1000, redisArguments: ["--enable-protected-configs", "yes"])
         defer { redis.stop() }
         defer { server.stop() }
         var sales = [try await client.buyOrFail(event: "1")]
-        _ = try await redis.command("CONFIG", "SET", "maxmemory", "1")
+        try await Self.refuseWrites(refusal, redis: redis, true)
         for _ in 0..<5 { sales.append(try await client.buyOrFail(event: "1")) }
         #expect(try await client.fallback()?.fallbackSales == 5)
         let keyed = try await client.send("POST", "/buy/1", headers: [("Idempotency-Key", "order-oom")])
         #expect(keyed.status == 503 && keyed.body.contains("takes no writes"), "\(keyed.status) \(keyed.body)")
         let health = try await client.send("GET", "/health")
         #expect(health.status == 200 && health.body.contains(#""status":"degraded""#), "\(health.status) \(health.body)")
-        #expect(health.body.contains("Redis takes no writes, selling from this instance's escrow: OOM"), "\(health.body)")
+        #expect(health.body.contains("Redis takes no writes, selling from this instance's escrow: \(refusal)"), "\(health.body)")
 
-        _ = try await redis.command("CONFIG", "SET", "maxmemory", "0")
+        try await Self.refuseWrites(refusal, redis: redis, false)
         try await client.waitUntilSettled()
         try await waitUntil(timeout: .seconds(10), "/health up") {
             try await client.send("GET", "/health").body.contains(#""status":"up""#)
@@ -204,8 +210,37 @@ import TicketLoad
         #expect(try await redis.ledgerTickets(event: "1", purchases: sales.map(\.purchase)) == sales.map(\.ticket))
         let audit = try await TicketdProcess.run(["audit"], redisURL: redis.url, directory: redis.directory)
         #expect(audit.status == 0, "\(audit.output)")
+        // The refusal counts as a stay in fallback in the instance's report ("mode backlog reportedAt
+        // lastFallbackAt"), so an escrow release of an instance silent since before it is refused: black-box testing
+        // released one that had sold from escrow meanwhile, and sold those tickets again.
+        let report = try await redis.command("HVALS", "fallback:instances").split(separator: " ")
+        #expect(report.count == 4 && Int64(report[3]) ?? 0 > 0, "\(report)")
         let log = server.output
         #expect(log.contains("Redis answers but takes no writes") && log.contains("Redis takes writes again"), "\(log.suffix(2000))")
+    }
+
+    /// Makes `redis` refuse writes with `refusal` (`OOM`: a memory limit of 1 byte; `MISCONF`: a snapshot that
+    /// failed, into a directory gone; `dir` must be settable), or take them again.
+    static func refuseWrites(_ refusal: String, redis: RedisServerFixture, _ refused: Bool) async throws {
+        switch (refusal, refused) {
+        case ("OOM", _):
+            _ = try await redis.command("CONFIG", "SET", "maxmemory", refused ? "1" : "0")
+        case ("MISCONF", true):
+            let gone = redis.directory + "/gone"
+            try FileManager.default.createDirectory(atPath: gone, withIntermediateDirectories: true)
+            _ = try await redis.command("CONFIG", "SET", "save", "3600 1", "stop-writes-on-bgsave-error", "yes", "dir", gone)
+            try FileManager.default.removeItem(atPath: gone)
+            _ = try await redis.command("BGSAVE")
+            try await waitUntil(timeout: .seconds(10), "a failed snapshot") {
+                try await redis.info("persistence")["rdb_last_bgsave_status"] == "err"
+            }
+        default:
+            _ = try await redis.command("CONFIG", "SET", "dir", redis.directory)
+            _ = try await redis.command("BGSAVE")
+            try await waitUntil(timeout: .seconds(10), "a snapshot saved") {
+                try await redis.info("persistence")["rdb_last_bgsave_status"] == "ok"
+            }
+        }
     }
 
     @Test func aKilledInstanceFindsItsEscrowAndJournalAndLosesNothing() async throws {

@@ -103,7 +103,7 @@ import Testing
         let second = try await TicketdProcess.run(["serve"], redisURL: redis.url, directory: redis.directory, environment: shared)
         FreePort.release(port)
         #expect(second.status == 1)
-        #expect(second.output.contains("INSTANCE_ID shared-id is in use by another running instance with another FALLBACK_DIR"), "\(second.output)")
+        #expect(second.output.contains("INSTANCE_ID shared-id is held by another FALLBACK_DIR"), "\(second.output)")
 
         first.stop()  // a graceful stop gives the claim up
         #expect(await first.process.exit().status == 0)
@@ -112,6 +112,74 @@ import Testing
         let later = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: shared)
         defer { later.stop() }
         #expect(try await RawHTTPClient(host: "127.0.0.1", port: later.port).send("GET", "/livez").status == 200)
+    }
+
+    /// Black-box testing sold tickets twice after a crash: a new directory took the crashed instance's id over once
+    /// its claim was 30 s old, and its escrow list with it, sales from which only the crashed directory's journal
+    /// knew; and the crashed directory, started under another id, sold the old id's escrow. Both are refused now;
+    /// the crashed directory under its own id starts.
+    @Test func aCrashedInstancesIDAndDirectoryStayTogether() async throws {
+        let redis = try await FallbackTests.durableRedis()
+        defer { redis.stop() }
+        #expect(try await TicketdProcess.run(["seed", "1", "1000"], redisURL: redis.url, directory: redis.directory).status == 0)
+        var environment = Self.signingKey.merging(["INSTANCE_ID": "crashed", "FALLBACK_DIR": redis.directory + "/crashed-data"]) { $1 }
+        environment["FALLBACK_REFRESH_MS"] = "100"
+        environment["FALLBACK_GONE_AFTER_MS"] = "1000"
+        let crashed = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: environment)
+        let client = RawHTTPClient(host: "127.0.0.1", port: crashed.port)
+        try await waitUntil(timeout: .seconds(20), "escrow of 1 % of 1000") { try await client.fallback()?.escrow["1"] == 10 }
+        crashed.process.killAndWait()
+        crashed.stop()
+
+        // Well past FALLBACK_GONE_AFTER_MS, another directory under the same id: refused.
+        var other = environment
+        other["FALLBACK_DIR"] = redis.directory + "/other-data"
+        other["PDF_OUTPUT_DIR"] = redis.directory + "/other-tickets"
+        let takeover = try await TicketdProcess.run(["serve"], redisURL: redis.url, directory: redis.directory, environment: other)
+        #expect(takeover.status == 1 && takeover.output.contains("INSTANCE_ID crashed is held by another FALLBACK_DIR"), "\(takeover.output)")
+        // The crashed directory under another id: refused.
+        var renamed = environment
+        renamed["INSTANCE_ID"] = "renamed"
+        let rename = try await TicketdProcess.run(["serve"], redisURL: redis.url, directory: redis.directory, environment: renamed)
+        let refusal = "FALLBACK_DIR \(redis.directory)/crashed-data holds the escrow or unsettled sales of instance crashed, not renamed"
+        #expect(rename.status == 1 && rename.output.contains(refusal), "\(rename.output)")
+
+        let restarted = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: environment)
+        defer { restarted.stop() }
+        #expect(try await RawHTTPClient(host: "127.0.0.1", port: restarted.port).fallback()?.escrow["1"] == 10)
+    }
+
+    /// A server that fails to start (its port taken) claimed its id but took no escrow: its claim lapses after
+    /// `FALLBACK_GONE_AFTER_MS`, and another directory may take the id then.
+    @Test func aFailedStartsClaimLapses() async throws {
+        let redis = try await RedisServerFixture.start()
+        defer { redis.stop() }
+        let taken = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: Self.signingKey)
+        defer { taken.stop() }
+        var environment = Self.signingKey.merging(["INSTANCE_ID": "unlucky", "FALLBACK_DIR": redis.directory + "/unlucky-data"]) { $1 }
+        environment["FALLBACK_REFRESH_MS"] = "100"
+        environment["FALLBACK_GONE_AFTER_MS"] = "1000"
+        environment["PDF_OUTPUT_DIR"] = redis.directory + "/unlucky-tickets"
+        environment["HOST"] = "127.0.0.1"
+        environment["PORT"] = "\(taken.port)"
+        let failed = try await TicketdProcess.run(["serve"], redisURL: redis.url, directory: redis.directory, environment: environment)
+        #expect(failed.status == 1 && failed.output.contains("the address is in use"), "\(failed.output)")
+
+        environment["HOST"] = nil
+        environment["PORT"] = nil
+        environment["FALLBACK_DIR"] = redis.directory + "/lucky-data"
+        let clock = ContinuousClock()
+        let started = clock.now
+        var later: TicketdProcess?
+        while later == nil, clock.now - started < .seconds(20) {
+            do {
+                later = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: environment)
+            } catch {
+                // Refused while the failed start's claim is younger than FALLBACK_GONE_AFTER_MS.
+            }
+        }
+        let server = try #require(later, "the id is still held 20 s after a failed start")
+        server.stop()
     }
 
     /// A connection that stops sending halfway through a request's head is closed once it has been silent for

@@ -5,7 +5,8 @@ import TicketCore
 /// The fallback's directory (`FALLBACK_DIR`): the instance id, the escrow mirror and the journal, each read and
 /// written on a thread pool so that no event loop and no cooperative thread waits for the disk.
 ///
-/// - `instance-id`: this instance's id, chosen on first start and kept, so a restart finds its own escrow.
+/// - `instance-id`: this instance's id, chosen on first start and kept (or `INSTANCE_ID`'s, recorded), so a restart
+///   finds its own escrow and a directory is never started under another id while it holds escrow or sales.
 /// - `escrow.json`: the escrow as Redis holds it (tickets sold from it but not yet settled included).
 /// - `journal.jsonl`: one JSON ``Purchase`` per line, every fallback sale not yet settled.
 /// - `directory-token`: tells this directory from another one under the same instance id.
@@ -39,6 +40,31 @@ public struct FallbackFiles: Sendable {
             let id = InstanceID("\(host.isEmpty ? "ticketd" : String(host))-\(suffix)")!
             try DurableFile.replace(path, with: Array((id.rawValue + "\n").utf8))
             return id
+        }
+    }
+
+    /// Records `configured`, an `INSTANCE_ID` setting, as this directory's instance id, unless the directory's escrow
+    /// or journal belongs to another one: sold from under another id, its escrow copy would name tickets of that
+    /// id's escrow list in Redis, which a release of that id would put back on sale.
+    /// - Throws: ``FallbackStorageError`` when the directory holds another id's escrow or unsettled sales.
+    public func adopt(_ configured: InstanceID) async throws {
+        let (path, escrowPath, journalPath, directory) = (self.instancePath, self.escrowPath, self.journalPath, self.directory)
+        try await self.threadPool.runIfActive {
+            if let bytes = try DurableFile.read(path) {
+                let recorded = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                if recorded == configured.rawValue { return }
+                let mirror = try DurableFile.read(escrowPath) ?? []
+                let escrow = mirror.isEmpty ? [] : try JSONDecoder().decode([EscrowBlock].self, from: Data(mirror))
+                let holdsEscrow = escrow.contains { !$0.tickets.isEmpty }
+                let holdsSales = !(try DurableFile.read(journalPath) ?? []).isEmpty
+                if holdsEscrow || holdsSales {
+                    throw FallbackStorageError(
+                        "FALLBACK_DIR \(directory) holds the escrow or unsettled sales of instance \(recorded), not \(configured): start it "
+                            + "with INSTANCE_ID=\(recorded) (or unset), or give \(configured) a FALLBACK_DIR of its own"
+                    )
+                }
+            }
+            try DurableFile.replace(path, with: Array((configured.rawValue + "\n").utf8))
         }
     }
 

@@ -52,6 +52,7 @@ extension FallbackTicketStore: FallbackAdministration {
                 if count > 0 { tickets[event.rawValue] = count }
             }
             try await self.escrow.forgetReport(of: instance)
+            try await self.escrow.forgetClaim(of: instance)
         } catch {
             throw TicketStoreError("the release of \(instance)'s escrow stopped halfway (\(tickets) went back); repeat it: \(error.message)")
         }

@@ -43,6 +43,9 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         /// longer does.
         var claimedElsewhere = false
 
+        /// Whether this instance holds escrow tickets or unsettled sales, which its instance id's claim must keep.
+        var holdsEscrowOrSales: Bool { self.escrow.available.values.contains { $0 > 0 } || self.escrow.backlog > 0 }
+
         /// Whether a buyer who heard sold out should wait for this instance's escrow of `event` to reach the pool
         /// and ask again: it holds some, or some is on its way there.
         func mayRefill(_ event: EventID) -> Bool {
@@ -301,6 +304,7 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
 
     private func sellFromEscrowUntraced(_ request: PurchaseRequest) async throws(PurchaseError) -> PurchaseResult {
         let outcome = self.state.withLock { state -> LocalEscrow.Sale in
+            if state.claimedElsewhere, state.escrow.unsettledSale(request.purchaseID) == nil { return .refused(Self.idHeldElsewhere) }
             guard state.draining else { return state.escrow.sell(request) }
             if let earlier = state.escrow.unsettledSale(request.purchaseID) { return .replay(earlier) }
             return .refused(Self.switchingBack)
@@ -327,6 +331,12 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         }
     }
 
+    private static let idHeldElsewhere = PurchaseError(
+        .unavailable,
+        "another instance holds this instance's INSTANCE_ID, so it sells nothing from escrow; nothing was sold",
+        nothingSent: true
+    )
+
     private static let switchingBack = PurchaseError(
         .unavailable,
         "switching back to Redis after settling this instance's fallback sales; nothing was sold, try again",
@@ -334,9 +344,14 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
     )
 
     /// Records that Redis takes no writes, warning once until it takes them again.
+    ///
+    /// The start of the refusal counts as a stay in fallback in this instance's reports (``InstanceReport``), so
+    /// that an escrow release of an instance silent since before it is refused: that instance may have sold from
+    /// escrow meanwhile, and Redis recorded nothing of it.
     private func noteWritesRefused(_ reason: String) {
         let first = self.state.withLock { state in
             defer { state.writesRefused = reason }
+            if state.writesRefused == nil { state.lastFallbackAt = Self.nowMillis() }
             return state.writesRefused == nil
         }
         guard first else { return }
@@ -398,15 +413,20 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         let status = self.status
         health.fallback = status
         let escrowSells = status.escrow.values.contains(where: { $0 > 0 })
+        let (refusal, claimedElsewhere) = self.state.withLock { ($0.writesRefused, $0.claimedElsewhere) }
         if status.mode == .fallback, health.status == "down", escrowSells {
             health.status = "degraded"
             health.detail = "selling from this instance's escrow: \(health.detail ?? "Redis is unreachable")"
-        } else if health.status != "down", let refusal = self.state.withLock({ $0.writesRefused }) {
+        } else if let refusal {
+            // MISCONF refuses PING too: the probe says down while the escrow sells.
             health.status = escrowSells ? "degraded" : "down"
             health.detail =
                 escrowSells
                 ? "Redis takes no writes, selling from this instance's escrow: \(refusal)"
                 : "Redis takes no writes and this instance's escrow is empty: \(refusal)"
+        } else if claimedElsewhere, health.status == "up" {
+            health.status = "degraded"
+            health.detail = "another instance holds this INSTANCE_ID: this one sells through Redis only"
         }
         return health
     }
@@ -520,6 +540,7 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
             await self.report(stopped: false)
             return false
         }
+        guard await self.renewInstanceClaim() else { return false }
         do {
             var changed = false
             let events = try await self.redis.eventIDs()
@@ -585,54 +606,67 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         return !dropped.isEmpty
     }
 
-    /// Claims this instance id in Redis for this fallback directory, or renews the claim (it holds for
-    /// ``FallbackConfiguration/goneAfter`` after its last renewal). Two instances under one `INSTANCE_ID` would share
-    /// one escrow list, each with its own copy of it, and could sell a ticket twice: a server claims the id before
-    /// it listens and stops when another directory holds it; every report renews the claim, and a graceful stop
-    /// gives it up.
+    /// Claims this instance id in Redis for this fallback directory, or renews the claim. Two instances under one
+    /// `INSTANCE_ID` would share one escrow list, each with its own copy of it, and could sell a ticket twice: a
+    /// server claims the id before it listens and stops when another directory holds it, and every refresh renews
+    /// the claim. It stands until a graceful stop gives it up or an escrow release forgets it, since a directory
+    /// gone otherwise may hold escrow, and sales only its journal knows; only the claim of a directory that never
+    /// took escrow (a server that failed to start) lapses, after ``FallbackConfiguration/goneAfter``.
     public func claimInstanceID() async -> InstanceClaim {
+        await self.claimInstanceID(holding: self.state.withLock { $0.holdsEscrowOrSales })
+    }
+
+    private func claimInstanceID(holding: Bool) async -> InstanceClaim {
         do {
-            guard let age = try await self.escrow.claim(directory: self.directoryToken, hold: self.configuration.goneAfter) else {
-                return .claimed
-            }
+            guard let age = try await self.escrow.claim(directory: self.directoryToken, holding: holding, idleLapse: self.configuration.goneAfter)
+            else { return .claimed }
             return .heldElsewhere(renewedAgo: age)
         } catch {
             return .unknown(error)
         }
     }
 
-    /// Renews the claim on the instance id; logs an error when another directory holds it (two instances started
-    /// under one id while Redis was unreachable, say), once until it no longer does.
-    private func renewInstanceClaim() async {
-        let claim = await self.claimInstanceID()
-        let age: Duration?
-        switch claim {
-        case .unknown: return
-        case .claimed: age = nil
+    /// Renews the claim on the instance id; returns whether this directory holds it (or Redis could not say).
+    ///
+    /// When another directory holds it (two instances started under one id while Redis was unreachable, say), this
+    /// one takes and sells no escrow: its copy of the escrow list is the other's, so it drops it, and it logs an
+    /// error, once until it holds the id.
+    private func renewInstanceClaim() async -> Bool {
+        // About to take escrow, unless top-ups wait for the server to listen.
+        let holding = self.state.withLock { !$0.topUpsPaused || $0.holdsEscrowOrSales }
+        let age: Duration
+        switch await self.claimInstanceID(holding: holding) {
+        case .unknown: return true
+        case .claimed:
+            self.state.withLock { $0.claimedElsewhere = false }
+            return true
         case .heldElsewhere(let renewedAgo): age = renewedAgo
         }
-        let changed = self.state.withLock { state in
-            defer { state.claimedElsewhere = age != nil }
-            return state.claimedElsewhere != (age != nil)
+        let first = self.state.withLock { state in
+            defer { state.claimedElsewhere = true }
+            for event in state.escrow.events { state.escrow.remove(event) }
+            return !state.claimedElsewhere
         }
-        guard changed, let age else { return }
-        self.logger.error(
-            """
-            another instance runs under this INSTANCE_ID with another fallback directory: the two share one escrow and \
-            may sell a ticket twice; stop one and give each instance its own INSTANCE_ID
-            """,
-            metadata: ["fallback.instance": "\(self.escrow.instance)", "fallback.claim_renewed_ago": "\(age)"]
-        )
+        try? await self.saveMirror()
+        if first {
+            self.logger.error(
+                """
+                another instance holds this INSTANCE_ID with another fallback directory: this one sells no escrow; give \
+                each instance its own INSTANCE_ID
+                """,
+                metadata: ["fallback.instance": "\(self.escrow.instance)", "fallback.claim_renewed_ago": "\(age)"]
+            )
+        }
+        return false
     }
 
-    /// Tells Redis this instance's mode and journal backlog (see ``InstanceReport``), renewing its claim on the
-    /// instance id first. Returns whether Redis has the report.
+    /// Tells Redis this instance's mode and journal backlog (see ``InstanceReport``). Returns whether Redis has the
+    /// report.
     ///
     /// While another directory holds the id, the report under it is that instance's, and none is written from
     /// here: a `stopped` from here, say, would let `POST /admin/escrow/release` give away the escrow it sells from.
     @discardableResult
     private func report(stopped: Bool) async -> Bool {
-        await self.renewInstanceClaim()
         guard !self.state.withLock({ $0.claimedElsewhere }) else { return false }
         let report = self.state.withLock { state in
             InstanceReport(
@@ -748,12 +782,21 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         } catch {
             span.recordError(error)
             span.setStatus(SpanStatus(code: .error, message: "\(error)"))
-            self.logger.warning("cannot settle the journal yet", metadata: ["error": "\(error)", "fallback.journal_backlog": "\(sales.count)"])
+            // Warned once at the start of a refusal of writes (see noteWritesRefused), not at every refresh.
+            let refused = self.state.withLock { $0.writesRefused != nil }
+            self.logger.log(
+                level: refused ? .notice : .warning,
+                "cannot settle the journal yet",
+                metadata: ["error": "\(error)", "fallback.journal_backlog": "\(sales.count)"]
+            )
             return false
         }
         span.attributes[TraceAttribute.settleConflicts] = conflicts
         let elapsed = clock.now - start
-        self.logger.warning(
+        // Sales settled after an outage are worth a warning; those settled while sales stay with Redis (a refusal of
+        // writes, an unknown outcome) come every refresh and are not.
+        self.logger.log(
+            level: self.state.withLock { $0.mode == .fallback } ? .warning : .notice,
             "settled fallback sales in Redis",
             metadata: ["fallback.settled": "\(sales.count)", "fallback.settle_conflicts": "\(conflicts)", "fallback.settle_duration": "\(elapsed)"]
         )
