@@ -759,6 +759,7 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         let start = clock.now
         var conflicts = 0
         var replaced: [Purchase] = []
+        var dropped: [Purchase] = []
         do {
             for (event, ofEvent) in Dictionary(grouping: sales, by: \.eventID) {
                 var index = 0
@@ -767,8 +768,21 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
                     let outcomes = try await self.escrow.settle(event: event, sales: chunk)
                     conflicts += outcomes.filter(\.isConflict).count
                     replaced += zip(chunk, outcomes).filter { $0.1 == .replacedRedisSale }.map(\.0)
+                    dropped += zip(chunk, outcomes).filter { $0.1 == .eventGone }.map(\.0)
                     index += chunk.count
                 }
+            }
+            if !dropped.isEmpty {
+                self.logger.error(
+                    """
+                    fallback sales dropped: Redis no longer describes their event (its data lost, or the event deleted), \
+                    so no ledger records these buyers' tickets
+                    """,
+                    metadata: [
+                        "fallback.dropped": "\(dropped.count)",
+                        "fallback.dropped_sales": "\(dropped.prefix(50).map { "\($0.eventID)/\($0.ticketID) \($0.purchaseID)" })",
+                    ]
+                )
             }
             self.state.withLock { state in
                 state.escrow.settled(sales)

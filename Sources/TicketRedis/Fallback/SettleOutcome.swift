@@ -8,6 +8,9 @@ public enum SettleOutcome: Int, Sendable, Hashable {
     case replacedRedisSale = 2
     /// Recorded, but the ticket was no longer in the escrow (released by force): a conflict for the audit.
     case notInEscrow = 3
+    /// Not recorded: Redis no longer describes the event (its data lost, or the event deleted). The sale is dropped
+    /// from the journal with an error in the log: its buyer holds a ticket that no ledger records.
+    case eventGone = 4
 
     /// Whether settling found Redis disagreeing with the journal.
     public var isConflict: Bool { self == .replacedRedisSale || self == .notInEscrow }

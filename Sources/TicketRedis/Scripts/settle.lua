@@ -16,6 +16,13 @@
 --     buyer's count is unchanged (it counted that purchase once already)
 --  3  recorded, but the ticket was not in the escrow (an escrow released by force): taken from the pool if it
 --     was there; if it was sold to another purchase, the audit will show it
+--  4  not recorded: Redis no longer describes the event (its data lost, or the event deleted). A ledger written
+--     for it would count these tickets sold in the event seeded next under the same id, whose pool sells them again.
+if redis.call('EXISTS', KEYS[4]) == 0 then
+    local gone = {}
+    for _ = 1, #ARGV, 4 do gone[#gone + 1] = 4 end
+    return gone
+end
 local limit = tonumber(redis.call('HGET', KEYS[4], 'perUserLimit') or '0')
 local codes = {}
 for i = 1, #ARGV, 4 do
