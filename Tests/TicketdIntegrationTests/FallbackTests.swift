@@ -237,6 +237,7 @@ import TicketLoad
         try await client.waitUntilSettled()
         #expect(try await redis.command("EXISTS", "event:{1}:purchases") == "0", "no ledger for an event Redis lost")
         #expect(server.output.contains("fallback sales dropped"), "\(server.output.suffix(2000))")
+        #expect(server.output.contains(#""fallback.settled":"0""#), "the dropped sales are not counted settled: \(server.output.suffix(2000))")
         #expect(try await TicketdProcess.run(["seed", "1", "1000"], redisURL: redis.url, directory: redis.directory).status == 0)
         let audit = try await TicketdProcess.run(["audit"], redisURL: redis.url, directory: redis.directory)
         #expect(audit.status == 0, "\(audit.output)")

@@ -812,7 +812,10 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         self.logger.log(
             level: self.state.withLock { $0.mode == .fallback } ? .warning : .notice,
             "settled fallback sales in Redis",
-            metadata: ["fallback.settled": "\(sales.count)", "fallback.settle_conflicts": "\(conflicts)", "fallback.settle_duration": "\(elapsed)"]
+            metadata: [
+                "fallback.settled": "\(sales.count - dropped.count)", "fallback.dropped": "\(dropped.count)",
+                "fallback.settle_conflicts": "\(conflicts)", "fallback.settle_duration": "\(elapsed)",
+            ]
         )
         return self.state.withLock { $0.escrow.backlog == 0 }
     }
