@@ -152,8 +152,18 @@ struct ServeCommand: AsyncParsableCommand {
                     logger.warning("Redis is not reachable yet; \(meanwhile)", metadata: ["error": "\(error)"])
                     return
                 }
-                if let fallbackStore, case .heldElsewhere(let age) = await fallbackStore.claimInstanceID() {
-                    let id = fallbackStore.status.instanceID
+                guard let fallbackStore else { return }
+                let id = fallbackStore.status.instanceID
+                switch await fallbackStore.claimInstanceID() {
+                case .claimed, .unknown:
+                    break
+                case .heldByAnotherProcess(let age):
+                    throw ConfigurationError(
+                        "INSTANCE_ID \(id) is held by another process on this FALLBACK_DIR or on a copy of it (its claim renewed \(age) "
+                            + "ago): a copy of a fallback directory run beside the original would sell its escrow twice; give each "
+                            + "instance its own INSTANCE_ID and an empty FALLBACK_DIR of its own"
+                    )
+                case .heldElsewhere(let age):
                     throw ConfigurationError(
                         "INSTANCE_ID \(id) is held by another FALLBACK_DIR (its claim renewed \(age) ago): another instance runs under it, "
                             + "or one stopped without a graceful stop and may hold escrow and sales only its directory knows. Give each "

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOPosix
 import RedisTestSupport
@@ -144,6 +145,43 @@ import Testing
         let refusal = "FALLBACK_DIR \(redis.directory)/crashed-data holds the escrow or unsettled sales of instance crashed, not renamed"
         #expect(rename.status == 1 && rename.output.contains(refusal), "\(rename.output)")
 
+        let restarted = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: environment)
+        defer { restarted.stop() }
+        #expect(try await RawHTTPClient(host: "127.0.0.1", port: restarted.port).fallback()?.escrow["1"] == 10)
+    }
+
+    /// Black-box testing ran a copy of a fallback directory (`cp -a`, its token and instance id included) beside
+    /// the original, and both sold one escrow. The copy is refused; the original, killed and started again at once,
+    /// waits for its old process's claim to go unrenewed and starts.
+    @Test func aCopyOfAFallbackDirectoryDoesNotRunBesideTheOriginal() async throws {
+        let redis = try await FallbackTests.durableRedis()
+        defer { redis.stop() }
+        #expect(try await TicketdProcess.run(["seed", "1", "1000"], redisURL: redis.url, directory: redis.directory).status == 0)
+        let original = redis.directory + "/original-data"
+        var environment = Self.signingKey.merging(["FALLBACK_DIR": original, "FALLBACK_REFRESH_MS": "100"]) { $1 }
+        let first = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: environment)
+        let client = RawHTTPClient(host: "127.0.0.1", port: first.port)
+        try await waitUntil(timeout: .seconds(20), "escrow of 1 % of 1000") { try await client.fallback()?.escrow["1"] == 10 }
+        let copy = redis.directory + "/copied-data"
+        try FileManager.default.copyItem(atPath: original, toPath: copy)
+        try FileManager.default.removeItem(atPath: copy + "/lock")
+
+        var copied = environment
+        copied["FALLBACK_DIR"] = copy
+        copied["PDF_OUTPUT_DIR"] = redis.directory + "/copied-tickets"
+        let port = try FreePort.reserve()
+        copied["HOST"] = "127.0.0.1"
+        copied["PORT"] = "\(port)"
+        let refused = try await TicketdProcess.run(["serve"], redisURL: redis.url, directory: redis.directory, environment: copied)
+        FreePort.release(port)
+        #expect(
+            refused.status == 1 && refused.output.contains("is held by another process on this FALLBACK_DIR or on a copy of it"),
+            "\(refused.output)"
+        )
+
+        first.process.killAndWait()
+        first.stop()
+        environment["LOG_LEVEL"] = "info"
         let restarted = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: environment)
         defer { restarted.stop() }
         #expect(try await RawHTTPClient(host: "127.0.0.1", port: restarted.port).fallback()?.escrow["1"] == 10)

@@ -67,6 +67,8 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
     private let files: FallbackFiles
     /// This fallback directory's token, which holds the instance id's claim in Redis.
     private let directoryToken: String
+    /// This process's id in the claim: a copy of the directory run beside this one has the same token.
+    private let process = String(UInt64.random(in: .min ... .max), radix: 36)
     private let journal: FallbackJournal
     let configuration: FallbackConfiguration
     let logger: Logger
@@ -483,7 +485,7 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
                         await self.settleAndSwitchBack()
                         for event in self.state.withLock({ $0.escrow.events }) { await self.giveBack(event) }
                         await self.report(stopped: true)
-                        try? await self.escrow.releaseClaim(directory: self.directoryToken)
+                        try? await self.escrow.releaseClaim(directory: self.directoryToken, process: self.process)
                         self.jobInput.finish()
                     }
                 }
@@ -540,7 +542,11 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
             await self.report(stopped: false)
             return false
         }
-        guard await self.renewInstanceClaim() else { return false }
+        // Until the server listens (top-ups paused) nothing sells and no escrow is taken, and its start claims the
+        // id; from then on every refresh renews the claim before it tops up.
+        if !self.state.withLock({ $0.topUpsPaused }) {
+            guard await self.renewInstanceClaim() else { return false }
+        }
         do {
             var changed = false
             let events = try await self.redis.eventIDs()
@@ -612,35 +618,48 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
     /// the claim. It stands until a graceful stop gives it up or an escrow release forgets it, since a directory
     /// gone otherwise may hold escrow, and sales only its journal knows; only the claim of a directory that never
     /// took escrow (a server that failed to start) lapses, after ``FallbackConfiguration/goneAfter``.
+    ///
+    /// For a server about to listen: when another process holds the claim for this directory, as this directory's
+    /// previous process does just after a crash, it waits for that claim to go unrenewed long enough (three refresh
+    /// intervals, at least a second) and asks once more. A copy of the directory run beside this one keeps it.
     public func claimInstanceID() async -> InstanceClaim {
-        await self.claimInstanceID(holding: self.state.withLock { $0.holdsEscrowOrSales })
+        let holding = self.state.withLock { $0.holdsEscrowOrSales }
+        let claim = await self.claimInstanceID(holding: holding)
+        guard case .heldByAnotherProcess(let age) = claim else { return claim }
+        try? await Task.sleep(for: self.processLapse - age + .milliseconds(100))
+        return await self.claimInstanceID(holding: holding)
     }
 
     private func claimInstanceID(holding: Bool) async -> InstanceClaim {
         do {
-            guard let age = try await self.escrow.claim(directory: self.directoryToken, holding: holding, idleLapse: self.configuration.goneAfter)
-            else { return .claimed }
-            return .heldElsewhere(renewedAgo: age)
+            return try await self.escrow.claim(
+                directory: self.directoryToken,
+                process: self.process,
+                holding: holding,
+                idleLapse: self.configuration.goneAfter,
+                processLapse: self.processLapse
+            )
         } catch {
             return .unknown(error)
         }
     }
 
+    /// How long another process's claim on this directory must go unrenewed before this process takes it over.
+    private var processLapse: Duration { max(self.configuration.refreshInterval * 3, .seconds(1)) }
+
     /// Renews the claim on the instance id; returns whether this directory holds it (or Redis could not say).
     ///
-    /// When another directory holds it (two instances started under one id while Redis was unreachable, say), this
-    /// one takes and sells no escrow: its copy of the escrow list is the other's, so it drops it, and it logs an
-    /// error, once until it holds the id.
+    /// When another directory holds it (two instances started under one id while Redis was unreachable, say), or
+    /// another process on a copy of this directory, this one takes and sells no escrow: its copy of the escrow list
+    /// is the other's, so it drops it, and it logs an error, once until it holds the id.
     private func renewInstanceClaim() async -> Bool {
-        // About to take escrow, unless top-ups wait for the server to listen.
-        let holding = self.state.withLock { !$0.topUpsPaused || $0.holdsEscrowOrSales }
         let age: Duration
-        switch await self.claimInstanceID(holding: holding) {
+        switch await self.claimInstanceID(holding: true) {
         case .unknown: return true
         case .claimed:
             self.state.withLock { $0.claimedElsewhere = false }
             return true
-        case .heldElsewhere(let renewedAgo): age = renewedAgo
+        case .heldElsewhere(let renewedAgo), .heldByAnotherProcess(let renewedAgo): age = renewedAgo
         }
         let first = self.state.withLock { state in
             defer { state.claimedElsewhere = true }
@@ -651,8 +670,8 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         if first {
             self.logger.error(
                 """
-                another instance holds this INSTANCE_ID with another fallback directory: this one sells no escrow; give \
-                each instance its own INSTANCE_ID
+                another instance holds this INSTANCE_ID, with another fallback directory or a copy of this one: this one \
+                sells no escrow; give each instance its own INSTANCE_ID and its own FALLBACK_DIR
                 """,
                 metadata: ["fallback.instance": "\(self.escrow.instance)", "fallback.claim_renewed_ago": "\(age)"]
             )
