@@ -146,6 +146,7 @@ public final class TicketPDFService: Service, Sendable {
     private func dispatch(on pool: NIOThreadPool) async {
         await withTaskGroup(of: Void.self) { group in
             var running = 0
+            var failedScans = 0
             func launch(_ sale: TicketSale) async {
                 if running >= self.configuration.workers {
                     await group.next()
@@ -163,10 +164,18 @@ public final class TicketPDFService: Service, Sendable {
                     defer { self.scanning.store(false, ordering: .relaxed) }
                     do {
                         try await self.scanLedger(launch: launch)
+                        failedScans = 0
                     } catch {
                         // Cancelled, the service is stopping: nothing failed.
                         if Task.isCancelled { return }
-                        self.logger.warning("ledger scan failed; retrying in 5 s", metadata: ["error": "\(error)"])
+                        // A first failure is often the stop of a server that could not start: its Redis client stops
+                        // before this service is cancelled. A warning once the retry fails too.
+                        failedScans += 1
+                        self.logger.log(
+                            level: failedScans > 1 ? .warning : .notice,
+                            "ledger scan failed; retrying in 5 s",
+                            metadata: ["error": "\(error)"]
+                        )
                         guard (try? await Task.sleep(for: .seconds(5))) != nil else { return }
                         self.backlog.requestScan()
                     }
