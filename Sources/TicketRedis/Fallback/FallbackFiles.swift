@@ -48,24 +48,22 @@ public struct FallbackFiles: Sendable {
     /// id's escrow list in Redis, which a release of that id would put back on sale.
     /// - Throws: ``FallbackStorageError`` when the directory holds another id's escrow or unsettled sales.
     public func adopt(_ configured: InstanceID) async throws {
-        let (path, escrowPath, journalPath, directory) = (self.instancePath, self.escrowPath, self.journalPath, self.directory)
-        try await self.threadPool.runIfActive {
-            if let bytes = try DurableFile.read(path) {
-                let recorded = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                if recorded == configured.rawValue { return }
-                let mirror = try DurableFile.read(escrowPath) ?? []
-                let escrow = mirror.isEmpty ? [] : try JSONDecoder().decode([EscrowBlock].self, from: Data(mirror))
-                let holdsEscrow = escrow.contains { !$0.tickets.isEmpty }
-                let holdsSales = !(try DurableFile.read(journalPath) ?? []).isEmpty
-                if holdsEscrow || holdsSales {
-                    throw FallbackStorageError(
-                        "FALLBACK_DIR \(directory) holds the escrow or unsettled sales of instance \(recorded), not \(configured): start it "
-                            + "with INSTANCE_ID=\(recorded) (or unset), or give \(configured) a FALLBACK_DIR of its own"
-                    )
-                }
-            }
-            try DurableFile.replace(path, with: Array((configured.rawValue + "\n").utf8))
+        let path = self.instancePath
+        let recorded = try await self.threadPool.runIfActive {
+            try DurableFile.read(path).map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
         }
+        if recorded == configured.rawValue { return }
+        if let recorded {
+            let holdsEscrow = try await self.loadEscrow().contains { !$0.tickets.isEmpty }
+            let holdsSales = try await !self.loadJournal().isEmpty
+            if holdsEscrow || holdsSales {
+                throw FallbackStorageError(
+                    "FALLBACK_DIR \(self.directory) holds the escrow or unsettled sales of instance \(recorded), not \(configured): start "
+                        + "it with INSTANCE_ID=\(recorded) (or unset), or give \(configured) a FALLBACK_DIR of its own"
+                )
+            }
+        }
+        try await self.threadPool.runIfActive { try DurableFile.replace(path, with: Array((configured.rawValue + "\n").utf8)) }
     }
 
     /// This directory's token, which tells it from any other directory under the same instance id (see
