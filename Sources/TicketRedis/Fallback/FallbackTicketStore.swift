@@ -661,12 +661,13 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
             return true
         case .heldElsewhere(let renewedAgo), .heldByAnotherProcess(let renewedAgo): age = renewedAgo
         }
-        let first = self.state.withLock { state in
+        let (first, dropped) = self.state.withLock { state in
             defer { state.claimedElsewhere = true }
-            for event in state.escrow.events { state.escrow.remove(event) }
-            return !state.claimedElsewhere
+            let events = state.escrow.events
+            for event in events { state.escrow.remove(event) }
+            return (!state.claimedElsewhere, !events.isEmpty)
         }
-        try? await self.saveMirror()
+        if dropped { try? await self.saveMirror() }
         if first {
             self.logger.error(
                 """
