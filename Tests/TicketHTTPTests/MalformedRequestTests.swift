@@ -100,6 +100,34 @@ import Testing
         }
     }
 
+    /// RFC 9112 §3.2: an HTTP/1.1 request without `Host`, or any request with two or with an invalid value, is a
+    /// `400`, answered after the requests before it; an HTTP/1.0 request may leave `Host` out.
+    @Test(arguments: [
+        ("POST /buy/1 HTTP/1.1\r\nContent-Length: 0\r\n\r\n", "needs a Host"),
+        ("POST /buy/1 HTTP/1.1\r\nHost: x\r\nHost: y\r\nContent-Length: 0\r\n\r\n", "more than one Host"),
+        ("POST /buy/1 HTTP/1.0\r\nHost: x\r\nHost: x\r\nContent-Length: 0\r\n\r\n", "more than one Host"),
+        ("POST /buy/1 HTTP/1.1\r\nHost: x/y\r\nContent-Length: 0\r\n\r\n", "not a host"),
+    ])
+    func aRequestWithoutOneValidHostIsABadRequest(_ request: String, _ detail: String) async throws {
+        try await Self.withLiveApp { port in
+            let text = try await Self.exchange("GET /livez HTTP/1.1\r\nHost: x\r\n\r\n" + request, port: port)
+            let responses = Self.responses(in: text)
+            #expect(responses.count == 2 && responses.first?.head.hasPrefix("HTTP/1.1 200 ") == true, "\(text)")
+            let response = try #require(responses.last)
+            #expect(response.head.hasPrefix("HTTP/1.1 400 ") && response.head.lowercased().contains("connection: close"), "\(response.head)")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])
+            #expect((json["type"] as? String)?.hasSuffix("/invalid-request") == true && json["requestId"] is String, "\(json)")
+            #expect((json["detail"] as? String)?.contains(detail) == true, "\(json)")
+        }
+    }
+
+    @Test func anHTTP10RequestWithoutHostIsServed() async throws {
+        try await Self.withLiveApp { port in
+            let text = try await Self.exchange("GET /livez HTTP/1.0\r\n\r\n", port: port)
+            #expect(Self.responses(in: text).first?.head.hasPrefix("HTTP/1.") == true && text.contains(" 200 "), "\(text)")
+        }
+    }
+
     /// A body the parser rejects fails the request's handler (nothing is sold from what came) and is a 400 too.
     @Test func aBrokenChunkedBodyIsABadRequest() async throws {
         try await Self.withLiveApp { port in

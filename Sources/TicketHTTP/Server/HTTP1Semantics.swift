@@ -18,6 +18,10 @@ import NIOHTTPTypesHTTP1
 ///   expectation (which a client waiting for `100` does not send) gets none, and its client sends the body when it
 ///   tires of waiting. A request then refused (a body over the size limit: `413`) is refused after its body, which
 ///   the answer allows.
+/// - **`Host`** (RFC 9112 §3.2): an HTTP/1.1 request without it, and any request with more than one or with an
+///   invalid value, is refused with `400`. Hummingbird served them. The request goes no further: its head and
+///   everything after it on the connection are dropped here, and ``MalformedRequestAnswer`` answers the
+///   ``HostFieldError`` (once the requests before it are answered) and closes the connection.
 ///
 /// Hummingbird's pipeline has no place before the codec for a handler of ours: ``installer`` is added with the
 /// other additional handlers (after the codec) and, once in the pipeline, puts the handler before the codec and
@@ -31,10 +35,18 @@ final class HTTP1Semantics: ChannelDuplexHandler, RemovableChannelHandler {
     /// For each request whose final answer has not started, oldest first: whether it is an HTTP/1.0 request kept
     /// alive.
     private var keptAliveHTTP10 = CircularBuffer<Bool>()
+    /// A request was refused for its `Host` fields: nothing more is read from the connection.
+    private var refused = false
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !self.refused else { return }
         guard case .head(var head) = self.unwrapInboundIn(data) else {
             context.fireChannelRead(data)
+            return
+        }
+        if let error = HostFieldError.check(head.headers["host"], requiresHost: (head.version.major, head.version.minor) >= (1, 1)) {
+            self.refused = true
+            context.fireErrorCaught(error)
             return
         }
         // RFC 9112 §9.3: a `close` option closes, whatever else the field says; HTTP/1.0 stays open only on request.

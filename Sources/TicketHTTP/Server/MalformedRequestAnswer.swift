@@ -8,7 +8,9 @@ import NIOHTTPTypes
 /// Answers a request that the HTTP/1 parser rejects (a garbled request line, a header line without a colon, a
 /// header too large) with an RFC 9457 problem and an `X-Request-Id`, instead of Hummingbird's bare `400` with no
 /// body: `431 request-head-too-large` for a request line and headers over the parser's 80 KiB (it leaves a few bytes uncounted), `400 invalid-request`
-/// for anything else. Then it closes the connection, whose byte stream cannot be trusted any more.
+/// for anything else, and `400 invalid-request` too for a request whose `Host` fields break RFC 9112 (a
+/// ``HostFieldError``, raised by ``HTTP1Semantics``). Then it closes the connection, whose byte stream cannot be
+/// trusted any more.
 ///
 /// It sits between the HTTP codec and Hummingbird's connection handling, one per connection. A parse error between
 /// requests is taken out of the pipeline and answered here, once every request read before it has been answered in
@@ -26,8 +28,8 @@ final class MalformedRequestAnswer: ChannelDuplexHandler, RemovableChannelHandle
     private var readingRequest = false
     /// Requests read (or being read) whose response has not ended yet.
     private var unanswered = 0
-    /// A parse error waiting for the responses to the requests before it.
-    private var pending: HTTPParserError?
+    /// A refusal waiting for the responses to the requests before it.
+    private var pending: (any Error)?
     private var answered = false
 
     /// A handler for one connection, logging each answer to `logger`.
@@ -60,27 +62,34 @@ final class MalformedRequestAnswer: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard let parseError = error as? HTTPParserError, !self.readingRequest else {
+        guard error is HTTPParserError || error is HostFieldError, !self.readingRequest else {
             context.fireErrorCaught(error)
             return
         }
         // Bytes after a request that closes the connection (`Connection: close`, or HTTP/1.0 without keep-alive)
         // are a request that will not be read (RFC 9112 §9.6), not a malformed one.
-        if case .closedConnection = parseError { return }
+        if case .closedConnection = error as? HTTPParserError { return }
         guard !self.answered, self.pending == nil else { return }
         if self.unanswered > 0 {
-            self.pending = parseError
+            self.pending = error
         } else {
-            self.answer(parseError, context: context)
+            self.answer(error, context: context)
         }
     }
 
-    /// Writes the problem and closes the connection once it is out.
-    private func answer(_ error: HTTPParserError, context: ChannelHandlerContext) {
+    /// Writes the problem for `error` (an ``HTTPParserError`` or a ``HostFieldError``) and closes the connection once
+    /// it is out.
+    private func answer(_ error: any Error, context: ChannelHandlerContext) {
         self.answered = true
         let id = RequestID().description
         var problem =
-            if case .headerOverflow = error {
+            if let hostError = error as? HostFieldError {
+                Problem(
+                    .invalidRequest,
+                    detail: "\(hostError) (RFC 9112 §3.2); the connection is closed",
+                    extensions: ["requestId": id]
+                )
+            } else if case .headerOverflow = error as? HTTPParserError {
                 Problem(
                     .requestHeadTooLarge,
                     detail: "the request line and header fields are longer than about 80 KiB; the connection is closed",
