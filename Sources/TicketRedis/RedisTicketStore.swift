@@ -317,18 +317,42 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
 
     // MARK: Health
 
+    /// Redis's health: `up` when it answers `PING` and takes writes, `degraded` while the client has lost some of
+    /// its connections, `down` when it does not answer or takes no writes (every purchase answers 503 then).
     public func health() async -> StoreHealth {
+        var (health, writesRefused) = await self.probe()
+        if let writesRefused {
+            health.status = "down"
+            health.detail = "Redis takes no writes, so no purchase can be recorded: \(writesRefused)"
+        }
+        return health
+    }
+
+    /// Probes Redis with `PING`, then, when it answers, with a script that may write and does not
+    /// (`writable.lua`): Redis refuses it exactly when it would refuse a purchase.
+    /// - Returns: The health `PING` says, and Redis's refusal of writes, if it refused (`MISCONF` refuses `PING`
+    ///   too).
+    func probe() async -> (health: StoreHealth, writesRefused: String?) {
         let clock = ContinuousClock()
         let start = clock.now
+        let options = RedisCommandOptions(timeout: .milliseconds(500), idempotent: true)
         do {
-            _ = try await self.client.execute(RESPCommand("PING"), options: RedisCommandOptions(timeout: .milliseconds(500), idempotent: true))
-            let elapsed = clock.now - start
-            let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-            let status = self.client.health == .up ? "up" : "degraded"
-            return StoreHealth(status: status, latencyMs: (milliseconds * 1000).rounded() / 1000)
+            _ = try await self.client.execute(RESPCommand("PING"), options: options)
         } catch {
-            return StoreHealth(status: "down", detail: error.message)
+            let refused = error.serverErrorCode.map(Self.writeRefusals.contains) == true
+            return (StoreHealth(status: "down", detail: error.message), refused ? error.message : nil)
         }
+        let elapsed = clock.now - start
+        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        let health = StoreHealth(status: self.client.health == .up ? "up" : "degraded", latencyMs: (milliseconds * 1000).rounded() / 1000)
+        do {
+            _ = try await self.client.evalScript(TicketScripts.writable, options: options)
+        } catch  where error.serverErrorCode.map(Self.writeRefusals.contains) == true {
+            return (health, error.message)
+        } catch {
+            // Not a refusal of writes (a timeout, say): what `PING` said stands.
+        }
+        return (health, nil)
     }
 
     // MARK: Audit

@@ -29,9 +29,12 @@ enum TicketScripts {
 
     /// Gives up a striped event's lock on a purchase id, if it is still the caller's (`unlock-purchase.lua`).
     static let unlockPurchase = load("unlock-purchase")
+    /// Changes nothing, and is refused whenever Redis refuses writes (`writable.lua`).
+    static let writable = load("writable")
 
-    /// The scripts of the purchase path, for `SCRIPT LOAD` at start-up (the seeder's load on first use).
-    static let servingScripts = [purchase, snapshot, unlockPurchase]
+    /// The scripts of the purchase path and its health probe, for `SCRIPT LOAD` at start-up (the seeder's load on
+    /// first use).
+    static let servingScripts = [purchase, snapshot, unlockPurchase, writable]
     /// The fallback's scripts, read from the bundle when the fallback opens: read on first use instead, a process
     /// out of file descriptors by then would find them missing, which is fatal.
     static let fallbackScripts = [escrowTake, escrowReturn, settle, claimInstance]

@@ -193,6 +193,9 @@ import TicketLoad
         defer { server.stop() }
         var sales = [try await client.buyOrFail(event: "1")]
         try await Self.refuseWrites(refusal, redis: redis, true)
+        // Known before any purchase meets the refusal: `/health` probes with a script that may write.
+        let before = try await client.send("GET", "/health")
+        #expect(before.status == 200 && before.body.contains("Redis takes no writes, selling"), "\(before.status) \(before.body)")
         for _ in 0..<5 { sales.append(try await client.buyOrFail(event: "1")) }
         #expect(try await client.fallback()?.fallbackSales == 5)
         let keyed = try await client.send("POST", "/buy/1", headers: [("Idempotency-Key", "order-oom")])
@@ -217,6 +220,28 @@ import TicketLoad
         #expect(report.count == 4 && Int64(report[3]) ?? 0 > 0, "\(report)")
         let log = server.output
         #expect(log.contains("Redis answers but takes no writes") && log.contains("Redis takes writes again"), "\(log.suffix(2000))")
+    }
+
+    /// With the fallback off, a Redis that takes no writes makes every purchase answer 503, and `/health` said `up`
+    /// all the same. It now says `down` (503) and why, until Redis takes writes again.
+    @Test func withTheFallbackOffARedisThatTakesNoWritesIsDown() async throws {
+        let redis = try await Self.durableRedis()
+        defer { redis.stop() }
+        #expect(try await TicketdProcess.run(["seed", "1", "100"], redisURL: redis.url, directory: redis.directory).status == 0)
+        let server = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: ["FALLBACK_ENABLED": "false"])
+        defer { server.stop() }
+        let client = RawHTTPClient(host: "127.0.0.1", port: server.port)
+        _ = try await client.buyOrFail(event: "1")
+        try await Self.refuseWrites("OOM", redis: redis, true)
+        let refused = try await client.send("POST", "/buy/1")
+        #expect(refused.status == 503 && refused.body.contains("takes no writes"), "\(refused.status) \(refused.body)")
+        let health = try await client.send("GET", "/health")
+        #expect(health.status == 503 && health.body.contains(#""status":"down""#), "\(health.status) \(health.body)")
+        #expect(health.body.contains("Redis takes no writes, so no purchase can be recorded: OOM"), "\(health.body)")
+        try await Self.refuseWrites("OOM", redis: redis, false)
+        let after = try await client.send("GET", "/health")
+        #expect(after.status == 200 && after.body.contains(#""status":"up""#), "\(after.status) \(after.body)")
+        _ = try await client.buyOrFail(event: "1")
     }
 
     /// Black-box testing sold tickets twice after Redis came back empty: settling wrote the escrow's sales into a

@@ -409,13 +409,16 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
     /// Redis's health with the fallback's status; while sales go on from escrow, a down Redis makes the store
     /// `degraded`, not `down`. An escrow with no ticket left sells nothing: the store is then `down` (a server that
     /// never reached Redis, say, is in fallback with nothing to sell). A Redis that answers but takes no writes
-    /// sells nothing either: `degraded` while the escrow sells in its place, `down` once that is empty.
+    /// sells nothing either: `degraded` while the escrow sells in its place, `down` once that is empty. Such a Redis
+    /// is known from a purchase it refused, or from the probe's script that may write (``RedisTicketStore/probe()``)
+    /// when no purchase has come since.
     public func health() async -> StoreHealth {
-        var health = await self.redis.health()
+        var (health, probedRefusal) = await self.redis.probe()
         let status = self.status
         health.fallback = status
         let escrowSells = status.escrow.values.contains(where: { $0 > 0 })
-        let (refusal, claimedElsewhere) = self.state.withLock { ($0.writesRefused, $0.claimedElsewhere) }
+        let (noted, claimedElsewhere) = self.state.withLock { ($0.writesRefused, $0.claimedElsewhere) }
+        let refusal = noted ?? probedRefusal
         if status.mode == .fallback, health.status == "down", escrowSells {
             health.status = "degraded"
             health.detail = "selling from this instance's escrow: \(health.detail ?? "Redis is unreachable")"
