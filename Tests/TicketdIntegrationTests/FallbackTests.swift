@@ -203,12 +203,19 @@ import TicketLoad
         let health = try await client.send("GET", "/health")
         #expect(health.status == 200 && health.body.contains(#""status":"degraded""#), "\(health.status) \(health.body)")
         #expect(health.body.contains("Redis takes no writes, selling from this instance's escrow: \(refusal)"), "\(health.body)")
+        // `ticketd_fallback_active` was 0 while the escrow sold.
+        let active = {
+            let line = try await client.send("GET", "/metrics").body.split(separator: "\n").first { $0.hasPrefix("ticketd_fallback_active ") }
+            return line.flatMap { Double($0.dropFirst("ticketd_fallback_active ".count)) }
+        }
+        #expect(try await active() == 1)
 
         try await Self.refuseWrites(refusal, redis: redis, false)
         try await client.waitUntilSettled()
         try await waitUntil(timeout: .seconds(10), "/health up") {
             try await client.send("GET", "/health").body.contains(#""status":"up""#)
         }
+        #expect(try await active() == 0)
         #expect(Set(sales.map(\.ticket)).count == sales.count)
         #expect(try await redis.ledgerTickets(event: "1", purchases: sales.map(\.purchase)) == sales.map(\.ticket))
         let audit = try await TicketdProcess.run(["audit"], redisURL: redis.url, directory: redis.directory)

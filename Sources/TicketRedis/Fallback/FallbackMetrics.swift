@@ -30,9 +30,11 @@ final class FallbackMetrics: Sendable {
         if count > 0 { self.conflicts.increment(by: count) }
     }
 
-    /// Sets the gauges from `status`; an event whose escrow is gone (given back, sold, released) drops to zero.
-    func update(_ status: FallbackStatus) {
-        self.active.record(status.mode == .fallback ? 1 : 0)
+    /// Sets the gauges from `status`; an event whose escrow is gone (given back, sold, released) drops to zero. The
+    /// fallback is active in fallback mode and while Redis takes no writes (`writesRefused`): purchases it refuses
+    /// sell from escrow then, though the mode stays with Redis.
+    func update(_ status: FallbackStatus, writesRefused: Bool) {
+        self.active.record(status.mode == .fallback || writesRefused ? 1 : 0)
         self.backlog.record(status.journalBacklog)
         let gone = self.eventsInEscrow.withLock { events in
             let now = Set(status.escrow.filter { $0.value > 0 }.keys)

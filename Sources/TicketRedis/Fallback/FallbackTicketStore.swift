@@ -357,6 +357,7 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
             return state.writesRefused == nil
         }
         guard first else { return }
+        self.updateMetrics()
         self.logger.warning(
             "Redis answers but takes no writes: purchases it refuses sell from this instance's escrow, settled once it takes writes",
             metadata: ["fallback.reason": "\(reason)", "fallback.instance": "\(self.escrow.instance)", "fallback.escrow": "\(self.status.escrow)"]
@@ -369,7 +370,14 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
             defer { state.writesRefused = nil }
             return state.writesRefused != nil
         }
-        if wasRefused { self.logger.warning("Redis takes writes again: purchases sell through Redis") }
+        guard wasRefused else { return }
+        self.updateMetrics()
+        self.logger.warning("Redis takes writes again: purchases sell through Redis")
+    }
+
+    /// Sets the fallback's gauges from its status now.
+    private func updateMetrics() {
+        self.metrics.update(self.status, writesRefused: self.state.withLock { $0.writesRefused != nil })
     }
 
     private func enterFallback(because reason: String) {
@@ -381,7 +389,7 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
             return true
         }
         guard switched else { return }
-        self.metrics.update(self.status)
+        self.updateMetrics()
         self.logger.warning(
             """
             switching to FALLBACK: Redis cannot be reached, selling from this instance's escrow; until they are settled \
@@ -471,7 +479,7 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
                     }
                 }
                 for await job in self.jobs {
-                    defer { self.metrics.update(self.status) }
+                    defer { self.updateMetrics() }
                     switch job {
                     case .refresh:
                         self.state.withLock { $0.refreshQueued = false }
