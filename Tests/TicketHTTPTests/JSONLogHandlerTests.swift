@@ -86,6 +86,29 @@ import Testing
         #expect(lines[1].contains(#""level":"info""#))
     }
 
+    /// A log file whose writes fail (`/dev/full` fails as a full disk does) lost its lines in silence; every
+    /// destination now hears it, once, with the error.
+    @Test func aLogFileThatFailsIsReportedOnce() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ticketd-log-\(UInt64.random(in: 0...UInt64.max)).log").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let console = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        try #require(console >= 0)
+        defer { close(console) }
+        let full = open("/dev/full", O_WRONLY)
+        try #require(full >= 0)
+        defer { close(full) }
+        let output = LogOutput(descriptors: [console, full], filePath: "/dev/full")
+        let logger = Logger(label: "test") { label in JSONLogHandler(label: label, output: output) }
+        logger.info("first")
+        logger.info("second")
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 3, "\(lines)")
+        #expect(lines.first?.contains(#""msg":"first""#) == true && lines.last?.contains(#""msg":"second""#) == true, "\(lines)")
+        let warning = try #require(try JSONSerialization.jsonObject(with: Data(lines[1].utf8)) as? [String: Any])
+        #expect(warning["level"] as? String == "warning", "\(warning)")
+        #expect(warning["msg"] as? String == "log lines lost: writing to LOG_FILE /dev/full fails: No space left on device", "\(warning)")
+    }
+
     @Test func linesLoggedFromManyThreadsArriveWholeAndInOrder() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("ticketd-log-\(UInt64.random(in: 0...UInt64.max)).log").path
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -15,16 +15,22 @@ import Darwin
 /// held back for a timer, lines never interleave and keep their order. If a destination stops draining (a full
 /// pipe), at most ``maxPending`` bytes wait; lines beyond that are dropped and counted, and a line saying how many
 /// were lost is written once writing works again: logging never stalls sales or grows without bound.
+///
+/// A destination whose writes fail (a full disk, `/dev/full`, a closed pipe) loses its lines, and says so once on
+/// every destination: a warning line naming it and the error when it starts failing, a notice when it writes
+/// again.
 public final class LogOutput: Sendable {
     private struct State {
         var pending: [UInt8] = []
         var writing = false
         var dropped = 0
+        /// For each destination, the error of its last write, while its writes fail.
+        var failures: [Int32?]
     }
 
     /// The file descriptors written to.
     private let descriptors: [Int32]
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     /// The file lines are appended to, besides standard output, if any.
     public let filePath: String?
     /// The most bytes that wait while another thread writes.
@@ -47,6 +53,7 @@ public final class LogOutput: Sendable {
     init(descriptors: [Int32], filePath: String?) {
         self.descriptors = descriptors
         self.filePath = filePath
+        self.state = Mutex(State(failures: descriptors.map { _ in nil }))
     }
 
     /// `console`, plus `filePath` when given (appended to; created with its parent directories).
@@ -78,10 +85,17 @@ public final class LogOutput: Sendable {
             return line
         }
         while let bytes = batch {
-            for descriptor in self.descriptors {
-                Self.writeAll(bytes, to: descriptor)
-            }
+            let errors = self.descriptors.map { Self.writeAll(bytes, to: $0) }
             batch = self.state.withLock { state in
+                for (index, error) in errors.enumerated() where error != state.failures[index] {
+                    // A new error or a recovery, not the same error again.
+                    if let error, state.failures[index] == nil {
+                        state.pending.append(contentsOf: self.failureLine(of: index, errno: error))
+                    } else if error == nil {
+                        state.pending.append(contentsOf: self.recoveryLine(of: index))
+                    }
+                    state.failures[index] = error
+                }
                 if state.dropped > 0 {
                     state.pending.append(contentsOf: Self.droppedLine(state.dropped))
                     state.dropped = 0
@@ -96,16 +110,43 @@ public final class LogOutput: Sendable {
         }
     }
 
-    /// The line that reports lost lines, in the shape of the service's JSON lines.
+    /// The line that reports lines dropped while the output did not drain.
     private static func droppedLine(_ count: Int) -> [UInt8] {
-        let millis = Timestamp.nowMillis()
-        return Array(
-            #"{"ts":"\#(Timestamp.iso8601(millis: millis))","level":"warning","label":"ticketd.log","msg":"log lines dropped: output not draining","dropped":"\#(count)"}\#n"#
-                .utf8
-        )
+        Self.line(level: "warning", message: "log lines dropped: output not draining", dropped: count)
     }
 
-    private static func writeAll(_ bytes: [UInt8], to descriptor: Int32) {
+    /// What the destination at `index` is called in a log line: the file's path, or the console stream.
+    private func name(of index: Int) -> String {
+        switch self.descriptors[index] {
+        case STDOUT_FILENO: "standard output"
+        case STDERR_FILENO: "standard error"
+        default: "LOG_FILE \(self.filePath ?? "")"
+        }
+    }
+
+    /// The line that says the destination at `index` fails with `errno` and loses its lines.
+    private func failureLine(of index: Int, errno: Int32) -> [UInt8] {
+        Self.line(level: "warning", message: "log lines lost: writing to \(self.name(of: index)) fails: \(String(cString: strerror(errno)))")
+    }
+
+    /// The line that says the destination at `index` writes again.
+    private func recoveryLine(of index: Int) -> [UInt8] {
+        Self.line(level: "notice", message: "log lines written to \(self.name(of: index)) again")
+    }
+
+    /// A line of the output's own, in the shape of the service's JSON lines, with the count of lines `dropped`.
+    private static func line(level: String, message: String, dropped: Int? = nil) -> [UInt8] {
+        var line = Array(#"{"ts":"\#(Timestamp.iso8601(millis: Timestamp.nowMillis()))","level":"\#(level)","label":"ticketd.log","msg":"#.utf8)
+        JSONText.appendString(message, to: &line)
+        if let dropped { line.append(contentsOf: #","dropped":"\#(dropped)""#.utf8) }
+        line.append(contentsOf: "}\n".utf8)
+        return line
+    }
+
+    /// Writes all of `bytes`, or stops at the first error: a full disk or a closed pipe drops the rest rather than
+    /// spin or crash.
+    /// - Returns: The error, `nil` when every byte was written.
+    private static func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> Int32? {
         bytes.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
@@ -115,9 +156,10 @@ public final class LogOutput: Sendable {
                 } else if written < 0 && errno == EINTR {
                     continue
                 } else {
-                    return  // a full disk or a closed pipe: drop the line rather than spin or crash
+                    return written < 0 ? errno : EIO
                 }
             }
+            return nil
         }
     }
 
