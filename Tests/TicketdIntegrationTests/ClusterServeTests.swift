@@ -116,6 +116,53 @@ import TicketHTTP
         #expect(audit.status == 0, "\(audit.output)")
     }
 
+    /// Under `cluster-require-full-coverage no` the other shards go on serving while a primary is down. The client
+    /// no longer reaches every primary, so the instance sells from escrow: the down primary's events until their
+    /// escrow is empty (then 503), the others from escrow and then through Redis. The escrow's sales settle once the
+    /// primary is back.
+    @Test func aShardThatIsDownSellsItsEventsFromEscrow() async throws {
+        // Durable nodes: the victim comes back with its event, whose escrow sales then settle.
+        let cluster = try await RedisClusterFixture.start(
+            arguments: ["--cluster-require-full-coverage", "no", "--appendonly", "yes", "--appendfsync", "always"]
+        )
+        defer { cluster.stop() }
+        let directory = cluster.nodes[0].directory
+        #expect(try await TicketdProcess.run(["seed", "6", "1000"], redisURL: cluster.url, directory: directory).status == 0)
+        let server = try await TicketdProcess.serve(
+            redisURL: cluster.url,
+            directory: directory,
+            environment: ["FALLBACK_REFRESH_MS": "100", "REDIS_COMMAND_TIMEOUT_MS": "1000"]
+        )
+        defer { server.stop() }
+        let client = RawHTTPClient(host: "127.0.0.1", port: server.port)
+        try await waitUntil(timeout: .seconds(20), "escrow of every event") {
+            guard let escrow = try await client.fallback()?.escrow else { return false }
+            return (1...6).allSatisfy { escrow["\($0)"] == 10 }
+        }
+        let victim = try await cluster.owner(of: "event:{1}:tickets")
+        var alive: [String] = []
+        for event in 2...6 where try await cluster.owner(of: "event:{\(event)}:tickets").port != victim.port { alive.append("\(event)") }
+        let other = try #require(alive.first)
+        let witness = try #require(cluster.nodes.first { $0.port != victim.port })
+        victim.kill()
+        try await waitUntil(timeout: .seconds(20), "the victim marked failed") {
+            (try? await witness.command("CLUSTER", "NODES"))?.contains(",fail ") == true
+        }
+        var sales: [SaleLog.Sale] = []
+        for _ in 0..<3 { sales.append(try await client.buyOrFail(event: "1")) }
+        for _ in 0..<3 { _ = try await client.buyOrFail(event: other) }
+        #expect(try await client.fallback()?.mode == "fallback")
+
+        try await victim.restart()
+        try await cluster.waitUntilConsistent()
+        try await waitUntil(timeout: .seconds(30), "settled") { try await client.fallback()?.journalBacklog == 0 }
+        let owner = try await cluster.owner(of: "event:{1}:purchases")
+        let ledger = try await owner.command(["HMGET", "event:{1}:purchases"] + sales.map(\.purchase))
+        #expect(ledger.split(separator: "\n").map { String($0.split(separator: " ").first ?? "") } == sales.map(\.ticket), "\(ledger)")
+        let audit = try await TicketdProcess.run(["audit"], redisURL: cluster.url, directory: directory)
+        #expect(audit.status == 0, "\(audit.output)")
+    }
+
     @Test func seedServeBuyAndAuditOnAClusterWithEventsOnEveryShard() async throws {
         let cluster = try await RedisClusterFixture.start()
         defer { cluster.stop() }
