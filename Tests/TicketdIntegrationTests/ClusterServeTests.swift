@@ -79,41 +79,11 @@ import TicketHTTP
     /// `CLUSTERDOWN`, which Redis says before it runs a command: nothing was sold, so a purchase sells from escrow
     /// (it answered 503 before), and settles once the primary is back.
     @Test func aClusterThatIsDownSellsFromEscrowAndSettlesOnceItIsBack() async throws {
-        let cluster = try await RedisClusterFixture.start(arguments: ["--cluster-require-full-coverage", "yes"])
-        defer { cluster.stop() }
-        let directory = cluster.nodes[0].directory
-        #expect(try await TicketdProcess.run(["seed", "6", "1000"], redisURL: cluster.url, directory: directory).status == 0)
-        let server = try await TicketdProcess.serve(
-            redisURL: cluster.url,
-            directory: directory,
-            environment: ["FALLBACK_REFRESH_MS": "100", "REDIS_COMMAND_TIMEOUT_MS": "1000"]
-        )
-        defer { server.stop() }
-        let client = RawHTTPClient(host: "127.0.0.1", port: server.port)
-        try await waitUntil(timeout: .seconds(20), "escrow of every event") {
-            guard let escrow = try await client.fallback()?.escrow else { return false }
-            return (1...6).allSatisfy { escrow["\($0)"] == 10 }
+        try await Self.killAShard(coverage: "yes", failure: (["CLUSTER", "INFO"], "cluster_state:fail")) { client, live in
+            var sales: [(event: String, sale: SaleLog.Sale)] = []
+            for _ in 0..<3 { sales.append((live, try await client.buyOrFail(event: live))) }
+            return sales
         }
-        let victim = try await cluster.owner(of: "event:{1}:tickets")
-        var alive: [String] = []
-        for event in 2...6 where try await cluster.owner(of: "event:{\(event)}:tickets").port != victim.port { alive.append("\(event)") }
-        let event = try #require(alive.first)
-        let witness = try #require(cluster.nodes.first { $0.port != victim.port })
-        victim.kill()
-        try await waitUntil(timeout: .seconds(20), "cluster_state:fail") {
-            (try? await witness.command("CLUSTER", "INFO"))?.contains("cluster_state:fail") == true
-        }
-        var sales: [SaleLog.Sale] = []
-        for _ in 0..<3 { sales.append(try await client.buyOrFail(event: event)) }
-
-        try await victim.restart()
-        try await cluster.waitUntilConsistent()
-        try await waitUntil(timeout: .seconds(30), "settled") { try await client.fallback()?.journalBacklog == 0 }
-        let owner = try await cluster.owner(of: "event:{\(event)}:purchases")
-        let ledger = try await owner.command(["HMGET", "event:{\(event)}:purchases"] + sales.map(\.purchase))
-        #expect(ledger.split(separator: "\n").map { String($0.split(separator: " ").first ?? "") } == sales.map(\.ticket), "\(ledger)")
-        let audit = try await TicketdProcess.run(["audit"], redisURL: cluster.url, directory: directory)
-        #expect(audit.status == 0, "\(audit.output)")
     }
 
     /// Under `cluster-require-full-coverage no` the other shards go on serving while a primary is down. The client
@@ -121,9 +91,27 @@ import TicketHTTP
     /// escrow is empty (then 503), the others from escrow and then through Redis. The escrow's sales settle once the
     /// primary is back.
     @Test func aShardThatIsDownSellsItsEventsFromEscrow() async throws {
-        // Durable nodes: the victim comes back with its event, whose escrow sales then settle.
+        try await Self.killAShard(coverage: "no", failure: (["CLUSTER", "NODES"], ",fail ")) { client, live in
+            var sales: [(event: String, sale: SaleLog.Sale)] = []
+            for event in ["1", live] {
+                for _ in 0..<3 { sales.append((event, try await client.buyOrFail(event: event))) }
+            }
+            #expect(try await client.fallback()?.mode == "fallback")
+            return sales
+        }
+    }
+
+    /// Serves six events of 1000 tickets from a cluster of durable nodes under `cluster-require-full-coverage
+    /// coverage`, waits for the escrow of each, kills event 1's primary and waits until another node's answer to
+    /// `failure.command` contains `failure.marker`; then `buy` sells, given an event on a live shard. Once the
+    /// primary is back (with its data), every sale it returns must be in its event's ledger, and the audit pass.
+    static func killAShard(
+        coverage: String,
+        failure: (command: [String], marker: String),
+        buy: (RawHTTPClient, String) async throws -> [(event: String, sale: SaleLog.Sale)]
+    ) async throws {
         let cluster = try await RedisClusterFixture.start(
-            arguments: ["--cluster-require-full-coverage", "no", "--appendonly", "yes", "--appendfsync", "always"]
+            arguments: ["--cluster-require-full-coverage", coverage, "--appendonly", "yes", "--appendfsync", "always"]
         )
         defer { cluster.stop() }
         let directory = cluster.nodes[0].directory
@@ -140,25 +128,23 @@ import TicketHTTP
             return (1...6).allSatisfy { escrow["\($0)"] == 10 }
         }
         let victim = try await cluster.owner(of: "event:{1}:tickets")
-        var alive: [String] = []
-        for event in 2...6 where try await cluster.owner(of: "event:{\(event)}:tickets").port != victim.port { alive.append("\(event)") }
-        let other = try #require(alive.first)
+        var live: [String] = []
+        for event in 2...6 where try await cluster.owner(of: "event:{\(event)}:tickets").port != victim.port { live.append("\(event)") }
         let witness = try #require(cluster.nodes.first { $0.port != victim.port })
         victim.kill()
-        try await waitUntil(timeout: .seconds(20), "the victim marked failed") {
-            (try? await witness.command("CLUSTER", "NODES"))?.contains(",fail ") == true
+        try await waitUntil(timeout: .seconds(20), failure.marker) {
+            (try? await witness.command(failure.command))?.contains(failure.marker) == true
         }
-        var sales: [SaleLog.Sale] = []
-        for _ in 0..<3 { sales.append(try await client.buyOrFail(event: "1")) }
-        for _ in 0..<3 { _ = try await client.buyOrFail(event: other) }
-        #expect(try await client.fallback()?.mode == "fallback")
+        let sales = try await buy(client, try #require(live.first))
 
         try await victim.restart()
         try await cluster.waitUntilConsistent()
         try await waitUntil(timeout: .seconds(30), "settled") { try await client.fallback()?.journalBacklog == 0 }
-        let owner = try await cluster.owner(of: "event:{1}:purchases")
-        let ledger = try await owner.command(["HMGET", "event:{1}:purchases"] + sales.map(\.purchase))
-        #expect(ledger.split(separator: "\n").map { String($0.split(separator: " ").first ?? "") } == sales.map(\.ticket), "\(ledger)")
+        for (event, sold) in Dictionary(grouping: sales, by: \.event) {
+            let owner = try await cluster.owner(of: "event:{\(event)}:purchases")
+            let ledger = try await owner.command(["HMGET", "event:{\(event)}:purchases"] + sold.map(\.sale.purchase))
+            #expect(ledger.split(separator: "\n").map { String($0.split(separator: " ").first ?? "") } == sold.map(\.sale.ticket), "\(ledger)")
+        }
         let audit = try await TicketdProcess.run(["audit"], redisURL: cluster.url, directory: directory)
         #expect(audit.status == 0, "\(audit.output)")
     }
