@@ -229,6 +229,37 @@ import TicketLoad
         #expect(log.contains("Redis answers but takes no writes") && log.contains("Redis takes writes again"), "\(log.suffix(2000))")
     }
 
+    /// Black-box testing found the escrow's mirror on disk (`escrow.json`) left behind when a refresh found other
+    /// tickets in Redis's escrow list but as many (a release by force and the top-up after it): it still named a
+    /// ticket back in the pool, which a crash and a restart while Redis is down would have sold again. The mirror
+    /// now follows every change of the list.
+    @Test func theMirrorFollowsTheEscrowListWhenItsTicketsChangeButNotTheirCount() async throws {
+        let (redis, server, client) = try await Self.serveWithFullEscrow(tickets: 1000)
+        defer { redis.stop() }
+        defer { server.stop() }
+        let instance = try await redis.command("SMEMBERS", "event:{1}:escrows")
+        // One escrowed ticket back to the pool and one of the pool into the escrow, at once.
+        let swap =
+            "local given = redis.call('RPOP', KEYS[1]) local taken = redis.call('RPOP', KEYS[2]) "
+            + "redis.call('RPUSH', KEYS[2], given) redis.call('RPUSH', KEYS[1], taken) return {given, taken}"
+        let swapped = try await redis.command("EVAL", swap, "2", "event:{1}:escrow:\(instance)", "event:{1}:tickets").split(separator: "\n")
+        let (given, taken) = (String(swapped[0]), String(swapped[1]))
+        let mirror = redis.directory + "/ticketd-data/escrow.json"
+        try await waitUntil(timeout: .seconds(10), "escrow.json holds ticket \(taken) instead of \(given)") {
+            let tickets = Self.tickets(inMirror: mirror)
+            return tickets.contains(taken) && !tickets.contains(given)
+        }
+        #expect(try await client.fallback()?.escrow["1"] == 10)
+    }
+
+    /// Every ticket the escrow mirror at `path` names, of any event.
+    static func tickets(inMirror path: String) -> Set<String> {
+        guard let data = FileManager.default.contents(atPath: path),
+            let blocks = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]]
+        else { return [] }
+        return Set(blocks.flatMap { $0["tickets"] as? [String] ?? [] })
+    }
+
     /// With the fallback off, a Redis that takes no writes makes every purchase answer 503, and `/health` said `up`
     /// all the same. It now says `down` (503) and why, until Redis takes writes again.
     @Test func withTheFallbackOffARedisThatTakesNoWritesIsDown() async throws {

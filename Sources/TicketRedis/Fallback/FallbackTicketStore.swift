@@ -582,15 +582,16 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
                 guard let block = try await self.escrow.take(event: event, size: size, reserve: self.configuration.reserve(escrowSize: size)) else {
                     continue
                 }
-                let (before, after) = self.state.withLock { state in
+                let (before, after, replaced) = self.state.withLock { state in
                     let before = state.escrow.available[event]
-                    state.escrow.replace(block)
-                    return (before, state.escrow.available[event])
+                    let replaced = state.escrow.replace(block)
+                    return (before, state.escrow.available[event], replaced)
                 }
-                if before != after {
-                    changed = true
-                    Self.traceTopUp(of: event, by: (after ?? 0) - (before ?? 0), escrow: after ?? 0, since: started)
-                }
+                // The mirror follows any change of the tickets, not only of their count: black-box testing found it
+                // left behind after a forced release and the top-up that followed, naming a ticket back in the pool,
+                // which a restart while Redis is down would have sold again.
+                if replaced { changed = true }
+                if before != after { Self.traceTopUp(of: event, by: (after ?? 0) - (before ?? 0), escrow: after ?? 0, since: started) }
             }
             if self.dropEscrowCopies(ofEventsOtherThan: described) { changed = true }
             if changed { try await self.saveMirror() }

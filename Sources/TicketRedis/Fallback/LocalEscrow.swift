@@ -17,7 +17,7 @@ struct LocalEscrow: Sendable {
         case refused(PurchaseError)
     }
 
-    private struct Block: Sendable {
+    private struct Block: Sendable, Equatable {
         var perUserLimit: Int
         var tickets: [String]
     }
@@ -98,10 +98,15 @@ struct LocalEscrow: Sendable {
         self.unsettled[sale.purchaseID] = nil
     }
 
-    /// Takes Redis's escrow list of an event as the truth, less the tickets of unsettled sales.
-    mutating func replace(_ block: EscrowBlock) {
+    /// Takes Redis's escrow list of an event as the truth, less the tickets of unsettled sales. Returns whether that
+    /// changed the event's escrow: other tickets (as many, say: some given back by a release, as many taken again),
+    /// or another per-user limit.
+    @discardableResult
+    mutating func replace(_ block: EscrowBlock) -> Bool {
         let sold = Set(self.unsettled.values.lazy.filter { $0.sale.eventID == block.eventID }.map(\.sale.ticketID))
-        self.blocks[block.eventID] = Block(perUserLimit: block.perUserLimit, tickets: block.tickets.filter { !sold.contains($0) })
+        let new = Block(perUserLimit: block.perUserLimit, tickets: block.tickets.filter { !sold.contains($0) })
+        defer { self.blocks[block.eventID] = new }
+        return self.blocks[block.eventID] != new
     }
 
     /// Drops an event's escrow, before it is given back to the pool.
