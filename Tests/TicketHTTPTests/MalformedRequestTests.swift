@@ -128,6 +128,19 @@ import Testing
         }
     }
 
+    /// A body its `Content-Length` declares over the limit is refused at once (no `100 Continue` for it) and the
+    /// connection closed: the server waited for the body before, and a client waiting for an answer before it sent
+    /// the body heard nothing until the idle timeout.
+    @Test(arguments: ["", "Expect: 100-continue\r\n"])
+    func aDeclaredBodyOverTheLimitIsRefusedBeforeItIsSent(_ expect: String) async throws {
+        try await Self.withLiveApp { port in
+            let text = try await Self.exchange("POST /buy/1 HTTP/1.1\r\nHost: x\r\n\(expect)Content-Length: 99999999999\r\n\r\n", port: port)
+            let response = try #require(Self.responses(in: text).first)
+            #expect(response.head.hasPrefix("HTTP/1.1 413 ") && response.head.lowercased().contains("connection: close"), "\(response.head)")
+            #expect(response.body.contains("/content-too-large"), "\(response.body)")
+        }
+    }
+
     /// A body the parser rejects fails the request's handler (nothing is sold from what came) and is a 400 too.
     @Test func aBrokenChunkedBodyIsABadRequest() async throws {
         try await Self.withLiveApp { port in

@@ -25,7 +25,8 @@ import Testing
     @Test func typeURIsAreUniqueAndUnderTheBase() {
         let all: [ProblemType] = [
             .invalidRequest, .malformedBody, .conflictingUserID, .unauthorized, .userLimitReached, .routeNotFound, .unknownEvent,
-            .methodNotAllowed, .soldOut, .auditFailed, .escrowReleaseRefused, .unsupportedMediaType, .internalError, .storeUnavailable,
+            .methodNotAllowed, .soldOut, .auditFailed, .escrowReleaseRefused, .contentTooLarge, .unsupportedMediaType, .requestHeadTooLarge,
+            .internalError, .storeUnavailable,
         ]
         #expect(Set(all.map(\.uri)).count == all.count)
         #expect(all.allSatisfy { $0.uri.hasPrefix(ProblemType.base) })

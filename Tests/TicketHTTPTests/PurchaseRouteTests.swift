@@ -261,9 +261,24 @@ import TicketCore
         try await app.test { client in
             let body = #"{"userId": "a", "pad": ""# + String(repeating: "x", count: 20_000) + #""}"#
             try await client.execute(uri: "/buy/1", method: .post, headers: [.contentType: "application/json"], body: .json(body)) { response in
-                try expectProblem(response, status: .contentTooLarge, type: "about:blank")
+                try expectProblem(response, status: .contentTooLarge, type: "https://ticketd.dev/problems/content-too-large")
             }
         }
+        #expect(app.store.read { $0.purchaseCalls } == 0)
+    }
+
+    /// ticketd decodes no content coding: a gzipped body was a 400 `malformed-body`; RFC 9110 asks for 415 and
+    /// `Accept-Encoding`.
+    @Test func anEncodedBodyIs415() async throws {
+        let app = TestApp()
+        try await app.test { client in
+            let headers: HTTPFields = [.contentType: "application/json", .contentEncoding: "gzip"]
+            try await client.execute(uri: "/buy/1", method: .post, headers: headers, body: .json(#"{"userId": "a"}"#)) { response in
+                try expectProblem(response, status: .unsupportedMediaType, type: "https://ticketd.dev/problems/unsupported-media-type")
+                #expect(response.headers[.acceptEncoding] == "identity")
+            }
+        }
+        #expect(app.store.read { $0.purchaseCalls } == 0)
     }
 
     @Test func conflictingUserIDsAre400() async throws {

@@ -29,7 +29,10 @@ public struct AppRequestContext: RequestContext {
     }
 
     /// The largest body ticketd reads: purchases carry a few dozen bytes of JSON.
-    public var maxUploadSize: Int { 16 * 1024 }
+    public var maxUploadSize: Int { Self.bodyLimit }
+
+    /// The largest body any route reads, in bytes.
+    static let bodyLimit = 16 * 1024
 
     /// JSON responses write `/tickets/…`, not Foundation's default `\/tickets\/…`.
     public var responseEncoder: JSONEncoder { Self.encoder }

@@ -115,7 +115,7 @@ struct PurchaseController: Sendable {
             headerUser = user
         }
 
-        let body = try await request.body.collect(upTo: context.maxUploadSize)
+        let body = try await BodyReader.collect(request, upTo: context.maxUploadSize)
         var bodyUser: UserID? = nil
         if let text = try Self.decodeUserID(body, contentType: request.headers[.contentType]) {
             guard let user = UserID(text) else { throw Self.invalidUser(field: "userId") }

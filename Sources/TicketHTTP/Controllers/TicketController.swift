@@ -54,7 +54,7 @@ struct TicketController: Sendable {
     /// `POST /tickets/verify` with `{"token": "…"}`: 200 with ``TicketVerificationResponse`` saying valid (with the
     /// ticket's details from the ledger) or invalid (with a reason); 400 for a body without a token.
     @Sendable func verify(_ request: Request, context: AppRequestContext) async throws -> TicketVerificationResponse {
-        let body = try await request.body.collect(upTo: 16_384)
+        let body = try await BodyReader.collect(request, upTo: context.maxUploadSize)
         if let contentType = request.headers[.contentType], !PurchaseController.isJSON(contentType) {
             throw Problem(.unsupportedMediaType, detail: "the body must be application/json", headers: [.accept: "application/json"])
         }

@@ -8,8 +8,7 @@ extension Problem {
     ///
     /// - ``Problem``: as is.
     /// - Hummingbird's 404 for an unknown path: ``ProblemType/routeNotFound``.
-    /// - Any other `HTTPResponseError` (a 413 for a body over the context's upload limit, …): type `about:blank` with
-    ///   the same status.
+    /// - Any other `HTTPResponseError`: type `about:blank` with the same status.
     /// - The HTTP parser's error while the body was read (a broken chunked encoding): ``ProblemType/invalidRequest``.
     /// - Anything else: ``ProblemType/internalError`` (500), logged at `error`; the body does not echo the error.
     ///

@@ -19,14 +19,15 @@ import HTTPTypes
 /// | ``soldOut`` | 409 | `https://ticketd.dev/problems/sold-out` |
 /// | ``auditFailed`` | 409 | `https://ticketd.dev/problems/audit-failed` |
 /// | ``escrowReleaseRefused`` | 409 | `https://ticketd.dev/problems/escrow-release-refused` |
+/// | ``contentTooLarge`` | 413 | `https://ticketd.dev/problems/content-too-large` |
 /// | ``unsupportedMediaType`` | 415 | `https://ticketd.dev/problems/unsupported-media-type` |
 /// | ``requestHeadTooLarge`` | 431 | `https://ticketd.dev/problems/request-head-too-large` |
 /// | ``internalError`` | 500 | `https://ticketd.dev/problems/internal-error` |
 /// | ``ticketRenderFailed`` | 500 | `https://ticketd.dev/problems/ticket-render-failed` |
 /// | ``storeUnavailable`` | 503 | `https://ticketd.dev/problems/store-unavailable` |
 ///
-/// Any other HTTP error (413 body too large, for instance) is reported with ``httpStatus(_:)``: type `about:blank`
-/// and the status's reason phrase as title, as RFC 9457 §4.2.1 prescribes.
+/// Any other HTTP error Hummingbird raises is reported with ``httpStatus(_:)``: type `about:blank` and the status's
+/// reason phrase as title, as RFC 9457 §4.2.1 prescribes.
 public struct ProblemType: Sendable, Hashable {
     /// The `type` member: a URI naming the kind of problem.
     public let uri: String
@@ -90,7 +91,10 @@ public struct ProblemType: Sendable, Hashable {
         title: "Escrow release refused",
         status: .conflict
     )
-    /// The body has a content type other than JSON.
+    /// The body is larger than the route reads (16 KiB), or its `Content-Length` says it will be; the connection is
+    /// closed.
+    public static let contentTooLarge = ProblemType(slug: "content-too-large", title: "Request body too large", status: .contentTooLarge)
+    /// The body has a content type other than JSON, or a content coding (`Content-Encoding`).
     public static let unsupportedMediaType = ProblemType(
         slug: "unsupported-media-type",
         title: "Unsupported media type",

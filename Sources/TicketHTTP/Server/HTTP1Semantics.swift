@@ -18,6 +18,10 @@ import NIOHTTPTypesHTTP1
 ///   expectation (which a client waiting for `100` does not send) gets none, and its client sends the body when it
 ///   tires of waiting. A request then refused (a body over the size limit: `413`) is refused after its body, which
 ///   the answer allows.
+/// - **A body declared over the limit** (`Content-Length` over `bodyLimit`) is answered `413` by its route before
+///   it is read, and the request is marked `Connection: close`, so that the connection closes after the answer.
+///   Hummingbird otherwise reads the rest of a request's body after its answer: it waited for a body that a client
+///   holding it back for the answer never sent, until the idle timeout, or read gigabytes of one it would discard.
 /// - **`Host`** (RFC 9112 §3.2): an HTTP/1.1 request without it, and any request with more than one or with an
 ///   invalid value, is refused with `400`. Hummingbird served them. The request goes no further: its head and
 ///   everything after it on the connection are dropped here, and ``MalformedRequestAnswer`` answers the
@@ -37,6 +41,13 @@ final class HTTP1Semantics: ChannelDuplexHandler, RemovableChannelHandler {
     private var keptAliveHTTP10 = CircularBuffer<Bool>()
     /// A request was refused for its `Host` fields: nothing more is read from the connection.
     private var refused = false
+    /// The largest body a route reads, in bytes.
+    private let bodyLimit: Int
+
+    /// A handler for one connection whose routes read bodies of at most `bodyLimit` bytes.
+    init(bodyLimit: Int) {
+        self.bodyLimit = bodyLimit
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !self.refused else { return }
@@ -50,10 +61,12 @@ final class HTTP1Semantics: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         // RFC 9112 §9.3: a `close` option closes, whatever else the field says; HTTP/1.0 stays open only on request.
+        // A body declared over the limit is not read (413), nor asked for with `100 Continue`: the connection closes.
         let options = head.headers[canonicalForm: "connection"].map { $0.lowercased() }
-        let keepAlive = !options.contains("close") && (head.version != .http1_0 || options.contains("keep-alive"))
+        let tooLarge = head.headers["content-length"].contains { Int($0).map { $0 > self.bodyLimit } ?? false }
+        let keepAlive = !tooLarge && !options.contains("close") && (head.version != .http1_0 || options.contains("keep-alive"))
         let expectsContinue = head.headers[canonicalForm: "expect"].contains { $0.lowercased() == "100-continue" }
-        if expectsContinue, head.version != .http1_0, self.keptAliveHTTP10.isEmpty {
+        if expectsContinue, !tooLarge, head.version != .http1_0, self.keptAliveHTTP10.isEmpty {
             let interim = HTTPResponseHead(version: .http1_1, status: .continue)
             context.writeAndFlush(self.wrapOutboundOut(.head(interim)), promise: nil)
         }
@@ -80,17 +93,23 @@ final class HTTP1Semantics: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// A handler for the additional handlers of Hummingbird's HTTP/1 channel that installs an ``HTTP1Semantics``
-    /// before the HTTP/1 codec.
-    static func installer() -> Installer { Installer() }
+    /// before the HTTP/1 codec, for routes that read bodies of at most `bodyLimit` bytes.
+    static func installer(bodyLimit: Int) -> Installer { Installer(bodyLimit: bodyLimit) }
 
     /// Puts an ``HTTP1Semantics`` before the codec, then removes itself.
     final class Installer: ChannelInboundHandler, RemovableChannelHandler {
         typealias InboundIn = NIOAny
 
+        private let bodyLimit: Int
+
+        init(bodyLimit: Int) {
+            self.bodyLimit = bodyLimit
+        }
+
         func handlerAdded(context: ChannelHandlerContext) {
             let pipeline = context.pipeline.syncOperations
             if let codec = try? pipeline.handler(type: HTTP1ToHTTPServerCodec.self) {
-                try? pipeline.addHandler(HTTP1Semantics(), position: .before(codec))
+                try? pipeline.addHandler(HTTP1Semantics(bodyLimit: self.bodyLimit), position: .before(codec))
             }
             pipeline.removeHandler(context: context, promise: nil)
         }
