@@ -100,8 +100,8 @@ public struct ProblemType: Sendable, Hashable {
         title: "Unsupported media type",
         status: .unsupportedMediaType
     )
-    /// The request line and header fields together are longer than the server reads (about 80 KiB); the connection is
-    /// closed.
+    /// The request line and header fields together are longer than the server reads (about 80 KiB), or more than
+    /// 1000 fields; the connection is closed.
     public static let requestHeadTooLarge = ProblemType(
         slug: "request-head-too-large",
         title: "Request header fields too large",

@@ -7,7 +7,8 @@ import NIOHTTPTypes
 
 /// Answers a request that the HTTP/1 parser rejects (a garbled request line, a header line without a colon, a
 /// header too large) with an RFC 9457 problem and an `X-Request-Id`, instead of Hummingbird's bare `400` with no
-/// body: `431 request-head-too-large` for a request line and headers over the parser's 80 KiB (it leaves a few bytes uncounted), `400 invalid-request`
+/// body: `431 request-head-too-large` for a request line and headers over the parser's 80 KiB (it leaves a few bytes
+/// uncounted) or over Hummingbird's 1000 header fields, `400 invalid-request`
 /// for anything else, and `400 invalid-request` too for a request whose `Host` fields break RFC 9112 (a
 /// ``HostFieldError``, raised by ``HTTP1Semantics``). Then it closes the connection, whose byte stream cannot be
 /// trusted any more.
@@ -92,7 +93,7 @@ final class MalformedRequestAnswer: ChannelDuplexHandler, RemovableChannelHandle
             } else if case .headerOverflow = error as? HTTPParserError {
                 Problem(
                     .requestHeadTooLarge,
-                    detail: "the request line and header fields are longer than about 80 KiB; the connection is closed",
+                    detail: "the request line and header fields are longer than about 80 KiB, or more than 1000 fields; the connection is closed",
                     extensions: ["requestId": id]
                 )
             } else {
