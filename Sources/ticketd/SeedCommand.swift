@@ -78,5 +78,9 @@ struct SeedCommand: AsyncParsableCommand {
             print("event \(outcome.eventID)\t\(state)\t\(outcome.available) tickets available")
         }
         print("done in \(clock.now - start)")
+        if !self.reset, self.perUserLimit != nil || self.stripes != 1, outcomes.contains(where: { !$0.created }) {
+            // Kept events keep what they were seeded with: the options asked for something else in vain before.
+            logger.warning("kept events keep their per-user limit and stripes: --per-user-limit and --stripes apply to new events, or with --reset")
+        }
     }
 }

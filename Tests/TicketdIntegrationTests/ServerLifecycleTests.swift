@@ -25,6 +25,20 @@ import Testing
         #expect(!server.output.contains(Self.warning), "ticketd serve: \(server.output)")
     }
 
+    /// Seeding again without `--reset` keeps an event as it was: a new `--per-user-limit` was ignored without a
+    /// word. It now warns, and only when it asked for something the kept events do not get.
+    @Test func aSeedThatKeepsEventsSaysTheirLimitStays() async throws {
+        let redis = try await RedisServerFixture.start()
+        defer { redis.stop() }
+        let first = try await TicketdProcess.run(["seed", "1", "10", "--per-user-limit", "2"], redisURL: redis.url, directory: redis.directory)
+        #expect(first.status == 0 && !first.output.contains(Self.warning), "\(first.output)")
+        let again = try await TicketdProcess.run(["seed", "1", "10", "--per-user-limit", "5"], redisURL: redis.url, directory: redis.directory)
+        #expect(again.status == 0 && again.output.contains("kept events keep their per-user limit"), "\(again.output)")
+        #expect(try await redis.command("HGET", "event:{1}:meta", "perUserLimit") == "2")
+        let plain = try await TicketdProcess.run(["seed", "1", "10"], redisURL: redis.url, directory: redis.directory)
+        #expect(plain.status == 0 && !plain.output.contains(Self.warning), "\(plain.output)")
+    }
+
     /// Nor does it leave an escrow behind: a start that fails stops the fallback service without the graceful
     /// shutdown that gives escrow back, and black-box testing found 100 tickets so stranded in 2 of 8 such starts.
     @Test func aSecondServerOnTheSamePortExitsSayingTheAddressIsInUse() async throws {
