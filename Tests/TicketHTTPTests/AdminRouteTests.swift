@@ -31,8 +31,16 @@ import TicketCore
         }
     }
 
-    @Test(arguments: [nil, "Bearer wrong", "Basic c2VjcmV0", "Bearer", "Bearer s3cret-but-longer", "s3cret"] as [String?])
-    func wrongOrMissingTokenIs401WithChallenge(authorization: String?) async throws {
+    /// A token presented and refused gets `error="invalid_token"` in its challenge; no bearer token at all (none,
+    /// another scheme, `Bearer` alone) gets no error code, as RFC 6750 §3.1 asks.
+    @Test(
+        arguments: [
+            (nil, false), ("Bearer wrong", true), ("Basic c2VjcmV0", false), ("Bearer", false), ("Bearer  ", false),
+            ("Bearer s3cret-but-longer", true),
+            ("s3cret", false),
+        ] as [(String?, Bool)]
+    )
+    func wrongOrMissingTokenIs401WithChallenge(authorization: String?, invalidToken: Bool) async throws {
         let app = TestApp(adminToken: "s3cret", auditor: FakeAuditor(report: Self.cleanReport))
         try await app.test { client in
             var headers: HTTPFields = [:]
@@ -40,6 +48,7 @@ import TicketCore
             try await client.execute(uri: "/admin/audit", method: .get, headers: headers) { response in
                 try expectProblem(response, status: .unauthorized, type: "https://ticketd.dev/problems/unauthorized")
                 #expect(response.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
+                #expect(response.headers[.wwwAuthenticate]?.contains(#"error="invalid_token""#) == invalidToken)
             }
             // Unknown admin paths are hidden behind the same check.
             try await client.execute(uri: "/admin/secret-stuff", method: .post, headers: headers) { response in

@@ -6,7 +6,7 @@ import Logging
 ///
 /// The token is compared in constant time (for tokens of the same length), so the time to refuse does not tell
 /// how much of a guess was right. A refusal is a 401 ``ProblemType/unauthorized`` problem with
-/// `WWW-Authenticate: Bearer realm="ticketd-admin"` (plus `error="invalid_token"` when a token was sent), and the
+/// `WWW-Authenticate: Bearer realm="ticketd-admin"` (plus `error="invalid_token"` when a bearer token was sent), and the
 /// token sent is never logged.
 struct AdminAuthMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
@@ -24,11 +24,13 @@ struct AdminAuthMiddleware: RouterMiddleware {
         context: AppRequestContext,
         next: (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
-        guard let authorization = request.headers[.authorization] else {
-            context.logger.notice("admin request without credentials", metadata: ["path": "\(RequestPath.quoted(request))"])
+        // No bearer token at all (no credentials, another scheme, `Bearer` alone) gets the challenge without an error
+        // code, as RFC 6750 §3.1 asks; `invalid_token` is for a token presented and refused.
+        guard let presented = request.headers[.authorization].flatMap(Self.bearerToken) else {
+            context.logger.notice("admin request without a bearer token", metadata: ["path": "\(RequestPath.quoted(request))"])
             throw Self.unauthorized(detail: "this route needs an Authorization: Bearer token", challenge: #"Bearer realm="ticketd-admin""#)
         }
-        guard let presented = Self.bearerToken(authorization), Self.constantTimeEqual(Array(presented.utf8), self.token) else {
+        guard Self.constantTimeEqual(Array(presented.utf8), self.token) else {
             context.logger.notice("admin request with a wrong token", metadata: ["path": "\(RequestPath.quoted(request))"])
             throw Self.unauthorized(
                 detail: "the bearer token is not valid",
