@@ -27,7 +27,7 @@ struct AuditCommand: AsyncParsableCommand {
         do {
             reader = try ConfigurationLoader.reader()
             // Logs to standard error: standard output is the report.
-            logger = try ConfigurationLoader.bootstrapLogging(reader, console: .standardError)
+            logger = try ConfigurationLoader.bootstrapLogging(reader, console: .standardError).logger
         } catch {
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
             throw ExitCode(Self.misconfigured)

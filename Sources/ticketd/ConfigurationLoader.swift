@@ -63,14 +63,14 @@ enum ConfigurationLoader {
     }
 
     /// Bootstraps logging from `LOG_LEVEL` and `LOG_FILE`, to `console` besides the file; call once, first.
-    static func bootstrapLogging(_ reader: ConfigReader, console: LogOutput.Console = .standardOutput) throws -> Logger {
+    static func bootstrapLogging(_ reader: ConfigReader, console: LogOutput.Console = .standardOutput) throws -> (logger: Logger, output: LogOutput) {
         let file = reader.string(forKey: "log.file") ?? ""
         do {
-            _ = try LoggingSetup.bootstrap(reader: reader, console: console)
+            let output = try LoggingSetup.bootstrap(reader: reader, console: console)
+            return (Logger(label: "ticketd"), output)
         } catch {
             throw ConfigurationError("LOG_FILE \(file) cannot be used: \(error)")
         }
-        return Logger(label: "ticketd")
     }
 }
 

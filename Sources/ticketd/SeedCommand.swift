@@ -59,7 +59,7 @@ struct SeedCommand: AsyncParsableCommand {
     func run() async throws {
         let reader = try ConfigurationLoader.reader()
         // Logs to standard error: standard output is the report.
-        let logger = try ConfigurationLoader.bootstrapLogging(reader, console: .standardError)
+        let logger = try ConfigurationLoader.bootstrapLogging(reader, console: .standardError).logger
         let url = ConfigurationLoader.redisURL(reader)
         let clock = ContinuousClock()
         let start = clock.now

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dispatch
 import Glibc
 import Hummingbird
 import Logging
@@ -24,7 +25,9 @@ struct ServeCommand: AsyncParsableCommand {
         // and a log line written before that ended the process.
         signal(SIGPIPE, SIG_IGN)
         let reader = try ConfigurationLoader.reader()
-        let logger = try ConfigurationLoader.bootstrapLogging(reader)
+        let (logger, logOutput) = try ConfigurationLoader.bootstrapLogging(reader)
+        let hangUp = LogReopening.onHangUp(logOutput, logger: logger)
+        defer { hangUp.cancel() }
 
         // Every connection holds a file descriptor; 5000 buyers need far more than the usual soft limit of 1024.
         if let (before, after) = FileDescriptorLimit.raiseToHardLimit() {

@@ -25,6 +25,27 @@ import Testing
         #expect(!server.output.contains(Self.warning), "ticketd serve: \(server.output)")
     }
 
+    /// SIGHUP, as logrotate's hook sends after renaming the log, ended the server at once, without the graceful
+    /// stop that gives its escrow back. It now reopens `LOG_FILE` and goes on serving.
+    @Test func aHangUpReopensTheLogFileAndTheServerGoesOn() async throws {
+        let redis = try await RedisServerFixture.start()
+        defer { redis.stop() }
+        #expect(try await TicketdProcess.run(["seed", "1", "10"], redisURL: redis.url, directory: redis.directory).status == 0)
+        let log = redis.directory + "/logs/ticketd.log"
+        var environment = Self.signingKey
+        environment["LOG_FILE"] = log
+        environment["LOG_LEVEL"] = "notice"
+        let server = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: environment)
+        defer { server.stop() }
+        try FileManager.default.moveItem(atPath: log, toPath: log + ".1")
+        server.process.send(SIGHUP)
+        try await waitUntil(timeout: .seconds(10), "a new log file saying it was reopened") {
+            (try? String(contentsOfFile: log, encoding: .utf8))?.contains("SIGHUP: LOG_FILE reopened") == true
+        }
+        let client = RawHTTPClient(host: "127.0.0.1", port: server.port)
+        #expect(try await client.send("POST", "/buy/1").status == 201)
+    }
+
     /// Seeding again without `--reset` keeps an event as it was: a new `--per-user-limit` was ignored without a
     /// word. It now warns, and only when it asked for something the kept events do not get.
     @Test func aSeedThatKeepsEventsSaysTheirLimitStays() async throws {

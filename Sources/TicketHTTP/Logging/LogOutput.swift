@@ -49,7 +49,21 @@ public final class LogOutput: Sendable {
         var descriptor: Int32 { self == .standardOutput ? STDOUT_FILENO : STDERR_FILENO }
     }
 
-    /// Writes to `descriptors`; `filePath` names the file among them, if any.
+    /// Opens `filePath` again and writes there from now on, in place of the file opened before: after logrotate
+    /// (or anyone) renamed or removed it, lines go to a new file at the path, not on into the renamed one. Lines
+    /// being written meanwhile end up whole in one file or the other. Does nothing without a file.
+    /// - Throws: ``LogFileError`` when the file cannot be created or opened; lines then go on to the old one.
+    public func reopenFile() throws(LogFileError) {
+        guard let filePath, let current = self.descriptors.last, self.descriptors.count > 1 else { return }
+        try Self.createParentDirectories(of: filePath)
+        let reopened = open(filePath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard reopened >= 0 else { throw LogFileError(path: filePath, errno: errno) }
+        defer { close(reopened) }
+        // One atomic swap of what the descriptor number names: a concurrent write goes to one file or the other.
+        guard dup2(reopened, current) >= 0 else { throw LogFileError(path: filePath, errno: errno) }
+    }
+
+    /// Writes to `descriptors`; `filePath` names the file among them, if any (the last).
     init(descriptors: [Int32], filePath: String?) {
         self.descriptors = descriptors
         self.filePath = filePath
