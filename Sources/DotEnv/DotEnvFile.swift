@@ -4,8 +4,9 @@ import SystemPackage
 ///
 /// Blank lines and lines starting with `#` are skipped; an `export ` in front of a key is allowed; a value in single
 /// or double quotes is taken without them (inside double quotes, `\"` and `\\` are escapes); an unquoted value ends
-/// at ` #` (a comment) and is trimmed. Windows line ends (CRLF) are read like Unix ones. Any other line is an error
-/// naming its line number, never skipped in silence.
+/// at ` #` (a comment) and is trimmed. Windows line ends (CRLF) are read like Unix ones, and a byte-order mark at
+/// the start (which Windows editors write) is skipped. Nothing is expanded: `${NAME}` is taken as it is. Any other
+/// line is an error naming its line number, never skipped in silence.
 public struct DotEnvFile: Sendable {
     /// The variables, later lines winning.
     public let variables: [String: String]
@@ -38,6 +39,8 @@ public struct DotEnvFile: Sendable {
     /// - Throws: ``DotEnvError`` for a line that is not `KEY=value`, or a quote that is not closed.
     public init(parsing text: String, path: String) throws(DotEnvError) {
         var variables: [String: String] = [:]
+        // Before, a byte-order mark made line 1 a name that is no variable's, in a message that could not show why.
+        let text = text.hasPrefix("\u{FEFF}") ? text.dropFirst() : Substring(text)
         // `\r\n` is one `Character`, and a newline: Windows files split like Unix ones.
         for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             var line = rawLine.trimmingSpaces()

@@ -39,7 +39,8 @@ enum ConfigurationCheck {
         Setting(key: "admin.token", variable: "ADMIN_TOKEN", kind: .bearerToken),
         Setting(key: "pdf.workers", variable: "PDF_WORKERS", kind: .integer(0...256)),
         Setting(key: "pdf.backlogCapacity", variable: "PDF_BACKLOG_CAPACITY", kind: .integer(1...100_000_000)),
-        Setting(key: "pdf.cleanupMaxAgeHours", variable: "PDF_CLEANUP_MAX_AGE_HOURS", kind: .decimal(0...1_000_000)),
+        // 0 deleted every ticket at each cleanup, where 0 means "never" for HTTP_IDLE_TIMEOUT_SECONDS.
+        Setting(key: "pdf.cleanupMaxAgeHours", variable: "PDF_CLEANUP_MAX_AGE_HOURS", kind: .decimal(0.01...1_000_000)),
         Setting(key: "pdf.cleanupIntervalMinutes", variable: "PDF_CLEANUP_INTERVAL_MINUTES", kind: .decimal(0.1...1_000_000)),
         Setting(key: "fallback.enabled", variable: "FALLBACK_ENABLED", kind: .boolean),
         Setting(key: "fallback.escrowPercent", variable: "FALLBACK_ESCROW_PERCENT", kind: .decimal(0...100)),
@@ -51,9 +52,11 @@ enum ConfigurationCheck {
     ]
 
     /// Settings that have no meaning empty: set but empty, each failed later with a message that did not name it
-    /// (`HOST=` "for host , port 3049", `PDF_OUTPUT_DIR=` "mkdir : No such file or directory").
+    /// (`HOST=` "for host , port 3049", `PDF_OUTPUT_DIR=` "mkdir : No such file or directory"), or was taken as
+    /// unset or as nothing in silence (`PORT=` served on 3049, `APP_VERSION=` reported version "").
     private static let nonEmpty: [(key: String, variable: String)] = [
-        ("host", "HOST"), ("redis.url", "REDIS_URL"), ("pdf.outputDir", "PDF_OUTPUT_DIR"), ("fallback.dir", "FALLBACK_DIR"),
+        ("host", "HOST"), ("port", "PORT"), ("redis.url", "REDIS_URL"), ("pdf.outputDir", "PDF_OUTPUT_DIR"), ("fallback.dir", "FALLBACK_DIR"),
+        ("log.level", "LOG_LEVEL"), ("app.env", "APP_ENV"), ("app.version", "APP_VERSION"),
     ]
 
     /// Checks every setting that `reader` has a value for.

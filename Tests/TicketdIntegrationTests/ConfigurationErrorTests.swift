@@ -20,7 +20,9 @@ import Testing
         ("REDIS_COMMAND_TIMEOUT_MS", "99999999999999999", "REDIS_COMMAND_TIMEOUT_MS must be a whole number from 1 to 3600000"),
         ("REDIS_COMMAND_TIMEOUT_MS", "0", "REDIS_COMMAND_TIMEOUT_MS must be a whole number from 1 to 3600000"),
         ("PDF_CLEANUP_INTERVAL_MINUTES", "inf", "PDF_CLEANUP_INTERVAL_MINUTES must be a number from 0.1 to 1000000"),
-        ("PDF_CLEANUP_MAX_AGE_HOURS", "1e300", "PDF_CLEANUP_MAX_AGE_HOURS must be a number from 0 to 1000000"),
+        ("PDF_CLEANUP_MAX_AGE_HOURS", "1e300", "PDF_CLEANUP_MAX_AGE_HOURS must be a number from 0.01 to 1000000"),
+        // 0 deleted every ticket at each cleanup.
+        ("PDF_CLEANUP_MAX_AGE_HOURS", "0", "PDF_CLEANUP_MAX_AGE_HOURS must be a number from 0.01 to 1000000"),
         ("FALLBACK_ESCROW_PERCENT", "nan", "FALLBACK_ESCROW_PERCENT must be a number from 0 to 100"),
         ("HTTP_IDLE_TIMEOUT_SECONDS", "-1", "HTTP_IDLE_TIMEOUT_SECONDS must be 0 (never) or a number from 1 to 86400"),
         ("HTTP_IDLE_TIMEOUT_SECONDS", "1e-9", "HTTP_IDLE_TIMEOUT_SECONDS must be 0 (never) or a number from 1 to 86400"),
@@ -43,8 +45,9 @@ import Testing
         #expect(output.contains("HTTP_MAX_CONNECTIONS 1000 is more than an open-files limit of 256 allows (192,"), "\(output)")
     }
 
-    /// Set but empty, each of these failed later, with a message that did not name it.
-    @Test(arguments: ["HOST", "REDIS_URL", "PDF_OUTPUT_DIR", "FALLBACK_DIR"])
+    /// Set but empty, each of these failed later, with a message that did not name it, or was taken in silence as
+    /// unset (`PORT`, `LOG_LEVEL`, `APP_ENV`) or as nothing (`APP_VERSION`).
+    @Test(arguments: ["HOST", "PORT", "REDIS_URL", "PDF_OUTPUT_DIR", "FALLBACK_DIR", "LOG_LEVEL", "APP_ENV", "APP_VERSION"])
     func aSettingThatCannotBeEmptyStopsTheServerNamingIt(variable: String) async throws {
         let output = try await Self.refusedServe([variable: ""])
         #expect(output.contains("\(variable) is set but empty"), "\(output)")
@@ -88,7 +91,8 @@ import Testing
         let directory = try Self.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let environmentFile = directory + "/.env"
-        try "# written on Windows\r\nAPP_ENV=production\r\nexport HTTP_BACKLOG='70000' # too many\r\n"
+        // With a byte-order mark, as Windows editors write: it made line 1 an error that could not show why.
+        try "\u{FEFF}# written on Windows\r\nAPP_ENV=production\r\nexport HTTP_BACKLOG='70000' # too many\r\n"
             .write(toFile: environmentFile, atomically: true, encoding: .utf8)
         let quoted = try await TicketdProcess.run(["serve"], redisURL: "redis://127.0.0.1:1", directory: directory, inDirectory: true)
         #expect(quoted.status == 1, "\(quoted.output)")
