@@ -79,11 +79,14 @@ public struct OTLPSpanExporter: Service {
                         return
                     }
                 }
-                let ok = await self.export(batch.spans, client: client, timeout: timeout)
-                if ok == failing {
+                let failure = await self.export(batch.spans, client: client, timeout: timeout)
+                if (failure == nil) == failing {
                     failing.toggle()
-                    if failing {
-                        self.logger.warning("tracing: export failed, spans lost until it succeeds", metadata: ["endpoint": "\(client.endpoint)"])
+                    if let failure {
+                        self.logger.warning(
+                            "tracing: export failed, spans lost until it succeeds",
+                            metadata: ["endpoint": "\(client.endpoint)", "error": "\(failure)"]
+                        )
                     } else {
                         self.logger.notice("tracing: export succeeds again", metadata: ["endpoint": "\(client.endpoint)"])
                     }
@@ -110,19 +113,20 @@ public struct OTLPSpanExporter: Service {
         report.finish(logger: self.logger)
     }
 
-    /// Sends `spans`, waiting `timeout` at most; whether the collector took them.
-    private func export(_ spans: [FinishedSpan], client: OTLPHTTPClient, timeout: Duration) async -> Bool {
+    /// Sends `spans`, waiting `timeout` at most.
+    /// - Returns: Why the collector did not take them (its status, or the connection's error), `nil` when it did.
+    private func export(_ spans: [FinishedSpan], client: OTLPHTTPClient, timeout: Duration) async -> String? {
         let body = OTLPTraceRequest.encode(spans, resource: self.configuration.resource, scope: "ticketd")
         do {
             let status = try await client.post(body, timeout: timeout)
             guard (200..<300).contains(status.code) else {
                 self.logger.debug("tracing: collector refused an export", metadata: ["status": "\(status.code)", "spans": "\(spans.count)"])
-                return false
+                return "the collector answered \(status.code) \(status.reasonPhrase)"
             }
-            return true
+            return nil
         } catch {
             self.logger.debug("tracing: export failed", metadata: ["error": "\(error)", "spans": "\(spans.count)"])
-            return false
+            return "\(error)"
         }
     }
 }

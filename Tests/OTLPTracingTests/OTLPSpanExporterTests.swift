@@ -155,6 +155,9 @@ import Tracing
         }
         if refuses { try await collector.stop() }
         #expect(logs.messages.filter { $0.contains("export failed") } == ["tracing: export failed, spans lost until it succeeds"])
+        // The warning says why: before, it named the endpoint only.
+        let error = logs.entries.first { $0.message.contains("export failed") }?.metadata["error"]?.description ?? ""
+        #expect(refuses ? error == "the collector answered 503 Service Unavailable" : !error.isEmpty, "\(error)")
     }
 }
 
