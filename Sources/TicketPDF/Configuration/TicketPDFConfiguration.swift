@@ -19,6 +19,9 @@ public struct TicketPDFConfiguration: Sendable {
     public var cleanupInterval: Duration
     /// The fonts tickets are set in.
     public var fonts: TicketRenderer.Fonts
+    /// How often the ledger is scanned again while tickets cannot be stored (a full disk): the tickets that failed
+    /// then are rendered once writes succeed, without a restart.
+    public var storageRetryInterval: Duration
     /// How long a ticket's header may show an event's name, venue and start as read before: the event is read
     /// again after that (without it, an event reseeded under a new name was printed with the old one for as long
     /// as the process ran).
@@ -32,7 +35,8 @@ public struct TicketPDFConfiguration: Sendable {
         cleanupMaxAge: Duration = .seconds(24 * 3600),
         cleanupInterval: Duration = .seconds(3600),
         fonts: TicketRenderer.Fonts = .dejaVuSans,
-        eventLifetime: Duration = .seconds(10)
+        eventLifetime: Duration = .seconds(10),
+        storageRetryInterval: Duration = .seconds(30)
     ) {
         self.outputDirectory = outputDirectory
         self.workers = workers
@@ -41,5 +45,6 @@ public struct TicketPDFConfiguration: Sendable {
         self.cleanupInterval = cleanupInterval
         self.fonts = fonts
         self.eventLifetime = eventLifetime
+        self.storageRetryInterval = storageRetryInterval
     }
 }

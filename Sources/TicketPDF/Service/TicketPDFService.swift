@@ -46,10 +46,14 @@ public final class TicketPDFService: Service, Sendable {
     private let store: any Store
     private let logger: Logger
     private let backlog: RenderBacklog
-    private let statistics = RenderStatistics()
+    /// Renders and failures so far (internal for the tests).
+    let statistics = RenderStatistics()
     private let metrics = TicketPDFMetrics()
     private let renderingNow = Atomic<Int>(0)
     private let scanning = Atomic<Bool>(false)
+    /// Tickets cannot be stored now (the last write failed): the ledger is scanned again every
+    /// `storageRetryInterval` until one is, and the failure is logged once, not per ticket.
+    private let storageFailing = Atomic<Bool>(false)
     /// Events as last read, for the tickets' headers; each kept for the configuration's `eventLifetime`.
     private let eventCache = Mutex<[EventID: (event: EventSnapshot, readAt: ContinuousClock.Instant)]>([:])
     /// Background renders, at idle priority; `nil` when `workers` is 0.
@@ -145,6 +149,15 @@ public final class TicketPDFService: Service, Sendable {
     /// Hands the backlog's work to at most `workers` renders at a time.
     private func dispatch(on pool: NIOThreadPool) async {
         await withTaskGroup(of: Void.self) { group in
+            // While tickets cannot be stored, a scan every interval renders the ones that failed: before, they stayed
+            // missing until a restart or a download (black-box testing filled the disk under 3,085 sales, freed it,
+            // and 3,032 tickets never came).
+            group.addTask {
+                while (try? await Task.sleep(for: self.configuration.storageRetryInterval)) != nil {
+                    if self.storageFailing.load(ordering: .relaxed) { self.backlog.requestScan() }
+                }
+            }
+            defer { group.cancelAll() }
             var running = 0
             var failedScans = 0
             func launch(_ sale: TicketSale) async {
@@ -238,7 +251,9 @@ public final class TicketPDFService: Service, Sendable {
         } catch {
             span?.recordError(error)
             span?.setStatus(SpanStatus(code: .error, message: "\(error)"))
-            // A render cut short by a stop is not a failure: the next start's ledger scan finds the ticket missing.
+            // A render cut short by a stop is not a failure: the next start's ledger scan finds the ticket missing. A
+            // failure to store is logged by `noteStorage` once, not for every ticket.
+            guard error.code != .storage else { return }
             let level: Logger.Level = error.code == .shuttingDown ? .debug : .error
             self.logger.log(level: level, "could not render a ticket", metadata: ["purchase_id": "\(purchase.purchaseID)", "error": "\(error)"])
         }
@@ -261,7 +276,10 @@ public final class TicketPDFService: Service, Sendable {
         let storedBytes: [UInt8]?
         switch stored {
         case .success(let bytes): storedBytes = bytes
-        case .failure(let error): throw TicketPDFError(.storage, error.description)
+        case .failure(let error):
+            // An archive that cannot be read does not keep the ticket from its buyer: it is rendered from the ledger.
+            self.logger.notice("a stored ticket cannot be read; rendering it again", metadata: ["purchase_id": "\(id)", "error": "\(error)"])
+            storedBytes = nil
         }
         let purchase: Purchase?
         do {
@@ -290,14 +308,28 @@ public final class TicketPDFService: Service, Sendable {
         return pdf
     }
 
+    /// Records whether the last write of a ticket failed (`failure`, why) or succeeded, logging only the changes: at
+    /// the first failure an error, at the first success after one a notice.
+    private func noteStorage(failure: String?) {
+        let wasFailing = self.storageFailing.exchange(failure != nil, ordering: .relaxed)
+        if let failure, !wasFailing {
+            self.logger.error(
+                "tickets cannot be stored: renders fail, downloads are served without storing; the ledger is scanned again until they can",
+                metadata: ["error": "\(failure)", "pdf_output_dir": "\(self.configuration.outputDirectory)"]
+            )
+        } else if failure == nil, wasFailing {
+            self.logger.notice("tickets are stored again", metadata: ["pdf_output_dir": "\(self.configuration.outputDirectory)"])
+        }
+    }
+
     /// Renders and stores the ticket of `purchase` on `pool`; `nil` when a background render finds the file written
-    /// meanwhile.
+    /// meanwhile. A download's ticket that cannot be stored is served all the same (it was a 500 with a full disk).
     private func render(_ purchase: Purchase, on pool: NIOThreadPool, trigger: TicketPDFMetrics.Trigger) async throws(TicketPDFError) -> [UInt8]? {
         let event = try await self.event(purchase.eventID)
         let content = TicketContent(purchase: purchase, event: event, token: TicketToken(purchase: purchase).signed(with: self.signingKey))
         let renderer = self.renderer
         let archive = self.archive
-        let outcome: Result<([UInt8], Duration)?, TicketPDFError>
+        let outcome: Result<(bytes: [UInt8], elapsed: Duration, storeFailure: String?)?, TicketPDFError>
         do {
             outcome = try await pool.runIfActive {
                 if trigger == .background {
@@ -317,9 +349,10 @@ public final class TicketPDFService: Service, Sendable {
                 do {
                     try archive.write(bytes, for: purchase.purchaseID)
                 } catch {
-                    return .failure(TicketPDFError(.storage, "\(error)"))
+                    guard trigger == .onDemand else { return .failure(TicketPDFError(.storage, "\(error)")) }
+                    return .success((bytes, elapsed, "\(error)"))
                 }
-                return .success((bytes, elapsed))
+                return .success((bytes, elapsed, nil))
             }
         } catch {
             throw TicketPDFError(.shuttingDown, "the render threads are stopped")
@@ -327,11 +360,13 @@ public final class TicketPDFService: Service, Sendable {
         switch outcome {
         case .success(nil):
             return nil
-        case .success(let (bytes, elapsed)?):
-            self.statistics.recordRender(elapsed)
-            self.metrics.recordRender(elapsed, trigger: trigger)
-            return bytes
+        case .success(let rendered?):
+            self.noteStorage(failure: rendered.storeFailure)
+            self.statistics.recordRender(rendered.elapsed)
+            self.metrics.recordRender(rendered.elapsed, trigger: trigger)
+            return rendered.bytes
         case .failure(let error):
+            if error.code == .storage { self.noteStorage(failure: error.message) }
             self.statistics.recordFailure()
             self.metrics.recordFailure(trigger: trigger)
             throw error
