@@ -158,8 +158,13 @@ struct ServeCommand: AsyncParsableCommand {
                 guard let fallbackStore else { return }
                 let id = fallbackStore.status.instanceID
                 switch await fallbackStore.claimInstanceID() {
-                case .claimed, .unknown:
+                case .claimed:
                     break
+                case .unknown(let error):
+                    logger.warning(
+                        "could not claim INSTANCE_ID \(id) in Redis; the claim is tried again at every escrow refresh",
+                        metadata: ["error": "\(error)"]
+                    )
                 case .heldByAnotherProcess(let age):
                     throw ConfigurationError(
                         "INSTANCE_ID \(id) is held by another process on this FALLBACK_DIR or on a copy of it (its claim renewed \(age) "

@@ -255,6 +255,35 @@ import Testing
         server.stop()
     }
 
+    /// A server whose Redis refuses writes as it starts cannot claim its instance id: it says so, serves, and claims
+    /// the id once Redis takes writes (a second directory under the id is refused then). It started in silence.
+    @Test func anInstanceClaimRedisRefusesAtStartIsWarnedAndMadeLater() async throws {
+        let redis = try await RedisServerFixture.start()
+        defer { redis.stop() }
+        _ = try await redis.command(["CONFIG", "SET", "min-replicas-to-write", "1"])
+        var environment = Self.signingKey.merging(["INSTANCE_ID": "refused", "FALLBACK_REFRESH_MS": "100"]) { $1 }
+        environment["FALLBACK_DIR"] = redis.directory + "/first-data"
+        let first = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: environment)
+        defer { first.stop() }
+        #expect(first.output.contains("could not claim INSTANCE_ID refused in Redis"), "\(first.output)")
+        #expect(first.output.contains("NOREPLICAS"), "\(first.output)")
+
+        #expect(try await redis.command("HEXISTS", "fallback:claims", "refused") == "0")
+        _ = try await redis.command(["CONFIG", "SET", "min-replicas-to-write", "0"])
+        try await waitUntil(timeout: .seconds(20), "the first server claims its id once Redis takes writes") {
+            try await redis.command("HEXISTS", "fallback:claims", "refused") == "1"
+        }
+        let port = try FreePort.reserve()
+        environment["HOST"] = "127.0.0.1"
+        environment["PORT"] = "\(port)"
+        environment["FALLBACK_DIR"] = redis.directory + "/second-data"
+        environment["PDF_OUTPUT_DIR"] = redis.directory + "/second-tickets"
+        let second = try await TicketdProcess.run(["serve"], redisURL: redis.url, directory: redis.directory, environment: environment)
+        FreePort.release(port)
+        #expect(second.status == 1)
+        #expect(second.output.contains("INSTANCE_ID refused is held by another FALLBACK_DIR"), "\(second.output)")
+    }
+
     /// A connection that stops sending halfway through a request's head is closed once it has been silent for
     /// `HTTP_IDLE_TIMEOUT_SECONDS`, so silent clients cannot hold every connection slot for good.
     @Test func aSilentConnectionIsClosedAfterTheIdleTimeout() async throws {

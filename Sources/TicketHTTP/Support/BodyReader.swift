@@ -26,7 +26,7 @@ enum BodyReader {
 
     /// The problem for a body over `limit` bytes. The connection closes after it: the rest of the body may still
     /// be on its way, unread.
-    static func tooLarge(_ limit: Int) -> Problem {
+    private static func tooLarge(_ limit: Int) -> Problem {
         Problem(.contentTooLarge, detail: "the request body is larger than \(limit) bytes", headers: [.connection: "close"])
     }
 }
