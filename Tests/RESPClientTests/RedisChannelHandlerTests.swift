@@ -63,7 +63,7 @@ import Testing
 
     static func result(_ future: EventLoopFuture<RESPValue>) -> Result<RESPValue, RedisError>? {
         var outcome: Result<RESPValue, RedisError>?
-        future.whenComplete { result in
+        future.assumeIsolated().whenComplete { result in
             outcome = result.mapError { $0 as! RedisError }
         }
         return outcome
