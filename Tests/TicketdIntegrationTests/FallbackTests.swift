@@ -18,12 +18,13 @@ import TicketLoad
     /// A durable Redis seeded with `tickets` tickets of event 1, and a server on it whose escrow holds its 1 %.
     static func serveWithFullEscrow(
         tickets: Int,
-        redisArguments: [String] = []
+        redisArguments: [String] = [],
+        environment: [String: String] = Self.environment
     ) async throws -> (redis: RedisServerFixture, server: TicketdProcess, client: RawHTTPClient) {
         let redis = try await Self.durableRedis(arguments: redisArguments)
         do {
             #expect(try await TicketdProcess.run(["seed", "1", "\(tickets)"], redisURL: redis.url, directory: redis.directory).status == 0)
-            let server = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: Self.environment)
+            let server = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: environment)
             let client = RawHTTPClient(host: "127.0.0.1", port: server.port)
             do {
                 try await waitUntil(timeout: .seconds(20), "escrow of 1 % of \(tickets)") {
@@ -130,6 +131,39 @@ import TicketLoad
         print("fallback figures (SIGSTOP): switch \(switchMs) ms after the suspend, statuses \(statuses)")
         // A PING every 100 ms that goes unanswered for 600 ms (FALLBACK_PROBE_*) switches to escrow.
         #expect(switchMs <= 1000, "in fallback within a second of the hang")
+        let sales = await log.acknowledged
+        #expect(Set(sales.map(\.ticket)).count == sales.count, "no ticket acknowledged twice")
+        #expect(try await redis.ledgerTickets(event: "1", purchases: sales.map(\.purchase)) == sales.map(\.ticket))
+        let audit = try await TicketdProcess.run(["audit"], redisURL: redis.url, directory: redis.directory)
+        #expect(audit.status == 0, "\(audit.output)")
+    }
+
+    /// A Redis that holds writes (`CLIENT PAUSE WRITE`, as a `FAILOVER` does while its replica catches up) answers
+    /// `PING` and holds every purchase: black-box testing found no purchase answered for 4 s of such a pause, and
+    /// `/health` up. The probe's script is held as a purchase is, so sales switch to escrow, and back once it lets go.
+    @Test func aRedisHoldingWritesSwitchesToFallbackAndBackWhenItLetsGo() async throws {
+        // Purchases wait out the default command timeout (2 s): only the probe can switch sooner.
+        let (redis, server, client) = try await Self.serveWithFullEscrow(tickets: 100_000, environment: ["FALLBACK_REFRESH_MS": "100"])
+        defer { redis.stop() }
+        defer { server.stop() }
+
+        let log = SaleLog()
+        // One buyer, so that the probe finds a connection no held purchase blocks, where PING would pass.
+        let buyers = Task { await log.buy(event: "1", through: client, buyers: 1) }
+        try await waitUntil(timeout: .seconds(60), "200 sales through Redis") { await log.acknowledged.count >= 200 }
+        let pausedAt = Date()
+        _ = try await redis.command(["CLIENT", "PAUSE", "20000", "WRITE"])
+        try await waitUntil(timeout: .seconds(10), "fallback mode") { try await client.fallback()?.mode == "fallback" }
+        let switchMs = Int(Double(try #require(try await client.fallback()).since) - pausedAt.timeIntervalSince1970 * 1000)
+        #expect(switchMs <= 1500, "in fallback within the probe's 600 ms of the pause, not after purchases' 2 s")
+        try await waitUntil(timeout: .seconds(10), "sales from escrow") { try await client.fallback()?.fallbackSales ?? 0 >= 50 }
+        await log.stop()
+        await buyers.value
+        let health = try await client.send("GET", "/health")
+        #expect(health.body.contains("\"status\":\"degraded\""), "\(health.body)")
+        _ = try await redis.command(["CLIENT", "UNPAUSE"])
+        try await client.waitUntilSettled()
+
         let sales = await log.acknowledged
         #expect(Set(sales.map(\.ticket)).count == sales.count, "no ticket acknowledged twice")
         #expect(try await redis.ledgerTickets(event: "1", purchases: sales.map(\.purchase)) == sales.map(\.ticket))
@@ -328,6 +362,36 @@ import TicketLoad
                 try await redis.info("persistence")["rdb_last_bgsave_status"] == "ok"
             }
         }
+    }
+
+    /// A graceful stop while Redis is down can settle nothing and give nothing back: it says so, naming the
+    /// directory a restart needs, where it logged what a clean stop logs before (found by black-box testing). The
+    /// restart settles.
+    @Test func aStopDuringAnOutageSaysWhatItLeavesForTheNextStart() async throws {
+        let redis = try await Self.durableRedis()
+        defer { redis.stop() }
+        #expect(try await TicketdProcess.run(["seed", "1", "10000"], redisURL: redis.url, directory: redis.directory).status == 0)
+        let first = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: Self.environment)
+        var client = RawHTTPClient(host: "127.0.0.1", port: first.port)
+        try await waitUntil(timeout: .seconds(20), "escrow of 1 % of 10000") { try await client.fallback()?.escrow["1"] == 100 }
+        redis.kill()
+        try await waitUntil(timeout: .seconds(10), "fallback mode") { try await client.fallback()?.mode == "fallback" }
+        var sales: [SaleLog.Sale] = []
+        for _ in 0..<10 { sales.append(try await client.buyOrFail(event: "1")) }
+        first.stop()
+        #expect(await first.process.exit().status == 0)
+        #expect(first.output.contains("stopped with sales Redis has not recorded, or escrow it has not got back"), "\(first.output.suffix(2000))")
+        #expect(first.output.contains(#""fallback.journal_backlog":"10""#), "\(first.output.suffix(2000))")
+        #expect(first.output.contains(#""fallback.escrow_events":"1""#), "\(first.output.suffix(2000))")
+
+        try await redis.restart()
+        let second = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: Self.environment)
+        defer { second.stop() }
+        client = RawHTTPClient(host: "127.0.0.1", port: second.port)
+        try await client.waitUntilSettled()
+        #expect(try await redis.ledgerTickets(event: "1", purchases: sales.map(\.purchase)) == sales.map(\.ticket))
+        let audit = try await TicketdProcess.run(["audit"], redisURL: redis.url, directory: redis.directory)
+        #expect(audit.status == 0, "\(audit.output)")
     }
 
     @Test func aKilledInstanceFindsItsEscrowAndJournalAndLosesNothing() async throws {
