@@ -89,7 +89,8 @@ import TicketHTTP
     /// Under `cluster-require-full-coverage no` the other shards go on serving while a primary is down. The client
     /// no longer reaches every primary, so the instance sells from escrow: the down primary's events until their
     /// escrow is empty (then 503), the others from escrow and then through Redis. The escrow's sales settle once the
-    /// primary is back.
+    /// primary is back. Meanwhile the other events' sales settle and their escrows are topped up: black-box testing
+    /// found every top-up stopped while one event's sales could not settle.
     @Test func aShardThatIsDownSellsItsEventsFromEscrow() async throws {
         try await Self.killAShard(coverage: "no", failure: (["CLUSTER", "NODES"], ",fail ")) { client, live in
             var sales: [(event: String, sale: SaleLog.Sale)] = []
@@ -97,6 +98,10 @@ import TicketHTTP
                 for _ in 0..<3 { sales.append((event, try await client.buyOrFail(event: event))) }
             }
             #expect(try await client.fallback()?.mode == "fallback")
+            try await waitUntil(timeout: .seconds(20), "event \(live)'s escrow topped up again, its sales settled") {
+                guard let fallback = try await client.fallback() else { return false }
+                return fallback.escrow[live] == 10 && fallback.journalBacklog == 3
+            }
             return sales
         }
     }

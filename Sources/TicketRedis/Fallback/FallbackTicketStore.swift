@@ -431,7 +431,7 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
             // Also once Redis answers again, until the journal has settled and sales go back to it (it said `up`).
             health.status = "degraded"
             health.detail =
-                "selling from this instance's escrow: \(health.detail ?? "Redis answers again; sales go back to it once this instance's sales are settled")"
+                "selling from this instance's escrow: \(health.detail ?? "Redis answers; sales go back to it once this instance's fallback sales are settled")"
         } else if let refusal {
             // MISCONF refuses PING too: the probe says down while the escrow sells.
             health.status = escrowSells ? "degraded" : "down"
@@ -584,7 +584,10 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
     @discardableResult
     private func refresh() async -> Bool {
         guard !self.state.withLock({ $0.stopping }) else { return false }
-        guard await self.settleAndSwitchBack() else {
+        // Redis may answer with sales of some events left unsettled (their shard down): the others' escrows are
+        // still topped up. Black-box testing found every top-up stopped by one shard's outage.
+        let settling = await self.settleAndSwitchBack()
+        guard settling != .unreachable else {
             await self.report(stopped: false)
             return false
         }
@@ -593,40 +596,30 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         if !self.state.withLock({ $0.topUpsPaused }) {
             guard await self.renewInstanceClaim() else { return false }
         }
+        var failures: [EventID: any Error] = [:]
+        var listingFailure: (any Error)?
         do {
             var changed = false
-            let events = try await self.redis.eventIDs()
-            var described = Set<EventID>()
+            let events: [EventID]
+            do {
+                events = try await self.redis.eventIDs()
+            } catch {
+                // The events' index may be on a shard that is down: the escrows this instance holds are topped up
+                // all the same, and none is dropped as gone.
+                listingFailure = error
+                events = self.state.withLock { $0.escrow.events }.sorted()
+            }
+            var described = Set<EventID>(listingFailure == nil ? [] : events)
             for event in events {
-                guard let terms = try await self.escrow.terms(event: event) else { continue }
-                described.insert(event)
-                let size = self.configuration.escrowSize(capacity: terms.capacity)
-                if terms.recalled {
-                    // A reset waits for Redis's escrow list of this instance to go, even one its copy has forgotten
-                    // (a give-back that failed halfway).
-                    await self.giveBack(event, evenWithoutCopy: true)
-                    continue
+                do {
+                    if try await self.topUpOrGiveBack(event, described: &described) { changed = true }
+                } catch let error as RedisError where error.serverErrorCode.map(RedisTicketStore.writeRefusals.contains) == true {
+                    throw error
+                } catch {
+                    // One event's shard down keeps the others' escrows topped up; its copy is kept, not dropped.
+                    described.insert(event)
+                    failures[event] = error
                 }
-                if terms.pool < self.configuration.giveBackBelow(escrowSize: size) {
-                    // Buyers wait for every escrow of an empty pool: give back even one that the copy has lost.
-                    await self.giveBack(event, evenWithoutCopy: true)
-                    continue
-                }
-                guard !self.state.withLock({ $0.topUpsPaused }) else { continue }
-                let started = DefaultTracerClock.now
-                guard let block = try await self.escrow.take(event: event, size: size, reserve: self.configuration.reserve(escrowSize: size)) else {
-                    continue
-                }
-                let (before, after, replaced) = self.state.withLock { state in
-                    let before = state.escrow.available[event]
-                    let replaced = state.escrow.replace(block)
-                    return (before, state.escrow.available[event], replaced)
-                }
-                // The mirror follows any change of the tickets, not only of their count: black-box testing found it
-                // left behind after a forced release and the top-up that followed, naming a ticket back in the pool,
-                // which a restart while Redis is down would have sold again.
-                if replaced { changed = true }
-                if before != after { Self.traceTopUp(of: event, by: (after ?? 0) - (before ?? 0), escrow: after ?? 0, since: started) }
             }
             if self.dropEscrowCopies(ofEventsOtherThan: described) { changed = true }
             if changed { try await self.saveMirror() }
@@ -637,7 +630,48 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
             self.logger.notice("cannot top up the escrow now", metadata: ["error": "\(error)"])
             return false
         }
-        return await self.report(stopped: false)
+        if let error = listingFailure ?? failures.first?.value {
+            self.logger.notice(
+                "cannot top up the escrow of some events now",
+                metadata: ["error": "\(error)", "ticket.event_ids": "\(failures.keys.map(\.rawValue).sorted().joined(separator: ","))"]
+            )
+        }
+        let reported = await self.report(stopped: false)
+        return reported && settling == .redis && failures.isEmpty && listingFailure == nil
+    }
+
+    /// Tops one event's escrow up, or gives it back (a reset recalls it, or its pool runs low), and inserts the
+    /// event in `described` when Redis describes it. Returns whether the copy of its escrow changed.
+    private func topUpOrGiveBack(_ event: EventID, described: inout Set<EventID>) async throws -> Bool {
+        guard let terms = try await self.escrow.terms(event: event) else { return false }
+        described.insert(event)
+        let size = self.configuration.escrowSize(capacity: terms.capacity)
+        if terms.recalled {
+            // A reset waits for Redis's escrow list of this instance to go, even one its copy has forgotten
+            // (a give-back that failed halfway).
+            await self.giveBack(event, evenWithoutCopy: true)
+            return false
+        }
+        if terms.pool < self.configuration.giveBackBelow(escrowSize: size) {
+            // Buyers wait for every escrow of an empty pool: give back even one that the copy has lost.
+            await self.giveBack(event, evenWithoutCopy: true)
+            return false
+        }
+        guard !self.state.withLock({ $0.topUpsPaused }) else { return false }
+        let started = DefaultTracerClock.now
+        guard let block = try await self.escrow.take(event: event, size: size, reserve: self.configuration.reserve(escrowSize: size)) else {
+            return false
+        }
+        let (before, after, replaced) = self.state.withLock { state in
+            let before = state.escrow.available[event]
+            let replaced = state.escrow.replace(block)
+            return (before, state.escrow.available[event], replaced)
+        }
+        if before != after { Self.traceTopUp(of: event, by: (after ?? 0) - (before ?? 0), escrow: after ?? 0, since: started) }
+        // The mirror follows any change of the tickets, not only of their count: black-box testing found it
+        // left behind after a forced release and the top-up that followed, naming a ticket back in the pool,
+        // which a restart while Redis is down would have sold again.
+        return replaced
     }
 
     /// Drops the copy of every escrow whose event Redis no longer describes (deleted, or lost with Redis's data), so
@@ -789,11 +823,21 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         try await self.redis.runWritableScript(timeout: timeout)
     }
 
+    /// Where sales stand after ``settleAndSwitchBack()``.
+    private enum Settling {
+        /// Sales go through Redis.
+        case redis
+        /// Redis answers, but sales of some events are not settled yet (their shard down, say), so they stay on
+        /// escrow.
+        case unsettled
+        /// Redis does not answer.
+        case unreachable
+    }
+
     /// Settles the journal if Redis answers, and sells through Redis again once nothing is left unsettled.
-    /// Returns whether sales now go through Redis.
     @discardableResult
-    private func settleAndSwitchBack() async -> Bool {
-        guard self.client.health != .down else { return false }
+    private func settleAndSwitchBack() async -> Settling {
+        guard self.client.health != .down else { return .unreachable }
         // A hung Redis can leave an idle connection looking alive: only a reply proves it answers again. The reply
         // of the probe's script, so that a Redis still holding writes does not take sales back, only to have the
         // probe find it holding them again.
@@ -803,7 +847,7 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
             } catch  where error.kind == .serverError {
                 // It answered: a refusal of writes is for the settling and the purchases to meet.
             } catch {
-                return false
+                return .unreachable
             }
         }
         let draining = self.state.withLock { state in
@@ -828,7 +872,7 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         if switched {
             self.logger.warning("switching back to REDIS: the journal is settled", metadata: ["fallback.instance": "\(self.escrow.instance)"])
         }
-        return mode == .redis
+        return mode == .redis ? .redis : .unsettled
     }
 
     /// Records every journaled sale in Redis, then shrinks the mirror and the journal. Returns whether the
@@ -849,65 +893,77 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         let clock = ContinuousClock()
         let start = clock.now
         var conflicts = 0
+        var settled: [Purchase] = []
         var replaced: [Purchase] = []
         var dropped: [Purchase] = []
-        do {
-            for (event, ofEvent) in Dictionary(grouping: sales, by: \.eventID) {
-                var index = 0
+        var failure: (any Error)?
+        for (event, ofEvent) in Dictionary(grouping: sales, by: \.eventID) {
+            var index = 0
+            do {
                 while index < ofEvent.count {
                     let chunk = Array(ofEvent[index..<min(index + 500, ofEvent.count)])
                     let outcomes = try await self.escrow.settle(event: event, sales: chunk)
                     conflicts += outcomes.filter(\.isConflict).count
                     replaced += zip(chunk, outcomes).filter { $0.1 == .replacedRedisSale }.map(\.0)
                     dropped += zip(chunk, outcomes).filter { $0.1 == .eventGone }.map(\.0)
+                    settled += chunk
                     index += chunk.count
                 }
+            } catch {
+                // The other events settle all the same: one event's shard down kept every sale in the journal.
+                failure = failure ?? error
             }
-            if !dropped.isEmpty {
-                self.logger.error(
-                    """
-                    fallback sales dropped: Redis no longer describes their event (its data lost, or the event deleted), \
-                    so no ledger records these buyers' tickets
-                    """,
-                    metadata: [
-                        "fallback.dropped": "\(dropped.count)",
-                        "fallback.dropped_sales": "\(dropped.prefix(50).map { "\($0.eventID)/\($0.ticketID) \($0.purchaseID)" })",
-                    ]
-                )
-            }
+        }
+        if !dropped.isEmpty {
+            self.logger.error(
+                """
+                fallback sales dropped: Redis no longer describes their event (its data lost, or the event deleted), \
+                so no ledger records these buyers' tickets
+                """,
+                metadata: [
+                    "fallback.dropped": "\(dropped.count)",
+                    "fallback.dropped_sales": "\(dropped.prefix(50).map { "\($0.eventID)/\($0.ticketID) \($0.purchaseID)" })",
+                ]
+            )
+        }
+        if !settled.isEmpty {
             self.state.withLock { state in
-                state.escrow.settled(sales)
+                state.escrow.settled(settled)
                 state.settleConflicts += conflicts
             }
             self.metrics.recordConflicts(conflicts)
             if !replaced.isEmpty, let handler = self.replacedSalesHandler.withLock({ $0 }) { await handler(replaced) }
-            // The mirror first: a crash between the two leaves sales in the journal that settle again harmlessly.
-            try await self.saveMirror()
-            try await self.journal.replace { self.state.withLock { $0.escrow.unsettledSales } }
-        } catch {
-            span.recordError(error)
-            span.setStatus(SpanStatus(code: .error, message: "\(error)"))
+            do {
+                // The mirror first: a crash between the two leaves sales in the journal that settle again harmlessly.
+                try await self.saveMirror()
+                try await self.journal.replace { self.state.withLock { $0.escrow.unsettledSales } }
+            } catch {
+                failure = failure ?? error
+            }
+            span.attributes[TraceAttribute.settleConflicts] = conflicts
+            // Sales settled after an outage are worth a warning; those settled while sales stay with Redis (a
+            // refusal of writes, an unknown outcome) come every refresh and are not.
+            self.logger.log(
+                level: self.state.withLock { $0.mode == .fallback } ? .warning : .notice,
+                "settled fallback sales in Redis",
+                metadata: [
+                    "fallback.settled": "\(settled.count - dropped.count)", "fallback.dropped": "\(dropped.count)",
+                    "fallback.settle_conflicts": "\(conflicts)", "fallback.settle_duration": "\(clock.now - start)",
+                ]
+            )
+        }
+        if let failure {
+            span.recordError(failure)
+            span.setStatus(SpanStatus(code: .error, message: "\(failure)"))
             // Warned once at the start of a refusal of writes (see noteWritesRefused), not at every refresh.
             let refused = self.state.withLock { $0.writesRefused != nil }
             self.logger.log(
                 level: refused ? .notice : .warning,
                 "cannot settle the journal yet",
-                metadata: ["error": "\(error)", "fallback.journal_backlog": "\(sales.count)"]
+                metadata: ["error": "\(failure)", "fallback.journal_backlog": "\(self.state.withLock { $0.escrow.backlog })"]
             )
             return false
         }
-        span.attributes[TraceAttribute.settleConflicts] = conflicts
-        let elapsed = clock.now - start
-        // Sales settled after an outage are worth a warning; those settled while sales stay with Redis (a refusal of
-        // writes, an unknown outcome) come every refresh and are not.
-        self.logger.log(
-            level: self.state.withLock { $0.mode == .fallback } ? .warning : .notice,
-            "settled fallback sales in Redis",
-            metadata: [
-                "fallback.settled": "\(sales.count - dropped.count)", "fallback.dropped": "\(dropped.count)",
-                "fallback.settle_conflicts": "\(conflicts)", "fallback.settle_duration": "\(elapsed)",
-            ]
-        )
         return self.state.withLock { $0.escrow.backlog == 0 }
     }
 
