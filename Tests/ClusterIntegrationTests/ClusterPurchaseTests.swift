@@ -88,6 +88,32 @@ import TicketRedis
         }
     }
 
+    /// A migration that stalls with an event's keys split between the two nodes (the script's keys that do not
+    /// exist, such as the buyers' counts of an anonymous sale, never move): the target answers `TRYAGAIN` after
+    /// each `ASK`, and the purchase waits for the migration to end, up to its deadline. It gave up after five
+    /// redirects in a quarter of a second before, with an error that named `ASK`.
+    @Test func aPurchaseWaitsForAMigrationThatSplitsItsEventsKeys() async throws {
+        try await withCluster { cluster, client throws in
+            let (store, seeder) = try await Self.store(client)
+            _ = try await seeder.seed(events: 1, ticketsPerEvent: 30, perUserLimit: 0, reset: false)
+            let slot = try await cluster.slot(of: "event:{1}:tickets")
+            let source = try await cluster.owner(ofSlot: slot)
+            let target = try #require(cluster.nodes.first { $0.port != source.port })
+            try await cluster.beginMigration(slot: slot, from: source, to: target)
+            while try await cluster.migrateKeys(slot: slot, count: 100, from: source, to: target) > 0 {}
+            let tryAgainBefore = try await cluster.errorCount("TRYAGAIN")
+
+            async let sale = Self.buy(store, "1", count: 1)
+            try await waitUntil(timeout: .seconds(5), "the purchase retrying") {
+                try await cluster.errorCount("TRYAGAIN") >= tryAgainBefore + 8
+            }
+            try await cluster.finishMigration(slot: slot, from: source, to: target)
+            let (tickets, refusals) = await sale
+            #expect(tickets.count == 1 && refusals.isEmpty, "\(refusals)")
+            #expect(try await target.command("HLEN", "event:{1}:purchases") == "1")
+        }
+    }
+
     /// A primary dies: its events fail fast as unavailable with nothing sold; the other shards keep selling.
     @Test func aKilledPrimaryFailsItsEventsClearlyAndNeverSellsTwice() async throws {
         try await withCluster { cluster, client throws in
