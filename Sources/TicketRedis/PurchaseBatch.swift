@@ -76,7 +76,8 @@ struct PurchaseBatch: Sendable {
         case .integer(-4):
             throw PurchaseError(
                 .escrowHeld,
-                "the pool of event \(request.eventID) is empty, but instances still hold some of its tickets in escrow and give them back within seconds; nothing was sold, try again"
+                "the pool of event \(request.eventID) is empty, but instances hold some of its tickets in escrow: a running one gives them back within seconds, "
+                    + "a stopped one once it starts again or its escrow is released; nothing was sold, try again"
             )
         case .array(let values):
             if values.count == 2, values[0].integer == -2 {

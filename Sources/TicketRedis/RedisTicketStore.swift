@@ -69,7 +69,9 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
         do {
             stripes = try await self.stripeCounts.count(of: event)
         } catch {
-            throw PurchaseError(.unavailable, "the ticket store is unreachable; nothing was sold (\(error.message))", nothingSent: true)
+            // A read: whatever its outcome, nothing was sold (the error's "Redis may have run it" is about the read).
+            let reason = error.kind == .outcomeUnknown ? "it did not answer in time" : error.message
+            throw PurchaseError(.unavailable, "the ticket store is unreachable (\(reason)); nothing was sold", nothingSent: true)
         }
         do {
             return try await self.sell(request, stripes: stripes)

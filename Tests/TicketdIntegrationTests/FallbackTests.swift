@@ -364,6 +364,20 @@ import TicketLoad
         }
     }
 
+    /// Once the escrow of an event is sold during an outage, the 503 says so: it said only that the ticket store
+    /// was unreachable, Redis's error for the attempt after the escrow's refusal (found by black-box testing).
+    @Test func anEmptyEscrowDuringAnOutageIsNamedInThe503() async throws {
+        let (redis, server, client) = try await Self.serveWithFullEscrow(tickets: 1000)
+        defer { redis.stop() }
+        defer { server.stop() }
+        redis.kill()
+        try await waitUntil(timeout: .seconds(10), "fallback mode") { try await client.fallback()?.mode == "fallback" }
+        for _ in 0..<10 { _ = try await client.buyOrFail(event: "1") }
+        let refused = try await client.send("POST", "/buy/1")
+        #expect(refused.status == 503)
+        #expect(refused.body.contains("holds no ticket of event 1 in escrow; nothing was sold"), "\(refused.body)")
+    }
+
     /// A graceful stop while Redis is down can settle nothing and give nothing back: it says so, naming the
     /// directory a restart needs, where it logged what a clean stop logs before (found by black-box testing). The
     /// restart settles.

@@ -187,10 +187,16 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         if self.state.withLock({ $0.mode }) == .fallback {
             do {
                 return try await self.sellFromEscrow(request)
-            } catch let error where error.nothingSent {
+            } catch let refusal where refusal.nothingSent {
                 // The escrow cannot sell this one (none of the event, a per-user limit, switching back) and nothing
                 // was journaled for it: Redis may answer after all, and fails fast when it cannot.
-                return try await self.redis.purchase(request)
+                do {
+                    return try await self.redis.purchase(request)
+                } catch let error where error.nothingSent && error.code == .unavailable {
+                    // Neither sold: the escrow's refusal says why (none of the event left, say), where Redis's only
+                    // repeated that it is unreachable.
+                    throw refusal
+                }
             }
         }
         do {
