@@ -365,9 +365,11 @@ import TicketLoad
     }
 
     /// Once the escrow of an event is sold during an outage, the 503 says so: it said only that the ticket store
-    /// was unreachable, Redis's error for the attempt after the escrow's refusal (found by black-box testing).
-    @Test func anEmptyEscrowDuringAnOutageIsNamedInThe503() async throws {
-        let (redis, server, client) = try await Self.serveWithFullEscrow(tickets: 1000)
+    /// was unreachable, Redis's error for the attempt after the escrow's refusal. The escrow and journal gauges
+    /// follow each sale, not the next refresh (both found by black-box testing).
+    @Test func anEmptyEscrowDuringAnOutageIsNamedInThe503AndTheMetrics() async throws {
+        // No refresh during the test: the gauges must follow the sales themselves.
+        let (redis, server, client) = try await Self.serveWithFullEscrow(tickets: 1000, environment: ["FALLBACK_REFRESH_MS": "600000"])
         defer { redis.stop() }
         defer { server.stop() }
         redis.kill()
@@ -376,6 +378,13 @@ import TicketLoad
         let refused = try await client.send("POST", "/buy/1")
         #expect(refused.status == 503)
         #expect(refused.body.contains("holds no ticket of event 1 in escrow; nothing was sold"), "\(refused.body)")
+
+        let metrics = try await client.send("GET", "/metrics").body
+        let value = { (name: String) in
+            metrics.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+        }
+        #expect(value(#"ticketd_fallback_escrow_tickets{event="1"}"#) == 0, "\(metrics)")
+        #expect(value("ticketd_fallback_journal_backlog") == 10, "\(metrics)")
     }
 
     /// A graceful stop while Redis is down can settle nothing and give nothing back: it says so, naming the

@@ -22,8 +22,13 @@ final class FallbackMetrics: Sendable {
     /// Sets how many buyers wait for escrows to come back to an empty pool.
     func recordWaitingBuyers(_ count: Int) { self.waitingBuyers.record(count) }
 
-    /// Counts one sale from escrow.
-    func recordSale() { self.sales.increment() }
+    /// Counts one sale from escrow, and sets the gauges it changed: `/health` and the gauges disagreed until the
+    /// next refresh (found by black-box testing).
+    func recordSale(of event: EventID, escrowLeft: Int, journalBacklog: Int) {
+        self.sales.increment()
+        self.backlog.record(journalBacklog)
+        Self.escrowGauge(of: event.rawValue).record(escrowLeft)
+    }
 
     /// Counts settled sales that Redis disagreed with.
     func recordConflicts(_ count: Int) {

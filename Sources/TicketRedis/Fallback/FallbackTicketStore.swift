@@ -330,11 +330,12 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
                 self.logger.error("cannot journal a fallback sale; it is refused", metadata: ["error": "\(error)"])
                 throw PurchaseError(.unavailable, "Redis is unreachable and the local journal cannot be written; nothing was sold")
             }
-            self.state.withLock { state in
+            let (escrowLeft, backlog) = self.state.withLock { state in
                 state.escrow.journaled(sale)
                 state.fallbackSales += 1
+                return (state.escrow.available[sale.eventID] ?? 0, state.escrow.backlog)
             }
-            self.metrics.recordSale()
+            self.metrics.recordSale(of: sale.eventID, escrowLeft: escrowLeft, journalBacklog: backlog)
             return PurchaseResult(purchase: sale, isReplay: false)
         }
     }
