@@ -1,5 +1,7 @@
 import ArgumentParser
+import Foundation
 import Logging
+import RESPClient
 import TicketHTTP
 import TicketRedis
 
@@ -63,15 +65,30 @@ struct SeedCommand: AsyncParsableCommand {
         let url = ConfigurationLoader.redisURL(reader)
         let clock = ContinuousClock()
         let start = clock.now
-        let outcomes = try await RedisSession.with(url: url, logger: logger) { client in
-            try await TicketSeeder(client: client, logger: logger, escrowRecall: self.force ? .force : .wait(.seconds(self.escrowTimeout ?? 10)))
-                .seed(
-                    events: self.events,
-                    ticketsPerEvent: self.tickets,
-                    perUserLimit: self.perUserLimit ?? (self.stripes > 1 ? 0 : 10),
-                    stripes: self.stripes,
-                    reset: self.reset
-                )
+        let outcomes: [TicketSeeder.Outcome]
+        do {
+            outcomes = try await RedisSession.with(url: url, logger: logger) { client in
+                try await TicketSeeder(client: client, logger: logger, escrowRecall: self.force ? .force : .wait(.seconds(self.escrowTimeout ?? 10)))
+                    .seed(
+                        events: self.events,
+                        ticketsPerEvent: self.tickets,
+                        perUserLimit: self.perUserLimit ?? (self.stripes > 1 ? 0 : 10),
+                        stripes: self.stripes,
+                        reset: self.reset
+                    )
+            }
+        } catch {
+            // Redis's message, not the error's type names, and the status `audit` gives when Redis cannot be read.
+            let redis: RedisError
+            switch error {
+            case let error as RedisError: redis = error
+            case SeedError.redis(let error): redis = error
+            default: throw error
+            }
+            FileHandle.standardError.write(
+                Data("Error: \(redis.message); seeding stopped: run it again once Redis answers (events already seeded are kept, none twice)\n".utf8)
+            )
+            throw ExitCode(AuditCommand.unavailable)
         }
         for outcome in outcomes {
             let state = outcome.created ? "seeded" : "kept  "

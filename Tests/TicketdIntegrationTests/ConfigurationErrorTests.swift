@@ -167,6 +167,17 @@ import Testing
         #expect(!result.output.contains("audit FAILED"), "\(result.output)")
     }
 
+    /// `seed` without Redis exits as `audit` does (69), with Redis's reason, not the error's type names (it said
+    /// `RedisError(notSent, circuitOpen)` and exited 1; found by black-box testing).
+    @Test func aSeedThatCannotReachRedisSaysSoWithItsOwnExitStatus() async throws {
+        let directory = try Self.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try await TicketdProcess.run(["seed", "1", "10"], redisURL: "redis://127.0.0.1:1", directory: directory)
+        #expect(result.status == 69, "exit status \(result.status): \(result.output)")
+        #expect(result.output.contains("cannot reach Redis") && result.output.contains("seeding stopped"), "\(result.output)")
+        #expect(!result.output.contains("RedisError("), "\(result.output)")
+    }
+
     /// A mistyped command is named as one, not read as an argument to `serve` (which showed serve's usage).
     @Test func anUnknownCommandIsRefusedAsOne() async throws {
         let directory = try Self.scratchDirectory()
