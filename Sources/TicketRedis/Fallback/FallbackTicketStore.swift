@@ -422,11 +422,11 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
     public func events() async throws(TicketStoreError) -> [EventSnapshot] { try await self.redis.events() }
 
     /// Redis's health with the fallback's status; while sales go on from escrow, the store is `degraded`, whether
-    /// Redis is down (not `down` then) or answers again and the journal has yet to settle. An escrow with no ticket left sells nothing: the store is then `down` (a server that
-    /// never reached Redis, say, is in fallback with nothing to sell). A Redis that answers but takes no writes
-    /// sells nothing either: `degraded` while the escrow sells in its place, `down` once that is empty. Such a Redis
-    /// is known from a purchase it refused, or from the probe's script that may write (``RedisTicketStore/probe()``)
-    /// when no purchase has come since.
+    /// Redis is down (not `down` then) or answers again and the journal has yet to settle. An escrow with no ticket
+    /// left sells nothing: the store is then `down` (a server that never reached Redis, say, is in fallback with
+    /// nothing to sell). A Redis that answers but takes no writes sells nothing either: `degraded` while the escrow
+    /// sells in its place, `down` once that is empty. Such a Redis is known from a purchase it refused, or from the
+    /// probe's script that may write (``RedisTicketStore/probe()``) when no purchase has come since.
     public func health() async -> StoreHealth {
         var (health, probedRefusal) = await self.redis.probe()
         let status = self.status
