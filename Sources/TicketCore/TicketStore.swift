@@ -11,8 +11,21 @@ public protocol TicketStore: Sendable {
     func event(_ id: EventID) async throws(TicketStoreError) -> EventSnapshot?
 
     /// Every event with its counts, ordered by id.
+    /// - Throws: ``TicketStoreError`` also when one event cannot be read.
     func events() async throws(TicketStoreError) -> [EventSnapshot]
+
+    /// Every event that can be read now, and those that cannot (their Redis shard down), for a report that shows
+    /// what it can: `/metrics`.
+    /// - Throws: ``TicketStoreError`` when the events cannot be listed at all.
+    func readableEvents() async throws(TicketStoreError) -> EventListing
 
     /// How the store is doing; never throws, never waits longer than a short probe.
     func health() async -> StoreHealth
+}
+
+extension TicketStore {
+    /// Every event, for a store whose events are all readable or none is.
+    public func readableEvents() async throws(TicketStoreError) -> EventListing {
+        EventListing(events: try await self.events())
+    }
 }

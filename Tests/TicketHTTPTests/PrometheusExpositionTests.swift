@@ -20,6 +20,18 @@ import TicketCore
         #expect(text.hasSuffix("\n"))
     }
 
+    /// Some events unreadable (their cluster shard down): the others' gauges, and a success gauge of 0.
+    @Test func aPartialListingKeepsItsGaugesAndSaysItIsPartial() {
+        let events = [EventSnapshot(id: EventID("2")!, name: "a", venue: nil, startsAt: nil, capacity: 5, available: 5, sold: 0, perUserLimit: 0)]
+        let text = String(
+            decoding: PrometheusExposition.render(registry: PrometheusCollectorRegistry(), events: events, complete: false),
+            as: UTF8.self
+        )
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines.contains(#"ticketd_event_tickets_available{event="2"} 5"#))
+        #expect(lines.contains("ticketd_event_stats_scrape_success 0"))
+    }
+
     @Test func perEventGauges() {
         let events = [
             EventSnapshot(id: EventID("10")!, name: "b", venue: nil, startsAt: nil, capacity: 10, available: 4, sold: 6, perUserLimit: 0),

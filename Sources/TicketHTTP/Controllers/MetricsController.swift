@@ -19,11 +19,13 @@ struct MetricsController: Sendable {
         var events: [EventSnapshot]? = nil
         var eventsError: String? = nil
         do {
-            events = try await self.store.events()
+            let listing = try await self.store.readableEvents()
+            events = listing.events
+            eventsError = listing.incompleteness
         } catch {
             eventsError = error.description
-            context.logger.warning("metrics: store unavailable", metadata: ["error": "\(error)"])
         }
+        if let eventsError { context.logger.warning("metrics: store unavailable", metadata: ["error": "\(eventsError)"]) }
 
         if Self.wantsJSON(request.headers[.accept]) {
             let summary = MetricsSummary(
@@ -35,7 +37,7 @@ struct MetricsController: Sendable {
             )
             return try context.responseEncoder.encode(summary, from: request, context: context)
         }
-        let text = PrometheusExposition.render(registry: self.registry, events: events)
+        let text = PrometheusExposition.render(registry: self.registry, events: events, complete: eventsError == nil)
         return Response(
             status: .ok,
             headers: [.contentType: PrometheusExposition.contentType],

@@ -15,7 +15,8 @@ import TicketCore
 /// ```
 ///
 /// When the store does not answer, the per-event families are left out and `ticketd_event_stats_scrape_success`
-/// is 0: a scrape never fails because Redis is down.
+/// is 0: a scrape never fails because Redis is down. When some events cannot be read (their cluster shard down),
+/// the others' gauges are there and the success gauge is 0.
 enum PrometheusExposition {
     /// The `Content-Type` of the text format.
     static let contentType = "text/plain; version=0.0.4; charset=utf-8"
@@ -24,7 +25,8 @@ enum PrometheusExposition {
     /// - Parameters:
     ///   - registry: The registry this instance's metrics are in.
     ///   - events: The events read from the store for this scrape, or `nil` when the store did not answer.
-    static func render(registry: PrometheusCollectorRegistry, events: [EventSnapshot]?) -> [UInt8] {
+    ///   - complete: Whether `events` holds every event: `false` when some could not be read.
+    static func render(registry: PrometheusCollectorRegistry, events: [EventSnapshot]?, complete: Bool = true) -> [UInt8] {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(4096)
         Self.appendWithHelp(registry.emitToBuffer(), to: &buffer)
@@ -34,7 +36,7 @@ enum PrometheusExposition {
             Self.appendGauge("ticketd_event_tickets_sold", events.map { ($0.id, $0.sold) }, to: &buffer)
         }
         Self.appendHeader("ticketd_event_stats_scrape_success", to: &buffer)
-        buffer.append(contentsOf: "ticketd_event_stats_scrape_success \(events == nil ? 0 : 1)\n".utf8)
+        buffer.append(contentsOf: "ticketd_event_stats_scrape_success \(events != nil && complete ? 1 : 0)\n".utf8)
         return buffer
     }
 

@@ -13,7 +13,8 @@ import TicketCore
 ///
 /// `events` and `totals` are read from the store (all instances); `purchases`, `requests` and `errors` count what
 /// this instance answered since it started. When the store does not answer, `events` is empty and `eventsError`
-/// says why.
+/// says why; when some events cannot be read (their cluster shard down), `events` and `totals` hold the others and
+/// `eventsError` names them.
 public struct MetricsSummary: ResponseCodable, Sendable, Hashable {
     /// Sums over every event.
     public struct Totals: Codable, Sendable, Hashable {
@@ -31,7 +32,7 @@ public struct MetricsSummary: ResponseCodable, Sendable, Hashable {
     public var uptimeSeconds: Double
     /// Every event with its counts, from the store.
     public var events: [EventSnapshot]
-    /// Why `events` is empty, when the store did not answer.
+    /// Why `events` is empty, when the store did not answer, or which events it lacks.
     public var eventsError: String?
     /// Sums over `events`.
     public var totals: Totals

@@ -421,6 +421,8 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
 
     public func events() async throws(TicketStoreError) -> [EventSnapshot] { try await self.redis.events() }
 
+    public func readableEvents() async throws(TicketStoreError) -> EventListing { try await self.redis.readableEvents() }
+
     /// Redis's health with the fallback's status; while sales go on from escrow, the store is `degraded`, whether
     /// Redis is down (not `down` then) or answers again and the journal has yet to settle. An escrow with no ticket
     /// left sells nothing: the store is then `down` (a server that never reached Redis, say, is in fallback with
