@@ -391,16 +391,8 @@ import TicketLoad
     /// directory a restart needs, where it logged what a clean stop logs before (found by black-box testing). The
     /// restart settles.
     @Test func aStopDuringAnOutageSaysWhatItLeavesForTheNextStart() async throws {
-        let redis = try await Self.durableRedis()
+        let (redis, first, sales) = try await Self.sellDuringAnOutage(10)
         defer { redis.stop() }
-        #expect(try await TicketdProcess.run(["seed", "1", "10000"], redisURL: redis.url, directory: redis.directory).status == 0)
-        let first = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: Self.environment)
-        var client = RawHTTPClient(host: "127.0.0.1", port: first.port)
-        try await waitUntil(timeout: .seconds(20), "escrow of 1 % of 10000") { try await client.fallback()?.escrow["1"] == 100 }
-        redis.kill()
-        try await waitUntil(timeout: .seconds(10), "fallback mode") { try await client.fallback()?.mode == "fallback" }
-        var sales: [SaleLog.Sale] = []
-        for _ in 0..<10 { sales.append(try await client.buyOrFail(event: "1")) }
         first.stop()
         #expect(await first.process.exit().status == 0)
         #expect(first.output.contains("stopped with sales Redis has not recorded, or escrow it has not got back"), "\(first.output.suffix(2000))")
@@ -410,24 +402,34 @@ import TicketLoad
         try await redis.restart()
         let second = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: Self.environment)
         defer { second.stop() }
-        client = RawHTTPClient(host: "127.0.0.1", port: second.port)
+        let client = RawHTTPClient(host: "127.0.0.1", port: second.port)
         try await client.waitUntilSettled()
         #expect(try await redis.ledgerTickets(event: "1", purchases: sales.map(\.purchase)) == sales.map(\.ticket))
         let audit = try await TicketdProcess.run(["audit"], redisURL: redis.url, directory: redis.directory)
         #expect(audit.status == 0, "\(audit.output)")
     }
 
+    /// A durable Redis seeded with 10,000 tickets of event 1, a server on it whose escrow holds 100, then Redis
+    /// killed and `count` tickets sold from the escrow.
+    static func sellDuringAnOutage(_ count: Int) async throws -> (redis: RedisServerFixture, server: TicketdProcess, sales: [SaleLog.Sale]) {
+        let (redis, server, client) = try await Self.serveWithFullEscrow(tickets: 10000)
+        do {
+            redis.kill()
+            try await waitUntil(timeout: .seconds(10), "fallback mode") { try await client.fallback()?.mode == "fallback" }
+            var sales: [SaleLog.Sale] = []
+            for _ in 0..<count { sales.append(try await client.buyOrFail(event: "1")) }
+            return (redis, server, sales)
+        } catch {
+            server.stop()
+            redis.stop()
+            throw error
+        }
+    }
+
     @Test func aKilledInstanceFindsItsEscrowAndJournalAndLosesNothing() async throws {
-        let redis = try await Self.durableRedis()
+        let (redis, first, soldBefore) = try await Self.sellDuringAnOutage(30)
         defer { redis.stop() }
-        #expect(try await TicketdProcess.run(["seed", "1", "10000"], redisURL: redis.url, directory: redis.directory).status == 0)
-        let first = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: Self.environment)
-        var client = RawHTTPClient(host: "127.0.0.1", port: first.port)
-        try await waitUntil(timeout: .seconds(20), "escrow of 1 % of 10000") { try await client.fallback()?.escrow["1"] == 100 }
-        redis.kill()
-        try await waitUntil(timeout: .seconds(10), "fallback mode") { try await client.fallback()?.mode == "fallback" }
-        var sales: [SaleLog.Sale] = []
-        for _ in 0..<30 { sales.append(try await client.buyOrFail(event: "1")) }
+        var sales = soldBefore
         first.process.killAndWait()
         first.stop()
 
@@ -438,7 +440,7 @@ import TicketLoad
         let listenedAfter = ContinuousClock.now - restarted
         #expect(listenedAfter < .seconds(4), "listening \(listenedAfter) after its start")
         defer { second.stop() }
-        client = RawHTTPClient(host: "127.0.0.1", port: second.port)
+        let client = RawHTTPClient(host: "127.0.0.1", port: second.port)
         #expect(try await client.fallback()?.journalBacklog == 30)
         for _ in 0..<20 { sales.append(try await client.buyOrFail(event: "1")) }
         #expect(try await client.send("GET", "/health").status == 200, "it sells from escrow: degraded, not down")

@@ -131,20 +131,12 @@ import Testing
         shared["INSTANCE_ID"] = "shared-id"
         shared["FALLBACK_DIR"] = redis.directory + "/first-data"
         let first = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: shared)
-        let port = try FreePort.reserve()
-        shared["HOST"] = "127.0.0.1"
-        shared["PORT"] = "\(port)"
-        shared["FALLBACK_DIR"] = redis.directory + "/second-data"
-        shared["PDF_OUTPUT_DIR"] = redis.directory + "/second-tickets"
-        let second = try await TicketdProcess.run(["serve"], redisURL: redis.url, directory: redis.directory, environment: shared)
-        FreePort.release(port)
-        #expect(second.status == 1)
-        #expect(second.output.contains("INSTANCE_ID shared-id is held by another FALLBACK_DIR"), "\(second.output)")
+        try await Self.expectASecondDirectoryRefused(id: "shared-id", redis: redis, environment: shared)
 
         first.stop()  // a graceful stop gives the claim up
         #expect(await first.process.exit().status == 0)
-        shared["PORT"] = nil
-        shared["HOST"] = nil
+        shared["FALLBACK_DIR"] = redis.directory + "/second-data"
+        shared["PDF_OUTPUT_DIR"] = redis.directory + "/second-tickets"
         let later = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: shared)
         defer { later.stop() }
         #expect(try await RawHTTPClient(host: "127.0.0.1", port: later.port).send("GET", "/livez").status == 200)
@@ -273,15 +265,22 @@ import Testing
         try await waitUntil(timeout: .seconds(20), "the first server claims its id once Redis takes writes") {
             try await redis.command("HEXISTS", "fallback:claims", "refused") == "1"
         }
+        try await Self.expectASecondDirectoryRefused(id: "refused", redis: redis, environment: environment)
+    }
+
+    /// Starts a server under instance id `id` with `environment` but a fallback directory of its own, and expects
+    /// it to refuse to start: another directory holds the id.
+    static func expectASecondDirectoryRefused(id: String, redis: RedisServerFixture, environment: [String: String]) async throws {
+        var environment = environment
         let port = try FreePort.reserve()
+        defer { FreePort.release(port) }
         environment["HOST"] = "127.0.0.1"
         environment["PORT"] = "\(port)"
         environment["FALLBACK_DIR"] = redis.directory + "/second-data"
         environment["PDF_OUTPUT_DIR"] = redis.directory + "/second-tickets"
         let second = try await TicketdProcess.run(["serve"], redisURL: redis.url, directory: redis.directory, environment: environment)
-        FreePort.release(port)
         #expect(second.status == 1)
-        #expect(second.output.contains("INSTANCE_ID refused is held by another FALLBACK_DIR"), "\(second.output)")
+        #expect(second.output.contains("INSTANCE_ID \(id) is held by another FALLBACK_DIR"), "\(second.output)")
     }
 
     /// A connection that stops sending halfway through a request's head is closed once it has been silent for
