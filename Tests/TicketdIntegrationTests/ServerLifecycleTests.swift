@@ -109,16 +109,12 @@ import Testing
         defer { redis.stop() }
         let first = try await TicketdProcess.serve(redisURL: redis.url, directory: redis.directory, environment: Self.signingKey)
         defer { first.stop() }
-        let port = try FreePort.reserve()
-        defer { FreePort.release(port) }
-        var environment = Self.signingKey
-        environment["HOST"] = "127.0.0.1"
-        environment["PORT"] = "\(port)"
-        environment["FALLBACK_DIR"] = redis.directory + "/ticketd-data"
-        environment["PDF_OUTPUT_DIR"] = redis.directory + "/second-tickets"
-        let second = try await TicketdProcess.run(["serve"], redisURL: redis.url, directory: redis.directory, environment: environment)
-        #expect(second.status == 1)
-        #expect(second.output.contains("FALLBACK_DIR \(redis.directory)/ticketd-data is in use by another ticketd"), "\(second.output)")
+        try await Self.expectASecondServerRefused(
+            on: redis.directory + "/ticketd-data",
+            redis: redis,
+            environment: Self.signingKey,
+            saying: "FALLBACK_DIR \(redis.directory)/ticketd-data is in use by another ticketd"
+        )
     }
 
     /// Two instances under one `INSTANCE_ID`, each with its own fallback directory (two containers given the same
@@ -268,19 +264,35 @@ import Testing
         try await Self.expectASecondDirectoryRefused(id: "refused", redis: redis, environment: environment)
     }
 
-    /// Starts a server under instance id `id` with `environment` but a fallback directory of its own, and expects
-    /// it to refuse to start: another directory holds the id.
-    static func expectASecondDirectoryRefused(id: String, redis: RedisServerFixture, environment: [String: String]) async throws {
+    /// Starts a second server with `environment` on `fallbackDirectory` (tickets and port of its own), and expects it
+    /// to refuse to start, `saying` why.
+    static func expectASecondServerRefused(
+        on fallbackDirectory: String,
+        redis: RedisServerFixture,
+        environment: [String: String],
+        saying message: String
+    ) async throws {
         var environment = environment
         let port = try FreePort.reserve()
         defer { FreePort.release(port) }
         environment["HOST"] = "127.0.0.1"
         environment["PORT"] = "\(port)"
-        environment["FALLBACK_DIR"] = redis.directory + "/second-data"
+        environment["FALLBACK_DIR"] = fallbackDirectory
         environment["PDF_OUTPUT_DIR"] = redis.directory + "/second-tickets"
         let second = try await TicketdProcess.run(["serve"], redisURL: redis.url, directory: redis.directory, environment: environment)
         #expect(second.status == 1)
-        #expect(second.output.contains("INSTANCE_ID \(id) is held by another FALLBACK_DIR"), "\(second.output)")
+        #expect(second.output.contains(message), "\(second.output)")
+    }
+
+    /// Expects a second server under instance id `id`, on a fallback directory of its own, to refuse to start:
+    /// another directory holds the id.
+    static func expectASecondDirectoryRefused(id: String, redis: RedisServerFixture, environment: [String: String]) async throws {
+        try await Self.expectASecondServerRefused(
+            on: redis.directory + "/second-data",
+            redis: redis,
+            environment: environment,
+            saying: "INSTANCE_ID \(id) is held by another FALLBACK_DIR"
+        )
     }
 
     /// A connection that stops sending halfway through a request's head is closed once it has been silent for
