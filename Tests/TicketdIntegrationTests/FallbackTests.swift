@@ -142,8 +142,12 @@ import TicketLoad
     /// `PING` and holds every purchase: black-box testing found no purchase answered for 4 s of such a pause, and
     /// `/health` up. The probe's script is held as a purchase is, so sales switch to escrow, and back once it lets go.
     @Test func aRedisHoldingWritesSwitchesToFallbackAndBackWhenItLetsGo() async throws {
-        // Purchases wait out the default command timeout (2 s): only the probe can switch sooner.
-        let (redis, server, client) = try await Self.serveWithFullEscrow(tickets: 100_000, environment: ["FALLBACK_REFRESH_MS": "100"])
+        // Purchases wait out the default command timeout (2 s): only the probe can switch sooner. A retry of a
+        // purchase is a notice.
+        let (redis, server, client) = try await Self.serveWithFullEscrow(
+            tickets: 100_000,
+            environment: ["FALLBACK_REFRESH_MS": "100", "LOG_LEVEL": "notice"]
+        )
         defer { redis.stop() }
         defer { server.stop() }
 
@@ -163,12 +167,30 @@ import TicketLoad
         #expect(health.body.contains("\"status\":\"degraded\""), "\(health.body)")
         _ = try await redis.command(["CLIENT", "UNPAUSE"])
         try await client.waitUntilSettled()
+        // The purchase held when the pause began is not sent again once the probe has switched: black-box testing
+        // found such purchases answered after three command timeouts (6 s), not one.
+        #expect(!server.output.contains("asking again with the same purchase ids"), "\(server.output.suffix(3000))")
 
         let sales = await log.acknowledged
         #expect(Set(sales.map(\.ticket)).count == sales.count, "no ticket acknowledged twice")
         #expect(try await redis.ledgerTickets(event: "1", purchases: sales.map(\.purchase)) == sales.map(\.ticket))
         let audit = try await TicketdProcess.run(["audit"], redisURL: redis.url, directory: redis.directory)
         #expect(audit.status == 0, "\(audit.output)")
+    }
+
+    /// A Redis that has just begun to hang, before the probe switches sales to escrow (here: never), leaves a full
+    /// escrow to sell from: `/health` says `degraded`, not `down`, which would have a load balancer drop every
+    /// instance at the start of every failover (found by black-box testing).
+    @Test func aHangingRedisIsDegradedNotDownWhileTheEscrowHoldsTickets() async throws {
+        let environment = ["FALLBACK_REFRESH_MS": "100", "REDIS_COMMAND_TIMEOUT_MS": "300", "FALLBACK_PROBE_INTERVAL_MS": "60000"]
+        let (redis, server, client) = try await Self.serveWithFullEscrow(tickets: 1000, environment: environment)
+        defer { redis.stop() }
+        defer { server.stop() }
+        redis.suspend()
+        defer { redis.resume() }
+        let health = try await client.send("GET", "/health")
+        #expect(health.status == 200, "\(health.body)")
+        #expect(health.body.contains("\"status\":\"degraded\"") && health.body.contains("\"mode\":\"redis\""), "\(health.body)")
     }
 
     /// Black-box testing sold tickets twice this way: a key bought ticket A through Redis, its repeat during an

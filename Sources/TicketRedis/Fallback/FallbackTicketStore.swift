@@ -136,6 +136,7 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         let now = Self.nowMillis()
         var state = State(escrow: local, mode: local.backlog > 0 ? .fallback : .redis, since: now)
         if state.mode == .fallback { state.lastFallbackAt = now }
+        redis.unknownOutcomeRetries.allow(state.mode == .redis)
         self.state = Mutex(state)
         let (jobs, jobInput) = AsyncStream.makeStream(of: Job.self)
         self.jobs = jobs
@@ -192,9 +193,10 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
                 // was journaled for it: Redis may answer after all, and fails fast when it cannot.
                 do {
                     return try await self.redis.purchase(request)
-                } catch let error where error.nothingSent && error.code == .unavailable {
+                } catch let error where error.nothingSent && error.code == .unavailable && refusal.message != Self.switchingBack.message {
                     // Neither sold: the escrow's refusal says why (none of the event left, say), where Redis's only
-                    // repeated that it is unreachable.
+                    // repeated that it is unreachable. Not "switching back", which Redis's error explains better
+                    // (an event on a shard still down, while the others' sales settle).
                     throw refusal
                 }
             }
@@ -396,6 +398,7 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
             return true
         }
         guard switched else { return }
+        self.redis.unknownOutcomeRetries.allow(false)
         self.updateMetrics()
         self.logger.warning(
             """
@@ -423,10 +426,10 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
 
     public func readableEvents() async throws(TicketStoreError) -> EventListing { try await self.redis.readableEvents() }
 
-    /// Redis's health with the fallback's status; while sales go on from escrow, the store is `degraded`, whether
-    /// Redis is down (not `down` then) or answers again and the journal has yet to settle. An escrow with no ticket
-    /// left sells nothing: the store is then `down` (a server that never reached Redis, say, is in fallback with
-    /// nothing to sell). A Redis that answers but takes no writes sells nothing either: `degraded` while the escrow
+    /// Redis's health with the fallback's status; while sales go on from escrow, or can, the store is `degraded`,
+    /// whether Redis is down (not `down` then) or answers again and the journal has yet to settle. An escrow with
+    /// no ticket left sells nothing: the store is then `down` while Redis is (a server that never reached Redis,
+    /// say, is in fallback with nothing to sell). A Redis that answers but takes no writes sells nothing either: `degraded` while the escrow
     /// sells in its place, `down` once that is empty. Such a Redis is known from a purchase it refused, or from the
     /// probe's script that may write (``RedisTicketStore/probe()``) when no purchase has come since.
     public func health() async -> StoreHealth {
@@ -436,11 +439,16 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         let escrowSells = status.escrow.values.contains(where: { $0 > 0 })
         let (noted, claimedElsewhere) = self.state.withLock { ($0.writesRefused, $0.claimedElsewhere) }
         let refusal = noted ?? probedRefusal
-        if status.mode == .fallback, escrowSells {
-            // Also once Redis answers again, until the journal has settled and sales go back to it (it said `up`).
+        if status.mode == .fallback || (health.status == "down" && refusal == nil), escrowSells {
+            // Also before the probe switches (a Redis that just began to hang: /health said down, full escrow and all),
+            // and once Redis answers again, until the journal has settled and sales go back to it (it said up).
             health.status = "degraded"
             health.detail =
                 "selling from this instance's escrow: \(health.detail ?? "Redis answers; sales go back to it once this instance's fallback sales are settled")"
+        } else if status.mode == .fallback, health.status != "down", refusal == nil {
+            // The escrow is empty and purchases go through Redis, but sales made from it are not all settled yet.
+            health.status = "degraded"
+            health.detail = "Redis answers; this instance's fallback sales are not all settled yet (\(status.journalBacklog) left)"
         } else if let refusal {
             // MISCONF refuses PING too: the probe says down while the escrow sells.
             health.status = escrowSells ? "degraded" : "down"
@@ -879,6 +887,7 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
             return (state.mode, true)
         }
         if switched {
+            self.redis.unknownOutcomeRetries.allow(true)
             self.logger.warning("switching back to REDIS: the journal is settled", metadata: ["fallback.instance": "\(self.escrow.instance)"])
         }
         return mode == .redis ? .redis : .unsettled
