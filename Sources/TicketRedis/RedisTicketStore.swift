@@ -18,8 +18,6 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
     private let keyedPurchases = PurchaseIDTurns()
     private let purchaseIDLock: PurchaseIDLock
     let stripeCounts: StripeCounts
-    /// Whether a batch whose outcome is unknown is sent again; the fallback stops it while it sells from escrow.
-    let unknownOutcomeRetries: UnknownOutcomeRetries
 
     /// Creates a store on a running (or soon running) client.
     public init(client: RedisClient, logger: Logger) {
@@ -27,9 +25,7 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
         self.logger = logger
         self.stripeCounts = StripeCounts(client: client)
         self.purchaseIDLock = PurchaseIDLock(client: client)
-        let retries = UnknownOutcomeRetries()
-        self.unknownOutcomeRetries = retries
-        self.batcher = PurchaseBatcher { batch in await Self.send(batch, client: client, retries: retries, logger: logger) }
+        self.batcher = PurchaseBatcher { batch in await Self.send(batch, client: client, logger: logger) }
     }
 
     /// Loads the scripts into Redis so the first purchase does not pay for `EVAL`.
@@ -174,12 +170,7 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
     }
 
     /// Runs the purchase script for a batch and answers each of its purchases.
-    static func send(
-        _ batch: PurchaseBatch,
-        client: RedisClient,
-        retries: UnknownOutcomeRetries = UnknownOutcomeRetries(),
-        logger: Logger
-    ) async -> [Result<PurchaseResult, PurchaseError>] {
+    static func send(_ batch: PurchaseBatch, client: RedisClient, logger: Logger) async -> [Result<PurchaseResult, PurchaseError>] {
         var attempt = 1
         var outcomeUnknown = false
         while true {
@@ -195,7 +186,7 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
                 // An unknown outcome is settled by asking again with the same purchase ids and sale time: the
                 // script answers with the purchases it made, or makes them now; it never sells a second ticket.
                 outcomeUnknown = outcomeUnknown || error.kind == .outcomeUnknown
-                if error.kind == .outcomeUnknown, error.reason != .cancelled, attempt < Self.attemptsOnUnknownOutcome, retries.areAllowed {
+                if error.kind == .outcomeUnknown, error.reason != .cancelled, attempt < Self.attemptsOnUnknownOutcome {
                     attempt += 1
                     logger.notice(
                         "purchase outcome unknown; asking again with the same purchase ids",

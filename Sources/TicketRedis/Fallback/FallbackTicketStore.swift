@@ -136,7 +136,6 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         let now = Self.nowMillis()
         var state = State(escrow: local, mode: local.backlog > 0 ? .fallback : .redis, since: now)
         if state.mode == .fallback { state.lastFallbackAt = now }
-        redis.unknownOutcomeRetries.allow(state.mode == .redis)
         self.state = Mutex(state)
         let (jobs, jobInput) = AsyncStream.makeStream(of: Job.self)
         self.jobs = jobs
@@ -398,7 +397,6 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
             return true
         }
         guard switched else { return }
-        self.redis.unknownOutcomeRetries.allow(false)
         self.updateMetrics()
         self.logger.warning(
             """
@@ -887,7 +885,6 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
             return (state.mode, true)
         }
         if switched {
-            self.redis.unknownOutcomeRetries.allow(true)
             self.logger.warning("switching back to REDIS: the journal is settled", metadata: ["fallback.instance": "\(self.escrow.instance)"])
         }
         return mode == .redis ? .redis : .unsettled
