@@ -528,10 +528,9 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
     /// outage gave back no escrow at all, even of the events on healthy shards.
     private func stop() async {
         self.state.withLock { $0.stopping = true }
-        await self.settleAndSwitchBack()
         // Asked while Redis does not answer at all, a give-back would drop the copy of the escrow, and a start during
         // the outage could not sell from it. One shard down answers, so the events on the others go back.
-        let asked = await self.redisAnswersProbe()
+        let asked = await self.settleAndSwitchBack() != .unreachable
         var kept: [EventID] = []
         for event in self.state.withLock({ $0.escrow.events }) {
             let givenBack = asked ? await self.giveBack(event, redisAnswers: true) : false
@@ -822,8 +821,11 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         }
     }
 
-    /// Whether sales go through Redis, or Redis answers the probe's script within 500 ms (a refusal is an answer).
-    private func redisAnswersProbe() async -> Bool {
+    /// Whether sales go through Redis, or Redis answers the probe's script within 500 ms (a refusal is an answer):
+    /// a hung Redis can leave an idle connection looking alive, and only a reply proves it answers again. The reply
+    /// of the probe's script, so that a Redis still holding writes does not take sales back, only to have the probe
+    /// find it holding them again.
+    private func redisAnswers() async -> Bool {
         guard self.state.withLock({ $0.mode }) == .fallback else { return true }
         do {
             try await self.writableProbe(timeout: .milliseconds(500))
@@ -852,19 +854,8 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
     /// Settles the journal if Redis answers, and sells through Redis again once nothing is left unsettled.
     @discardableResult
     private func settleAndSwitchBack() async -> Settling {
-        guard self.client.health != .down else { return .unreachable }
-        // A hung Redis can leave an idle connection looking alive: only a reply proves it answers again. The reply
-        // of the probe's script, so that a Redis still holding writes does not take sales back, only to have the
-        // probe find it holding them again.
-        if self.state.withLock({ $0.mode }) == .fallback {
-            do {
-                try await self.writableProbe(timeout: .milliseconds(500))
-            } catch  where error.kind == .serverError {
-                // It answered: a refusal of writes is for the settling and the purchases to meet.
-            } catch {
-                return .unreachable
-            }
-        }
+        // A refusal of writes is an answer, for the settling and the purchases to meet.
+        guard self.client.health != .down, await self.redisAnswers() else { return .unreachable }
         let draining = self.state.withLock { state in
             state.draining = state.mode == .fallback
             return state.draining
