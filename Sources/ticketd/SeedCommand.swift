@@ -1,4 +1,5 @@
 import ArgumentParser
+import Configuration
 import Foundation
 import Logging
 import RESPClient
@@ -6,6 +7,9 @@ import TicketHTTP
 import TicketRedis
 
 /// `ticketd seed [events] [tickets] [--stripes K] [--reset]`: creates events `1…events`, each with `tickets` tickets.
+///
+/// Exits as ``AuditCommand`` does when it cannot work: 69 when Redis cannot be reached or fails midway, 78 when the
+/// configuration cannot be used; 1 for anything else (a refused reset).
 struct SeedCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seed",
@@ -59,9 +63,16 @@ struct SeedCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let reader = try ConfigurationLoader.reader()
-        // Logs to standard error: standard output is the report.
-        let logger = try ConfigurationLoader.bootstrapLogging(reader, console: .standardError).logger
+        let reader: ConfigReader
+        let logger: Logger
+        do {
+            reader = try ConfigurationLoader.reader()
+            // Logs to standard error: standard output is the report.
+            logger = try ConfigurationLoader.bootstrapLogging(reader, console: .standardError).logger
+        } catch {
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            throw ExitCode(AuditCommand.misconfigured)
+        }
         let url = ConfigurationLoader.redisURL(reader)
         let clock = ContinuousClock()
         let start = clock.now
@@ -77,6 +88,9 @@ struct SeedCommand: AsyncParsableCommand {
                         reset: self.reset
                     )
             }
+        } catch let error as RedisURLError {
+            FileHandle.standardError.write(Data("Error: REDIS_URL: \(error)\n".utf8))
+            throw ExitCode(AuditCommand.misconfigured)
         } catch {
             // Redis's message, not the error's type names, and the status `audit` gives when Redis cannot be read.
             let redis: RedisError

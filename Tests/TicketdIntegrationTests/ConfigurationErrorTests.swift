@@ -188,12 +188,13 @@ import Testing
     }
 
     /// Exit status 1 is the audit's verdict on the books, and only that: a configuration it cannot use exited 1 too,
-    /// and `ticket-load` reported it as a failed audit.
-    @Test(arguments: [("PORT", "abc"), ("REDIS_URL", "redis://:s3cret@127.0.0.1:99999")])
-    func anAuditWithAConfigurationItCannotUseExitsWithItsOwnStatus(variable: String, value: String) async throws {
+    /// and `ticket-load` reported it as a failed audit. `seed` exits as `audit` does (it exited 1).
+    @Test(arguments: [["audit"], ["seed", "1", "10"]], [("PORT", "abc"), ("REDIS_URL", "redis://:s3cret@127.0.0.1:99999")])
+    func aConfigurationThatCannotBeUsedExitsWithItsOwnStatus(command: [String], setting: (variable: String, value: String)) async throws {
         let directory = try Self.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let result = try await TicketdProcess.run(["audit"], redisURL: "redis://127.0.0.1:1", directory: directory, environment: [variable: value])
+        let (variable, value) = setting
+        let result = try await TicketdProcess.run(command, redisURL: "redis://127.0.0.1:1", directory: directory, environment: [variable: value])
         #expect(result.status == 78, "exit status \(result.status): \(result.output)")
         #expect(result.output.contains(variable) && !result.output.contains("s3cret"), "\(result.output)")
     }
