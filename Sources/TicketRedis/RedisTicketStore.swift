@@ -393,9 +393,21 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
     // MARK: Audit
 
     public func audit() async throws(TicketStoreError) -> AuditReport {
+        try await self.audit(checking: [])
+    }
+
+    /// Audits every event, and checks `answers` against the ledger (see ``AnsweredPurchase``). An event that the
+    /// answers name and the events' index does not list is audited too, and its absence from the index reported:
+    /// it sells all the same, and the audit of the index alone did not see it.
+    public func audit(checking answers: [AnsweredPurchase]) async throws(TicketStoreError) -> AuditReport {
+        let indexed = try await self.eventIDs()
+        let answersByEvent = Dictionary(grouping: answers, by: \.eventID)
+        let unindexed = Set(answersByEvent.keys).subtracting(indexed).sorted { $0.rawValue < $1.rawValue }
         var events: [AuditReport.EventAudit] = []
-        for id in try await self.eventIDs() {
-            events.append(try await TicketAudit(client: self.client, event: id).run())
+        for id in indexed + unindexed {
+            var audit = try await TicketAudit(client: self.client, event: id, answers: answersByEvent[id] ?? []).run()
+            if unindexed.contains(id) { audit.problems.insert("the events' index (\(EventKeys.eventIndex)) does not list it", at: 0) }
+            events.append(audit)
         }
         return AuditReport(events: events)
     }

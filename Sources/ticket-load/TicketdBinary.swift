@@ -16,8 +16,14 @@ struct TicketdBinary: TicketdControl {
         return FileManager.default.isExecutableFile(atPath: candidate) ? TicketdBinary(path: candidate) : nil
     }
 
-    func audit() async throws -> RedisAuditResult {
-        let (status, output) = try await self.run(["audit"])
+    func audit(checking sales: [SaleRecord]) async throws -> RedisAuditResult {
+        let answers = FileManager.default.temporaryDirectory.appendingPathComponent("ticket-load-\(UUID().uuidString).answers")
+        let lines = sales.map { "\($0.event)\t\($0.purchaseId)\t\($0.ticketId)\n" }.joined()
+        guard FileManager.default.createFile(atPath: answers.path, contents: Data(lines.utf8)) else {
+            throw LoadError.ticketd("cannot create \(answers.path)")
+        }
+        defer { try? FileManager.default.removeItem(at: answers) }
+        let (status, output) = try await self.run(["audit", "--answers", answers.path])
         return RedisAuditResult(exitStatus: status, output: output)
     }
 

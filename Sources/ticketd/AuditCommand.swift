@@ -9,15 +9,27 @@ import TicketRedis
 
 /// `ticketd audit`: checks every event's books; exits 1 with a report when any is off, 69 (`EX_UNAVAILABLE`) when
 /// they cannot be read, 78 (`EX_CONFIG`) when the configuration cannot be used: 1 is only ever a verdict on the
-/// books (a bad `PORT` in the environment used to exit 1, and `ticket-load` reported it as a failed audit).
+/// books (a bad `PORT` in the environment used to exit 1, and `ticket-load` reported it as a failed audit); 64
+/// (`EX_USAGE`) for an `--answers` file it cannot read.
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Check every event: seeded = available + escrowed + sold, every sold ticket in exactly one purchase, every ticket in one place."
     )
 
+    @Option(
+        name: .customLong("answers"),
+        help: ArgumentHelp(
+            "A file of purchases as buyers were told of them, to check against the ledger: one per line, event id, purchase id and ticket id separated by tabs.",
+            valueName: "file"
+        )
+    )
+    var answersFile: String?
+
     /// The exit status when Redis cannot be read (`EX_UNAVAILABLE` of `sysexits.h`).
     static let unavailable: Int32 = 69
+    /// The exit status when the command line cannot be used (`EX_USAGE` of `sysexits.h`), as for an unknown option.
+    static let usage: Int32 = 64
     /// The exit status when the configuration cannot be used (`EX_CONFIG` of `sysexits.h`).
     static let misconfigured: Int32 = 78
 
@@ -32,10 +44,11 @@ struct AuditCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
             throw ExitCode(Self.misconfigured)
         }
+        let answers = try self.readAnswers()
         let report: AuditReport
         do {
             report = try await RedisSession.with(url: ConfigurationLoader.redisURL(reader), logger: logger) { client in
-                try await RedisTicketStore(client: client, logger: logger).audit()
+                try await RedisTicketStore(client: client, logger: logger).audit(checking: answers)
             }
         } catch let error as RedisURLError {
             FileHandle.standardError.write(Data("Error: REDIS_URL: \(error)\n".utf8))
@@ -57,6 +70,31 @@ struct AuditCommand: AsyncParsableCommand {
             print("audit FAILED")
             throw ExitCode(1)
         }
-        print("audit passed: \(report.events.count) events, \(report.events.reduce(0) { $0 + $1.sold }) tickets sold, none twice")
+        let checked = answers.isEmpty ? "" : ", \(answers.count) answers as the ledger records them"
+        print("audit passed: \(report.events.count) events, \(report.events.reduce(0) { $0 + $1.sold }) tickets sold, none twice\(checked)")
+    }
+
+    /// The answers of `--answers`, if given.
+    /// - Throws: exit status 64 (`EX_USAGE`) naming the file, or the line, that cannot be read.
+    private func readAnswers() throws -> [AnsweredPurchase] {
+        guard let path = self.answersFile else { return [] }
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            FileHandle.standardError.write(Data("Error: --answers: cannot read \(path): \(error.localizedDescription)\n".utf8))
+            throw ExitCode(Self.usage)
+        }
+        var answers: [AnsweredPurchase] = []
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
+            guard let answer = AnsweredPurchase(line: line) else {
+                FileHandle.standardError.write(
+                    Data("Error: --answers: line \(number + 1) of \(path) is not an event id, a purchase id and a ticket id separated by tabs\n".utf8)
+                )
+                throw ExitCode(Self.usage)
+            }
+            answers.append(answer)
+        }
+        return answers
     }
 }

@@ -123,4 +123,81 @@ import TicketRedis
             #expect(try await store.audit().events[0].problems.joined().contains("sold more than once"))
         }
     }
+    /// What black-box testing saw the audit pass or misreport: a ticket id that seeding never writes (`03`, a second
+    /// seat 3 that the server sold beside `3`), a buyer over the per-user limit, and a key of the wrong type (read
+    /// as Redis unreachable, exit status 69). A lost ticket is now named, not only counted.
+    @Test func theAuditFindsTicketIDsSeedingNeverWritesBuyersOverTheLimitAndKeysOfTheWrongType() async throws {
+        try await withStore { redis, store, seeder throws in
+            _ = try await seeder.seed(events: 2, ticketsPerEvent: 10, perUserLimit: 2, reset: false)
+            let sold = try await store.purchase(request("1", user: "alice")).purchase
+            _ = try await store.purchase(request("1", user: "alice"))
+            #expect(try await store.audit().isClean)
+
+            let victim = try await redis.command("LINDEX", "event:{1}:tickets", "0")
+            _ = try await redis.command("LSET", "event:{1}:tickets", "0", "0\(sold.ticketID)")
+            _ = try await redis.command("HSET", "event:{1}:meta", "perUserLimit", "1")
+            _ = try await redis.command("DEL", "event:{2}:tickets")
+            _ = try await redis.command("SET", "event:{2}:tickets", "x")
+
+            let report = try await store.audit()
+            let first = report.events[0].problems.joined(separator: "\n")
+            #expect(first.contains("ticket ids outside 1…10: 0\(sold.ticketID)"), "\(first)")
+            #expect(first.contains("1 tickets in no place (not in the pool, an escrow or the ledger): \(victim)"), "\(first)")
+            #expect(first.contains("1 buyers over the per-user limit of 1 in the ledger: alice (2)"), "\(first)")
+            #expect(report.events[1].problems == ["event:{2}:tickets holds a string, not a list: the books cannot be checked"])
+        }
+    }
+
+    /// Without its description an event's per-user counts are not compared with the ledger: the missing
+    /// description is the problem, and the comparison named every buyer's ledger count as 0.
+    @Test func anEventWithoutItsDescriptionIsReportedAsSuchAlone() async throws {
+        try await withStore { redis, store, seeder throws in
+            _ = try await seeder.seed(events: 1, ticketsPerEvent: 10, perUserLimit: 2, reset: false)
+            _ = try await store.purchase(request("1", user: "alice"))
+            _ = try await redis.command("DEL", "event:{1}:meta")
+            let problems = try await store.audit().events[0].problems
+            #expect(problems == ["the event has no capacity in event:{1}:meta"], "\(problems)")
+        }
+    }
+
+    /// Purchases as buyers were told of them, checked against the ledger: a load test behind a proxy that changed
+    /// one answer's ticket passed both its own checks and the audit (black-box testing), since the books balanced.
+    @Test func answersAreCheckedAgainstTheLedger() async throws {
+        try await withStore { redis, store, seeder throws in
+            _ = try await seeder.seed(events: 2, ticketsPerEvent: 10, perUserLimit: 0, reset: false)
+            let first = try await store.purchase(request("1")).purchase
+            let second = try await store.purchase(request("2")).purchase
+            let told = [first, second].map { AnsweredPurchase(eventID: $0.eventID, purchaseID: $0.purchaseID.rawValue, ticketID: $0.ticketID) }
+            #expect(try await store.audit(checking: told).isClean)
+
+            // A ticket in an escrow, answered to a purchase not settled yet, is as a sale from escrow is.
+            let escrowed = try await redis.command("RPOP", "event:{1}:tickets")
+            _ = try await redis.command("RPUSH", "event:{1}:escrow:instance-a", escrowed)
+            _ = try await redis.command("SADD", "event:{1}:escrows", "instance-a")
+            let pending = AnsweredPurchase(eventID: first.eventID, purchaseID: "from-escrow", ticketID: escrowed)
+            #expect(try await store.audit(checking: told + [pending]).isClean)
+
+            let pooled = try await redis.command("LINDEX", "event:{1}:tickets", "0")
+            let event = first.eventID
+            let lies = [
+                AnsweredPurchase(eventID: event, purchaseID: first.purchaseID.rawValue, ticketID: pooled),
+                AnsweredPurchase(eventID: event, purchaseID: "other-1", ticketID: first.ticketID),
+                AnsweredPurchase(eventID: event, purchaseID: "other-2", ticketID: pooled),
+                AnsweredPurchase(eventID: event, purchaseID: "other-3", ticketID: "999"),
+            ]
+            let problems = try await store.audit(checking: lies).events[0].problems.joined(separator: "\n")
+            #expect(problems.contains("4 answers the ledger does not bear out"), "\(problems)")
+            #expect(problems.contains("purchase \(first.purchaseID) was answered ticket \(pooled), the ledger has ticket \(first.ticketID)"))
+            #expect(problems.contains("ticket \(first.ticketID) was answered to purchase other-1, the ledger sold it to \(first.purchaseID)"))
+            #expect(problems.contains("ticket \(pooled) was answered to purchase other-2 and is still in the pool"))
+            #expect(problems.contains("purchase other-3 (ticket 999) is not in the ledger"))
+
+            // An event the index lost still sells; answers that name it have it audited.
+            _ = try await redis.command("SREM", "events", "2")
+            #expect(try await store.audit().events.map(\.eventID.rawValue) == ["1"])
+            let audited = try await store.audit(checking: told)
+            #expect(audited.events.map(\.eventID.rawValue) == ["1", "2"])
+            #expect(audited.events[1].problems == ["the events' index (events) does not list it"])
+        }
+    }
 }

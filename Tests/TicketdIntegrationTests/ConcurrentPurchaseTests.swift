@@ -46,17 +46,30 @@ import TicketHTTP
         )
         let refusedSecond = second.first { $0.status != 201 }
         #expect(second.allSatisfy { $0.status == 201 }, "event 2: \(refusedSecond.map { "\($0.status) \($0.body)" } ?? "")")
-        let tickets = try (sold + second.filter { $0.status == 201 }).map { response in
+        let answers = try (sold + second.filter { $0.status == 201 }).map { response in
             let json = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any]
-            return "\(json?["eventId"] ?? "?")/\(json?["ticketId"] ?? "?")"
+            return "\(json?["eventId"] ?? "?")\t\(json?["purchaseId"] ?? "?")\t\(json?["ticketId"] ?? "?")"
+        }
+        let tickets = answers.map { answer in
+            let fields = answer.split(separator: "\t")
+            return "\(fields[0])/\(fields[2])"
         }
         #expect(Set(tickets).count == 3000, "every ticket sold once")
 
         let event = try await client.send("GET", "/events/1")
         #expect(event.body.contains(#""sold":2000"#) && event.body.contains(#""available":0"#), "\(event.body)")
-        let audit = try await TicketdProcess.run(["audit"], redisURL: redis.url, directory: redis.directory)
+        // Every answer is in the ledger as its buyer heard it; one that is not fails the audit.
+        let answersFile = "\(redis.directory)/answers.tsv"
+        try Data(answers.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: answersFile))
+        let audit = try await TicketdProcess.run(["audit", "--answers", answersFile], redisURL: redis.url, directory: redis.directory)
         #expect(audit.status == 0, "\(audit.output)")
-        #expect(audit.output.contains("audit passed"))
+        #expect(audit.output.contains("audit passed") && audit.output.contains("3000 answers as the ledger records them"), "\(audit.output)")
+        let told = answers[0].split(separator: "\t")
+        let lie = "\(told[0])\t\(told[1])\t\(told[2] == "1" ? "2" : "1")"
+        try Data((answers + [lie]).joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: answersFile))
+        let refuted = try await TicketdProcess.run(["audit", "--answers", answersFile], redisURL: redis.url, directory: redis.directory)
+        #expect(refuted.status == 1, "\(refuted.output)")
+        #expect(refuted.output.contains("1 answers the ledger does not bear out: purchase \(told[1]) was answered ticket"), "\(refuted.output)")
     }
 }
 

@@ -172,7 +172,7 @@ public struct LoadRunner: Sendable {
                 if let counts = try? await service.eventCounts(event) { after[event] = counts }
             }
         }
-        let redis = try await self.ticketd?.audit()
+        let redis = try await self.ticketd?.audit(checking: tally.sales)
         let audit = PurchaseAudit(tally: tally, before: before, after: after, redis: redis)
         return LoadReport(configuration: configuration, tally: tally, timing: timing, peakOpenConnections: peakOpen, audit: audit)
     }

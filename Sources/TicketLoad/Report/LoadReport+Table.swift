@@ -48,10 +48,9 @@ extension LoadReport {
                 row("redis", "ticketd audit made no verdict: it could not read the books")
             } else {
                 let sold = redis.soldByEvent.filter { self.events.contains($0.key) }.sorted { $0.key < $1.key }
-                row(
-                    "redis",
-                    "ticketd audit \(redis.passed ? "passed" : "FAILED"); sold " + sold.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
-                )
+                let verdict = redis.passed ? "passed (the books balance and record every 201 as answered)" : "FAILED"
+                let counts = sold.isEmpty ? "none of the events tested" : sold.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+                row("redis", "ticketd audit \(verdict); sold \(counts)")
             }
         } else {
             row("redis", "not checked (no ticketd binary found, or --skip-redis-audit); pass --ticketd PATH with REDIS_URL set")
