@@ -107,7 +107,14 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
     }
 
     /// Asks the stripes of a striped event in turn, from `first` on.
+    ///
+    /// A stripe that certainly sold nothing because its Redis cannot be reached or takes no writes (one cluster
+    /// shard down) is passed over for the next, as an empty one is: the purchase's id reached no other stripe, so
+    /// none can sell it twice, and the event sells from its live shards. Its tickets may still be there, so the
+    /// event is then not sold out: when no stripe sells, that refusal is the answer. A purchase whose outcome on
+    /// a stripe is unknown goes no further: it may have sold there.
     private func sell(_ request: PurchaseRequest, from first: EventStripe, stripes: Int) async throws(PurchaseError) -> PurchaseResult {
+        var unreachable: PurchaseError?
         var soldOut: PurchaseError?
         var missing: PurchaseError?
         for stripe in first.andTheRest(of: stripes) {
@@ -119,9 +126,11 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
             } catch let error where error.code == .unknownEvent {
                 // A stripe without its description: the event is gone, or a reseed is rebuilding it.
                 missing = error
+            } catch let error where error.code == .unavailable && (error.nothingSent || error.writeRefusal != nil) {
+                unreachable = unreachable ?? error
             }
         }
-        throw soldOut ?? missing ?? PurchaseError(.unknownEvent, "there is no event \(request.eventID)")
+        throw unreachable ?? soldOut ?? missing ?? PurchaseError(.unknownEvent, "there is no event \(request.eventID)")
     }
 
     /// The purchase recorded under the request's id on any stripe of its event.
