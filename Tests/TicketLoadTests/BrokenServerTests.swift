@@ -43,6 +43,15 @@ import Testing
         #expect(report.table().contains("verdict: FAIL"))
     }
 
+    /// An answer to a purchase of event 1 that names event 2 fails the run (black-box testing saw it pass).
+    @Test func aSaleNamingAnotherEventFailsTheRun() async throws {
+        let server = try await FakeTicketServer.start(capacity: 1000, fault: .namesAnotherEventEvery(50, event: "2"))
+        defer { Task { try await server.stop() } }
+        let report = try await self.run(against: server)
+        #expect(!report.passed)
+        #expect(report.audit.findings.contains { $0.contains("a 201 for event 1 that names event 2") }, "\(report.audit.findings)")
+    }
+
     @Test func aReplayThatSellsAgainFailsTheRun() async throws {
         let server = try await FakeTicketServer.start(capacity: 10_000, fault: .sellOnReplay)
         defer { Task { try await server.stop() } }

@@ -30,6 +30,8 @@ final class FakeTicketServer: Sendable {
         /// Counts `unsettled` of its sales as not sold yet (still available) on its reads of an event's counts after
         /// the first, up to the `reads`th: sales from escrow, which an instance settles in Redis after the run.
         case settlesLate(reads: Int, unsettled: Int)
+        /// Names event `event` in every `n`th sale's answer, whatever event was bought from.
+        case namesAnotherEventEvery(Int, event: String)
     }
 
     private struct Sale {
@@ -127,7 +129,9 @@ final class FakeTicketServer: Sendable {
         if case .proxyErrorEvery(let n, let status) = fault, !outcome.replay, outcome.sale.ticket % n == 0 {
             return (HTTPResponseStatus(statusCode: status), [], "<html>\(status)</html>")
         }
-        let body = #"{"purchaseId":"\#(outcome.sale.purchase)","eventId":"\#(event)","ticketId":"\#(outcome.sale.ticket)","userId":null}"#
+        var named = event
+        if case .namesAnotherEventEvery(let n, let other) = fault, outcome.sale.ticket % n == 0 { named = other }
+        let body = #"{"purchaseId":"\#(outcome.sale.purchase)","eventId":"\#(named)","ticketId":"\#(outcome.sale.ticket)","userId":null}"#
         return outcome.replay ? (.ok, [("Idempotent-Replayed", "true")], body) : (.created, [], body)
     }
 

@@ -19,7 +19,7 @@ import Testing
 
     @Test func purchaseBodiesAreScannedWithOrWithoutSpaces() {
         let compact = ByteBuffer(string: #"{"purchaseId":"abc","eventId":"1","ticketId":"42","userId":null}"#)
-        #expect(PurchaseBody(compact) == PurchaseBody(ticketId: "42", purchaseId: "abc"))
+        #expect(PurchaseBody(compact) == PurchaseBody(ticketId: "42", purchaseId: "abc", eventId: "1"))
         let spaced = ByteBuffer(string: "{\n  \"ticketId\" : \"7\",\n  \"purchaseId\":  \"x\"\n}")
         #expect(PurchaseBody(spaced) == PurchaseBody(ticketId: "7", purchaseId: "x"))
         let escaped = ByteBuffer(string: #"{"purchaseId":"a\"b","ticketId":"1\/2"}"#)

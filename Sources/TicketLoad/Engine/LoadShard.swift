@@ -254,8 +254,11 @@ final class LoadShard {
         if mayHaveSold { self.tally.unknownOutcomeAnswers += 1 }
         if answer.status == 201 {
             guard let body else {
-                self.tally.anomalies.append("a 201 for event \(event) without a ticketId and purchaseId: \(String(buffer: bytes).prefix(200))")
+                self.tally.anomalies.append("a 201 for event \(event) without a ticketId or purchaseId: \(String(buffer: bytes).prefix(200))")
                 return
+            }
+            if let named = body.eventId, named != event {
+                self.tally.anomalies.append("a 201 for event \(event) that names event \(named): \(String(buffer: bytes).prefix(200))")
             }
             let sale = SaleRecord(
                 event: event,

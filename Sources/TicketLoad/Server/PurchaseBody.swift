@@ -1,25 +1,31 @@
 import Foundation
 import NIOCore
 
-/// The two fields of a purchase answer the audit needs, read from its JSON body:
+/// The fields of a purchase answer the audit needs, read from its JSON body:
 /// `{"purchaseId": "…", "eventId": "1", "ticketId": "42", …}`.
 ///
-/// The hot path scans the bytes for the two string members instead of decoding the whole object; a body that
-/// the scan cannot read plainly (escapes in a value, another shape) goes through `JSONSerialization` instead.
+/// The hot path scans the bytes for the string members instead of decoding the whole object; a body that the
+/// scan cannot read plainly (escapes in a value, another shape) goes through `JSONSerialization` instead.
 struct PurchaseBody: Hashable {
     var ticketId: String
     var purchaseId: String
+    /// The event the answer names, if it names one.
+    var eventId: String?
 }
 
 extension PurchaseBody {
-    /// The fields of `body`, or `nil` when it is not a JSON object with both as strings.
+    /// The fields of `body`, or `nil` when it is not a JSON object with a ticket and a purchase id as strings.
     init?(_ body: ByteBuffer) {
         let scanned = body.withUnsafeReadableBytes { bytes in
-            (Self.scanString(member: Self.ticketKey, in: bytes), Self.scanString(member: Self.purchaseKey, in: bytes))
+            (
+                Self.scanString(member: Self.ticketKey, in: bytes), Self.scanString(member: Self.purchaseKey, in: bytes),
+                Self.scanString(member: Self.eventKey, in: bytes)
+            )
         }
         if let ticket = scanned.0, let purchase = scanned.1 {
             self.ticketId = ticket
             self.purchaseId = purchase
+            self.eventId = scanned.2
             return
         }
         guard
@@ -29,10 +35,12 @@ extension PurchaseBody {
         else { return nil }
         self.ticketId = ticket
         self.purchaseId = purchase
+        self.eventId = object["eventId"] as? String
     }
 
     private static let ticketKey = Array(#""ticketId""#.utf8)
     private static let purchaseKey = Array(#""purchaseId""#.utf8)
+    private static let eventKey = Array(#""eventId""#.utf8)
 
     /// The value of `"member": "value"` when the value has no escapes; `nil` otherwise. A plain loop over the raw
     /// bytes: the generic collection searches cost more than the rest of an answer's handling.
