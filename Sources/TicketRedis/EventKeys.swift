@@ -49,6 +49,20 @@ struct EventKeys: Sendable {
     /// `event:{ID}:escrow:`, the start of every escrow list's key, for scripts that find the instances in `escrows`.
     var escrowPrefix: String { self.prefix + "escrow:" }
 
+    /// The instance whose escrow list `key` is, when it is one of this stripe's.
+    func escrowInstance(ofKey key: String) -> String? {
+        key.hasPrefix(self.escrowPrefix) ? String(key.dropFirst(self.escrowPrefix.count)) : nil
+    }
+
+    /// A glob (`SCAN … MATCH`) for every key of every event.
+    static let everyEventKey = "event:{*}:*"
+
+    /// The event that `key` describes, when it is an event's `meta` (of the event, not of a further stripe).
+    static func describedEvent(byKey key: String) -> EventID? {
+        guard key.hasPrefix("event:{"), key.hasSuffix("}:meta") else { return nil }
+        return EventID(String(key.dropFirst("event:{".count).dropLast("}:meta".count)))
+    }
+
     /// The set of every event id (outside any event's hash tag).
     static let eventIndex = "events"
 

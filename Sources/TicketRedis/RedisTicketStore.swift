@@ -405,16 +405,27 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
         try await self.audit(checking: [])
     }
 
-    /// Audits every event, and checks `answers` against the ledger (see ``AnsweredPurchase``). An event that the
-    /// answers name and the events' index does not list is audited too, and its absence from the index reported:
-    /// it sells all the same, and the audit of the index alone did not see it.
+    /// Audits every event, and checks `answers` against the ledger (see ``AnsweredPurchase``).
+    ///
+    /// The events are those of the events' index and those whose description is in Redis, found by scanning the
+    /// keys (every primary of a cluster), and those the answers name: an event missing from the index sells all
+    /// the same, and the audit of the index alone did not see it (black-box testing). Such an event is audited,
+    /// and its absence from the index reported. The scan also finds escrow lists that no event's set of escrows
+    /// registers.
     public func audit(checking answers: [AnsweredPurchase]) async throws(TicketStoreError) -> AuditReport {
         let indexed = try await self.eventIDs()
+        let keys: Set<String>
+        do {
+            keys = try await self.client.keys(matching: EventKeys.everyEventKey)
+        } catch {
+            throw TicketStoreError("auditing: listing the events' keys failed: \(error.message)")
+        }
         let answersByEvent = Dictionary(grouping: answers, by: \.eventID)
-        let unindexed = Set(answersByEvent.keys).subtracting(indexed).sorted { $0.rawValue < $1.rawValue }
+        let unindexed = Set(answersByEvent.keys).union(keys.compactMap(EventKeys.describedEvent(byKey:))).subtracting(indexed)
         var events: [AuditReport.EventAudit] = []
-        for id in indexed + unindexed {
-            var audit = try await TicketAudit(client: self.client, event: id, answers: answersByEvent[id] ?? []).run()
+        for id in indexed + unindexed.sorted(by: { $0.rawValue < $1.rawValue }) {
+            let auditor = TicketAudit(client: self.client, event: id, answers: answersByEvent[id] ?? [], scannedKeys: keys)
+            var audit = try await auditor.run()
             if unindexed.contains(id) { audit.problems.insert("the events' index (\(EventKeys.eventIndex)) does not list it", at: 0) }
             events.append(audit)
         }

@@ -12,6 +12,10 @@ struct TicketAudit {
     let event: EventID
     /// What buyers were told of this event's purchases, each checked against the ledger.
     var answers: [AnsweredPurchase] = []
+    /// Every key of every event, when scanned: escrow lists among them that the event's set of escrows does not
+    /// register are reported (the audit reads the registered ones only, and an instance of that id could sell the
+    /// tickets of one).
+    var scannedKeys: Set<String> = []
 
     /// Problems listed per kind before the rest are only counted.
     private static let listed = 5
@@ -139,13 +143,14 @@ struct TicketAudit {
             }
         } while cursor != "0"
         // Then the pool, the escrows and the ledger's size, in one step: a running instance moves tickets between them.
+        let scannedEscrows = self.scannedKeys.compactMap { keys.escrowInstance(ofKey: $0) }.sorted()
         let stock: [RESPValue]
         do {
             stock =
                 try await self.client.evalScript(
                     TicketScripts.auditStock,
                     keys: [.string(keys.tickets), .string(keys.escrows), .string(keys.purchases), .string(keys.users)],
-                    arguments: [.string(keys.escrowPrefix)],
+                    arguments: [.string(keys.escrowPrefix)] + scannedEscrows.map { .string($0) },
                     options: RedisCommandOptions(timeout: .seconds(30), idempotent: true)
                 ).array ?? []
         } catch {
@@ -165,7 +170,7 @@ struct TicketAudit {
         // The escrows: every ticket in one of them only, and not in the pool.
         var escrowed: [String: String] = [:]
         var misplaced: [String] = []
-        var position = 3
+        var position = 4
         while position + 1 < stock.count {
             let instance = stock[position].string ?? "?"
             let tickets = stock[position + 1].array ?? []
@@ -183,6 +188,8 @@ struct TicketAudit {
             }
         }
         Self.report(misplaced, "escrowed tickets in more than one place", into: &problems)
+        let unregistered = (stock.count > 3 ? stock[3].array ?? [] : []).compactMap(\.string).map { keys.escrowPrefix + $0 }
+        Self.report(unregistered, "escrow lists that \(keys.escrows) does not register", into: &problems)
 
         // None of the tickets sold is still unsold.
         var soldAndAvailable: [String] = []

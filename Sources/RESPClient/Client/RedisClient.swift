@@ -152,6 +152,26 @@ public final class RedisClient: RedisCommandExecutor, Service {
         return await connection.pipeline(commands, deadline: deadline)
     }
 
+    /// Every key whose name matches `pattern` (a `SCAN … MATCH` glob), on the server, or on every primary of a
+    /// cluster (a `SCAN` sent as any other command reaches one node). For the audit's search of keys that no index
+    /// lists; it walks the whole keyspace, so not for a request's path.
+    /// - Throws: ``RedisError`` when a node cannot be scanned.
+    public func keys(matching pattern: String, options: RedisCommandOptions = .init(idempotent: true)) async throws(RedisError) -> Set<String> {
+        if let cluster = self.cluster { return try await cluster.keys(matching: pattern, options: options) }
+        var keys: Set<String> = []
+        var cursor = "0"
+        repeat {
+            let scan = RESPCommand("SCAN", .string(cursor), "MATCH", .string(pattern), "COUNT", .integer(1000))
+            let reply = try await self.execute(scan, options: options)
+            guard let parts = reply.array, parts.count == 2, let next = parts[0].string, let names = parts[1].array else {
+                throw .serverError("unexpected SCAN reply: \(reply)")
+            }
+            keys.formUnion(names.compactMap(\.string))
+            cursor = next
+        } while cursor != "0"
+        return keys
+    }
+
     private static let maxAttempts = 3
 
     private static func isRetryable(_ error: RedisError, idempotent: Bool) -> Bool {

@@ -298,6 +298,16 @@ public final class RedisClusterClient: RedisCommandExecutor, Service {
     // MARK: Topology
 
     /// Waits for a first topology if there is none yet, at most until `deadline`.
+    /// Every key matching `pattern` on every primary (see ``RedisClient/keys(matching:options:)``).
+    func keys(matching pattern: String, options: RedisCommandOptions) async throws(RedisError) -> Set<String> {
+        try await self.waitForTopology(deadline: ContinuousClock().now + (options.timeout ?? self.configuration.commandTimeout))
+        var keys: Set<String> = []
+        for client in self.state.withLock({ $0.primaryClients }) {
+            keys.formUnion(try await client.keys(matching: pattern, options: options))
+        }
+        return keys
+    }
+
     private func waitForTopology(deadline: ContinuousClock.Instant) async throws(RedisError) {
         switch self.state.withLock({ ($0.lifecycle, $0.hasTopology) }) {
         case (.running, true): return
