@@ -85,6 +85,7 @@ import Testing
         let audit = PurchaseAudit(tally: tally, before: self.before, after: self.after(sold: 1), redis: nil)
         #expect(audit.findings.count == 2)
         #expect(audit.findings[0].hasPrefix("REPLAY MISMATCH: Idempotency-Key k1"))
+        #expect(audit.findings[0].hasSuffix("with ticket 2, purchase p2 instead of ticket 1, purchase p1"), "\(audit.findings[0])")
         #expect(audit.findings[1].hasPrefix("REPLAY REFUSED: Idempotency-Key k1"))
         #expect(audit.replaysReturningOriginal == 1)
     }

@@ -71,7 +71,7 @@ public struct PurchaseAudit: Sendable, Codable {
             case 201: findings.append("REPLAY SOLD AGAIN: \(sent) was answered 201 with ticket \(replay.ticketId ?? "?")")
             case 200:
                 findings.append(
-                    "REPLAY MISMATCH: \(sent) was answered with ticket \(replay.ticketId ?? "?"), purchase \(replay.purchaseId ?? "?") instead of purchase \(original.purchaseId)"
+                    "REPLAY MISMATCH: \(sent) was answered with ticket \(replay.ticketId ?? "?"), purchase \(replay.purchaseId ?? "?") instead of ticket \(original.ticketId), purchase \(original.purchaseId)"
                 )
             default: findings.append("REPLAY REFUSED: \(sent) was answered \(replay.status) instead of the original purchase")
             }
