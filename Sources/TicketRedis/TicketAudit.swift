@@ -22,6 +22,7 @@ struct TicketAudit {
 
     /// One stripe's books: its figures, what is wrong in it, and where its tickets are.
     private struct StripeBooks {
+        var stripe: EventStripe
         var audit: AuditReport.EventAudit
         /// The ledger: purchase id → ticket.
         var ledger: [String: String]
@@ -75,6 +76,19 @@ struct TicketAudit {
             books.append(stripeBooks)
         }
         Self.report(boughtTwice, "purchase ids in the ledgers of two stripes", into: &total.problems)
+        if books.count > 1 {
+            // Each stripe's audit finds a ticket sold twice in its own ledger; one sold in two stripes' ledgers is
+            // found here (it was reported only as outside one of them).
+            var soldIn: [String: Int] = [:]
+            var soldTwice: [String] = []
+            for stripeBooks in books {
+                let index = stripeBooks.stripe.index
+                for ticket in Set(stripeBooks.ledger.values) where !ticket.isEmpty {
+                    if let other = soldIn.updateValue(index, forKey: ticket) { soldTwice.append("\(ticket) (stripes \(other) and \(index))") }
+                }
+            }
+            Self.report(soldTwice.sorted(), "tickets sold in the ledgers of two stripes", into: &total.problems)
+        }
         Self.report(Self.unrecorded(self.answers, in: books), "answers the ledger does not bear out", into: &total.problems)
         return total
     }
@@ -267,7 +281,7 @@ struct TicketAudit {
             sold: soldCount,
             problems: problems
         )
-        return StripeBooks(audit: audit, ledger: ledger, pool: pool, escrowed: escrowed)
+        return StripeBooks(stripe: stripe, audit: audit, ledger: ledger, pool: pool, escrowed: escrowed)
     }
 
     /// The keys of `stripe` that hold another type of value than the books keep in them, one problem each.

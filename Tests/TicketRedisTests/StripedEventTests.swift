@@ -218,4 +218,17 @@ import TicketCore
             #expect(problems.contains { $0.contains("purchase ids in the ledgers of two stripes") && $0.contains("p1") }, "\(problems)")
         }
     }
+
+    /// A ticket sold in two stripes' ledgers is named as sold twice: it was reported only as outside one stripe
+    /// (found by black-box testing).
+    @Test func theAuditNamesATicketSoldInTheLedgersOfTwoStripes() async throws {
+        try await withStore { redis, store, seeder throws in
+            _ = try await seeder.seed(events: 1, ticketsPerEvent: 6, perUserLimit: 0, stripes: 2, reset: false)
+            _ = try await redis.command("LREM", "event:{1}:tickets", "1", "1")
+            _ = try await redis.command("HSET", "event:{1}:purchases", "p1", "1  1")
+            _ = try await redis.command("HSET", "event:{1#1}:purchases", "p2", "1  1")
+            let problems = try await store.audit().events.flatMap(\.problems)
+            #expect(problems.contains("1 tickets sold in the ledgers of two stripes: 1 (stripes 0 and 1)"), "\(problems)")
+        }
+    }
 }
