@@ -108,6 +108,8 @@ import TicketCore
             let pdf = try #require(try await service.ticket(for: sales[0].purchaseID))
             #expect(pdf.starts(with: Array("%PDF".utf8)))
             #expect(!service.archive.contains(sales[0].purchaseID))
+            // Served, not stored: not counted as rendered and stored (black-box testing saw it counted so).
+            #expect(service.statistics.snapshot(quantiles: []).rendered == 0)
 
             try FileManager.default.removeItem(atPath: self.directory)
             try await waitUntil(timeout: .seconds(30), "every ticket stored") { sales.allSatisfy { service.archive.contains($0.purchaseID) } }

@@ -365,8 +365,14 @@ public final class TicketPDFService: Service, Sendable {
             return nil
         case .success(let rendered?):
             self.noteStorage(failure: rendered.storeFailure)
-            self.statistics.recordRender(rendered.elapsed)
-            self.metrics.recordRender(rendered.elapsed, trigger: trigger)
+            if rendered.storeFailure == nil {
+                self.statistics.recordRender(rendered.elapsed)
+                self.metrics.recordRender(rendered.elapsed, trigger: trigger)
+            } else {
+                // Served, not stored: a failure, as the metrics' help says (it counted as rendered and stored).
+                self.statistics.recordFailure()
+                self.metrics.recordFailure(trigger: trigger)
+            }
             return rendered.bytes
         case .failure(let error):
             if error.code == .storage { self.noteStorage(failure: error.message) }
