@@ -124,8 +124,18 @@ import TicketPDF
                 #expect(body["valid"] as? Bool == false && body["reason"] as? String == "bad_signature")
                 #expect(body["purchaseId"] == nil)
             }
-            try await client.execute(uri: "/tickets/verify", method: .post, body: .json(#"{"nothing":1}"#)) { response in
+            // An object whose token is missing or not a string is told so; a body that is no object, that it is not.
+            for body in [#"{"nothing":1}"#, #"{"token":null}"#, #"{"token":5}"#] {
+                try await client.execute(uri: "/tickets/verify", method: .post, body: .json(body)) { response in
+                    try expectProblem(response, status: .badRequest, type: "https://ticketd.dev/problems/malformed-body")
+                    let problem = try response.json()
+                    #expect((problem["detail"] as? String)?.hasPrefix("the body's token must be a string") == true, "\(body): \(problem)")
+                }
+            }
+            try await client.execute(uri: "/tickets/verify", method: .post, body: .json("[1]")) { response in
                 try expectProblem(response, status: .badRequest, type: "https://ticketd.dev/problems/malformed-body")
+                let problem = try response.json()
+                #expect((problem["detail"] as? String)?.hasPrefix("the body must be a JSON object") == true, "\(problem)")
             }
         }
     }

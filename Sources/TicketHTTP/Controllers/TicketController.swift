@@ -24,7 +24,10 @@ struct TicketController: Sendable {
     /// the checked id alone, so no request text ever reaches the file system.
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let text = context.parameters.get("purchaseId").flatMap(PercentDecoding.decode), let id = PurchaseID(text) else {
-            throw Problem.invalid(field: "purchaseId", detail: "purchaseId must be 26 characters of 0-9 and a-z (Crockford base32)")
+            throw Problem.invalid(
+                field: "purchaseId",
+                detail: "purchaseId must be 26 characters of Crockford base32 in lower case: 0-9 and a-z but i, l, o and u"
+            )
         }
         let pdf: [UInt8]?
         do {
@@ -51,6 +54,15 @@ struct TicketController: Sendable {
         var token: String
     }
 
+    /// Whether decoding failed on the object's `token` (missing, null or not a string), not on the body's shape.
+    private static func isAboutTheToken(_ error: DecodingError) -> Bool {
+        switch error {
+        case .keyNotFound(let key, let context): return key.stringValue == "token" && context.codingPath.isEmpty
+        case .typeMismatch(_, let context), .valueNotFound(_, let context): return context.codingPath.first?.stringValue == "token"
+        default: return false
+        }
+    }
+
     /// `POST /tickets/verify` with `{"token": "…"}`: 200 with ``TicketVerificationResponse`` saying valid (with the
     /// ticket's details from the ledger) or invalid (with a reason); 400 for a body without a token.
     @Sendable func verify(_ request: Request, context: AppRequestContext) async throws -> TicketVerificationResponse {
@@ -61,6 +73,10 @@ struct TicketController: Sendable {
         let token: String
         do {
             token = try JSONDecoder().decode(VerifyBody.self, from: Data(body.readableBytesView)).token
+        } catch let error as DecodingError where Self.isAboutTheToken(error) {
+            // A JSON object without a string `token`: the object is fine, the token is not (it said the body must be
+            // a JSON object; found by black-box testing).
+            throw Problem(.malformedBody, detail: "the body's token must be a string, as in {\"token\": \"…\"}", extensions: ["field": "token"])
         } catch {
             throw Problem(.malformedBody, detail: "the body must be a JSON object such as {\"token\": \"…\"}", extensions: ["field": "token"])
         }
