@@ -34,16 +34,7 @@ struct AuditCommand: AsyncParsableCommand {
     static let misconfigured: Int32 = 78
 
     func run() async throws {
-        let reader: ConfigReader
-        let logger: Logger
-        do {
-            reader = try ConfigurationLoader.reader()
-            // Logs to standard error: standard output is the report.
-            logger = try ConfigurationLoader.bootstrapLogging(reader, console: .standardError).logger
-        } catch {
-            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-            throw ExitCode(Self.misconfigured)
-        }
+        let (reader, logger) = try ConfigurationLoader.oneShotCommand()
         let answers = try self.readAnswers()
         let report: AuditReport
         do {

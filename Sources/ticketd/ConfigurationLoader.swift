@@ -1,5 +1,7 @@
+import ArgumentParser
 import Configuration
 import DotEnv
+import Foundation
 import Logging
 import RESPClient
 import TicketCore
@@ -60,6 +62,20 @@ enum ConfigurationLoader {
             throw ConfigurationError("TICKET_SIGNING_KEY must have at least \(TicketSigningKey.minimumLength) bytes")
         }
         return key
+    }
+
+    /// The configuration and the logger of a one-shot command (`seed`, `audit`), whose log goes to standard error:
+    /// standard output is its report. Call once, first.
+    /// - Throws: `ExitCode` 78 (`EX_CONFIG` of `sysexits.h`), the reason written to standard error, when the
+    ///   configuration cannot be used.
+    static func oneShotCommand() throws -> (reader: ConfigReader, logger: Logger) {
+        do {
+            let reader = try Self.reader()
+            return (reader, try Self.bootstrapLogging(reader, console: .standardError).logger)
+        } catch {
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            throw ExitCode(AuditCommand.misconfigured)
+        }
     }
 
     /// Bootstraps logging from `LOG_LEVEL` and `LOG_FILE`, to `console` besides the file; call once, first.

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Configuration
 import Foundation
 import Logging
 import RESPClient
@@ -63,16 +62,7 @@ struct SeedCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let reader: ConfigReader
-        let logger: Logger
-        do {
-            reader = try ConfigurationLoader.reader()
-            // Logs to standard error: standard output is the report.
-            logger = try ConfigurationLoader.bootstrapLogging(reader, console: .standardError).logger
-        } catch {
-            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-            throw ExitCode(AuditCommand.misconfigured)
-        }
+        let (reader, logger) = try ConfigurationLoader.oneShotCommand()
         let url = ConfigurationLoader.redisURL(reader)
         let clock = ContinuousClock()
         let start = clock.now
