@@ -22,7 +22,4 @@ public struct AnsweredPurchase: Sendable, Hashable {
         guard fields.count == 3, let event = EventID(String(fields[0])), !fields[1].isEmpty, !fields[2].isEmpty else { return nil }
         self.init(eventID: event, purchaseID: String(fields[1]), ticketID: String(fields[2]))
     }
-
-    /// The line ``init(line:)`` reads, without its newline.
-    public var line: String { "\(self.eventID.rawValue)\t\(self.purchaseID)\t\(self.ticketID)" }
 }

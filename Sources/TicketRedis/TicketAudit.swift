@@ -89,14 +89,15 @@ struct TicketAudit {
             }
             Self.report(soldTwice.sorted(), "tickets sold in the ledgers of two stripes", into: &total.problems)
         }
-        Self.report(Self.unrecorded(self.answers, in: books), "answers the ledger does not bear out", into: &total.problems)
+        Self.report(try await self.unrecorded(self.answers, in: books), "answers the ledger does not bear out", into: &total.problems)
         return total
     }
 
     /// The answers that disagree with the books, one line each. An answer agrees when the ledger records its
     /// purchase with its ticket, or when its purchase is not in the ledger yet and its ticket is in an escrow: a
-    /// sale from escrow during an outage is recorded when its instance settles it.
-    private static func unrecorded(_ answers: [AnsweredPurchase], in books: [StripeBooks]) -> [String] {
+    /// sale from escrow during an outage is recorded when its instance settles it. A purchase missing from the
+    /// ledger as read is looked up again: settled between the ledger's read and the escrows', it is in neither.
+    private func unrecorded(_ answers: [AnsweredPurchase], in books: [StripeBooks]) async throws(TicketStoreError) -> [String] {
         guard !answers.isEmpty else { return [] }
         var ledger: [String: String] = [:]
         var sold: [String: String] = [:]
@@ -105,20 +106,41 @@ struct TicketAudit {
             for (purchase, ticket) in stripe.ledger { sold[ticket] = purchase }
         }
         var found: [String] = []
+        var missing: [AnsweredPurchase] = []
         for answer in answers {
             let purchase = answer.purchaseID
             let ticket = answer.ticketID
             if let recorded = ledger[purchase] {
-                if recorded != ticket { found.append("purchase \(purchase) was answered ticket \(ticket), the ledger has ticket \(recorded)") }
+                if recorded != ticket { found.append(Self.mismatch(answer, recorded: recorded)) }
             } else if let owner = sold[ticket] {
                 found.append("ticket \(ticket) was answered to purchase \(purchase), the ledger sold it to \(owner)")
             } else if books.contains(where: { $0.pool.contains(ticket) }) {
                 found.append("ticket \(ticket) was answered to purchase \(purchase) and is still in the pool")
             } else if !books.contains(where: { $0.escrowed[ticket] != nil }) {
-                found.append("purchase \(purchase) (ticket \(ticket)) is not in the ledger")
+                missing.append(answer)
             }
         }
+        guard !missing.isEmpty else { return found }
+        let stripes = books.map { EventKeys($0.stripe).purchases }
+        let lookups = missing.flatMap { answer in stripes.map { RESPCommand("HGET", .string($0), .string(answer.purchaseID)) } }
+        let replies: [Result<RESPValue, RedisError>]
+        do {
+            replies = try await self.client.pipeline(lookups, options: RedisCommandOptions(timeout: .seconds(30), idempotent: true))
+        } catch {
+            throw TicketStoreError("auditing event \(self.event): looking purchases up failed: \(error.message)")
+        }
+        for (index, answer) in missing.enumerated() {
+            let records = replies[(index * stripes.count)..<((index + 1) * stripes.count)].compactMap { try? $0.get().string }
+            let tickets = records.compactMap { LedgerRecord.parse($0)?.ticket }
+            if tickets.contains(answer.ticketID) { continue }
+            let unrecorded = "purchase \(answer.purchaseID) (ticket \(answer.ticketID)) is not in the ledger"
+            found.append(tickets.first.map { Self.mismatch(answer, recorded: $0) } ?? unrecorded)
+        }
         return found
+    }
+
+    private static func mismatch(_ answer: AnsweredPurchase, recorded: String) -> String {
+        "purchase \(answer.purchaseID) was answered ticket \(answer.ticketID), the ledger has ticket \(recorded)"
     }
 
     /// Audits one stripe of `count` (the event itself when `count` is 1) whose capacity is `capacity` (-1: none
