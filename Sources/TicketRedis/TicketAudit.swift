@@ -107,6 +107,14 @@ struct TicketAudit {
         }
         var found: [String] = []
         var missing: [AnsweredPurchase] = []
+        // A ticket told to two purchases was sold twice, whatever the books say (two escrow sales not settled yet
+        // would each pass alone).
+        var toldTo: [String: String] = [:]
+        for answer in answers {
+            if let other = toldTo.updateValue(answer.purchaseID, forKey: answer.ticketID), other != answer.purchaseID {
+                found.append("ticket \(answer.ticketID) was answered to purchases \(other) and \(answer.purchaseID)")
+            }
+        }
         for answer in answers {
             let purchase = answer.purchaseID
             let ticket = answer.ticketID

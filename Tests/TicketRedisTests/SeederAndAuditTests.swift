@@ -175,7 +175,12 @@ import TicketRedis
             _ = try await redis.command("RPUSH", "event:{1}:escrow:instance-a", escrowed)
             _ = try await redis.command("SADD", "event:{1}:escrows", "instance-a")
             let pending = AnsweredPurchase(eventID: first.eventID, purchaseID: "from-escrow", ticketID: escrowed)
-            #expect(try await store.audit(checking: told + [pending]).isClean)
+            #expect(try await store.audit(checking: told + [pending, pending]).isClean)
+            // The same escrowed ticket told to two purchases passed (black-box testing).
+            let twice = AnsweredPurchase(eventID: first.eventID, purchaseID: "from-escrow-too", ticketID: escrowed)
+            let toldTwice = try await store.audit(checking: told + [pending, twice]).events[0].problems
+            let expected = "1 answers the ledger does not bear out: ticket \(escrowed) was answered to purchases from-escrow and from-escrow-too"
+            #expect(toldTwice == [expected], "\(toldTwice)")
 
             let pooled = try await redis.command("LINDEX", "event:{1}:tickets", "0")
             let event = first.eventID
@@ -186,7 +191,8 @@ import TicketRedis
                 AnsweredPurchase(eventID: event, purchaseID: "other-3", ticketID: "999"),
             ]
             let problems = try await store.audit(checking: lies).events[0].problems.joined(separator: "\n")
-            #expect(problems.contains("4 answers the ledger does not bear out"), "\(problems)")
+            #expect(problems.contains("5 answers the ledger does not bear out"), "\(problems)")
+            #expect(problems.contains("ticket \(pooled) was answered to purchases \(first.purchaseID) and other-2"))
             #expect(problems.contains("purchase \(first.purchaseID) was answered ticket \(pooled), the ledger has ticket \(first.ticketID)"))
             #expect(problems.contains("ticket \(first.ticketID) was answered to purchase other-1, the ledger sold it to \(first.purchaseID)"))
             #expect(problems.contains("ticket \(pooled) was answered to purchase other-2 and is still in the pool"))
