@@ -57,10 +57,13 @@ struct EventKeys: Sendable {
     /// A glob (`SCAN … MATCH`) for every key of every event.
     static let everyEventKey = "event:{*}:*"
 
-    /// The event that `key` describes, when it is an event's `meta` (of the event, not of a further stripe).
-    static func describedEvent(byKey key: String) -> EventID? {
-        guard key.hasPrefix("event:{"), key.hasSuffix("}:meta") else { return nil }
-        return EventID(String(key.dropFirst("event:{".count).dropLast("}:meta".count)))
+    /// The event whose books `key` is part of (pool, ledger, buyers' counts, description, escrows; of the event, not
+    /// of a further stripe); `nil` for any other key, such as a pool being seeded.
+    static func bookedEvent(byKey key: String) -> EventID? {
+        guard key.hasPrefix("event:{"), let close = key.firstIndex(of: "}") else { return nil }
+        let rest = key[close...]
+        guard ["}:tickets", "}:purchases", "}:users", "}:meta", "}:escrows"].contains(rest) || rest.hasPrefix("}:escrow:") else { return nil }
+        return EventID(String(key[key.index(key.startIndex, offsetBy: "event:{".count)..<close]))
     }
 
     /// The set of every event id (outside any event's hash tag).

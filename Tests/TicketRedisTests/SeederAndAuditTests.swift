@@ -216,6 +216,12 @@ import TicketRedis
             #expect(report.events[0].problems.contains("1 escrow lists that event:{1}:escrows does not register: event:{1}:escrow:ghost"))
             #expect(report.events[1].problems == ["the events' index (events) does not list it"])
             #expect(report.events[1].sold == 1)
+
+            // Without its description too, it still sells (black-box testing): its pool and ledger give it away.
+            _ = try await redis.command("DEL", "event:{2}:meta")
+            let undescribed = try #require(try await store.audit().events.last)
+            #expect(undescribed.eventID.rawValue == "2")
+            #expect(undescribed.problems == ["the events' index (events) does not list it", "the event has no capacity in event:{2}:meta"])
         }
     }
 }
