@@ -179,6 +179,52 @@ struct RESPDecoderTests {
         #expect(buffer.readableBytes == 0)
     }
 
+    /// A value larger than ``RESPDecoder/scanThreshold`` arriving in many reads (an event's pool for the audit) is
+    /// followed by a scan and parsed once whole: it was parsed again from its first byte at every read, which took
+    /// an audit of 2,000,000 tickets past its deadline. The result is the same as the whole value's, and the reply
+    /// after it in the stream is read too.
+    @Test func aLargeValueInManyReadsDecodesAsTheWholeOne() throws {
+        var wire = "*40001\r\n"
+        var elements: [RESPValue] = []
+        for index in 0..<10_000 {
+            wire += "$\(String(index).utf8.count)\r\n\(index)\r\n:\(index)\r\n%1\r\n+k\r\n*2\r\n_\r\n#t\r\n|1\r\n+a\r\n:1\r\n,1.5\r\n"
+            let entry = RESPMapEntry(key: .simpleString("k"), value: .array([.null, .boolean(true)]))
+            elements += [Self.bulk(String(index)), .integer(Int64(index)), .map([entry]), .double(1.5)]
+        }
+        wire += "$-1\r\n"
+        elements.append(.null)
+        let bytes = Array((wire + "+NEXT\r\n").utf8)
+        #expect(bytes.count > 4 * 64 * 1024, "well past the size from which the decoder scans")
+        for chunk in [997, 65_536] {
+            var decoder = RESPDecoder()
+            var buffer = ByteBuffer()
+            var decoded: [RESPValue] = []
+            for start in stride(from: 0, to: bytes.count, by: chunk) {
+                buffer.writeBytes(bytes[start..<min(start + chunk, bytes.count)])
+                while let value = try decoder.decode(buffer: &buffer) { decoded.append(value) }
+            }
+            try #require(decoded.count == 2, "chunks of \(chunk)")
+            #expect(Self.same(decoded[0], .array(elements)), "chunks of \(chunk)")
+            #expect(decoded[1] == .simpleString("NEXT"))
+        }
+    }
+
+    /// A large value that turns malformed after many reads fails as the whole one does.
+    @Test func aLargeValueThatTurnsMalformedFailsAsTheWholeOne() throws {
+        let wire = "*2\r\n$200000\r\n" + String(repeating: "x", count: 200_000) + "\r\n:12a\r\n"
+        let whole = #expect(throws: RESPProtocolError.self) { try Self.decodeAll(Array(wire.utf8)) }
+        var decoder = RESPDecoder()
+        var buffer = ByteBuffer()
+        let bytes = Array(wire.utf8)
+        let error = #expect(throws: RESPProtocolError.self) {
+            for start in stride(from: 0, to: bytes.count, by: 4096) {
+                buffer.writeBytes(bytes[start..<min(start + 4096, bytes.count)])
+                _ = try decoder.decode(buffer: &buffer)
+            }
+        }
+        #expect(error == whole)
+    }
+
     @Test func decodesSeveralRepliesInOneBufferInOrder() throws {
         let bytes = Self.fixtures.flatMap(\.bytes)
         let values = try Self.decodeAll(bytes)

@@ -13,7 +13,8 @@ import NIOCore
 /// Parsing works on the readable bytes by index and moves the reader index only once a whole value is present, so a
 /// value split across any number of reads decodes to the same result as one that arrived whole; while a value is
 /// incomplete ``decode(buffer:)`` returns `nil` and leaves the buffer as it was. A value that starts to arrive is
-/// parsed again from its first byte when more bytes come, which is cheap for the small replies Redis sends us.
+/// parsed again from its first byte when more bytes come, which is cheap for small replies; once an incomplete value
+/// holds ``scanThreshold`` bytes, a ``RESPFrameScan`` follows its arrival instead, and it is parsed once, whole.
 ///
 /// Malformed input, and input that breaks one of the ``RESPDecoderLimits``, throws a ``RESPProtocolError``; the
 /// stream cannot be resynchronised after that, so the connection must be closed.
@@ -36,12 +37,23 @@ public struct RESPDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
         self.limits = limits
     }
 
+    /// The bytes of an incomplete value from which its arrival is followed by a scan rather than parsed again.
+    static let scanThreshold = 64 * 1024
+
+    /// Where the scan of the incomplete value at the front of the buffer stopped, while there is one.
+    private var scan: RESPFrameScan?
+
     /// Decodes the next complete value at the front of `buffer` and consumes exactly its bytes.
     /// - Parameter buffer: The received bytes; its reader index moves past the value when one is returned.
     /// - Returns: The value, or `nil` (with `buffer` untouched) when the buffer holds only part of one.
     /// - Throws: ``RESPProtocolError`` when the bytes are not valid RESP or break a limit.
     public mutating func decode(buffer: inout ByteBuffer) throws -> RESPValue? {
         guard buffer.readableBytes > 0 else { return nil }
+        if var scan = self.scan {
+            let complete = buffer.withUnsafeReadableBytes { scan.advance(over: $0) }
+            self.scan = complete ? nil : scan
+            guard complete else { return nil }
+        }
         let source = buffer
         let limits = self.limits
         let parsed = try source.withUnsafeReadableBytes { bytes -> (value: RESPValue, length: Int)? in
@@ -49,7 +61,13 @@ public struct RESPDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
             guard let value = try parser.value(depth: 0) else { return nil }
             return (value, parser.position)
         }
-        guard let parsed else { return nil }
+        guard let parsed else {
+            if buffer.readableBytes >= Self.scanThreshold {
+                var scan = RESPFrameScan(limits: limits)
+                self.scan = buffer.withUnsafeReadableBytes { scan.advance(over: $0) } ? nil : scan
+            }
+            return nil
+        }
         buffer.moveReaderIndex(forwardBy: parsed.length)
         return parsed.value
     }
