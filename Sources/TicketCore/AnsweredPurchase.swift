@@ -16,9 +16,10 @@ public struct AnsweredPurchase: Sendable, Hashable {
         self.ticketID = ticketID
     }
 
-    /// Reads one line of an answers file: event id, purchase id and ticket id, separated by tabs.
+    /// Reads one line of an answers file: event id, purchase id and ticket id, separated by tabs; a carriage return
+    /// at its end (a file written with CRLF line ends) is not part of the ticket id.
     public init?(line: Substring) {
-        let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+        let fields = (line.last == "\r" ? line.dropLast() : line).split(separator: "\t", omittingEmptySubsequences: false)
         guard fields.count == 3, let event = EventID(String(fields[0])), !fields[1].isEmpty, !fields[2].isEmpty else { return nil }
         self.init(eventID: event, purchaseID: String(fields[1]), ticketID: String(fields[2]))
     }

@@ -337,6 +337,14 @@ struct TicketAudit {
             }
             if found != type, found != "none" { problems.append("\(key) holds a \(found), not a \(type): the books cannot be checked") }
         }
+        guard problems.isEmpty else { return problems }
+        // The escrow lists the event's set registers, which the audit reads as lists too.
+        let instances = try await self.command("SMEMBERS", .string(keys.escrows)).array?.compactMap(\.string) ?? []
+        for instance in instances {
+            let list = keys.escrowPrefix + instance
+            let found = try await self.command("TYPE", .string(list)).string ?? "?"
+            if found != "list", found != "none" { problems.append("\(list) holds a \(found), not a list: the books cannot be checked") }
+        }
         return problems
     }
 

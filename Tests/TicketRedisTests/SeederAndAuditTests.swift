@@ -145,6 +145,11 @@ import TicketRedis
             #expect(first.contains("1 tickets in no place (not in the pool, an escrow or the ledger): \(victim)"), "\(first)")
             #expect(first.contains("1 buyers over the per-user limit of 1 in the ledger: alice (2)"), "\(first)")
             #expect(report.events[1].problems == ["event:{2}:tickets holds a string, not a list: the books cannot be checked"])
+            // A registered escrow that is no list was read as Redis unreachable too.
+            _ = try await redis.command("SADD", "event:{1}:escrow:instance-b", "9")
+            _ = try await redis.command("SADD", "event:{1}:escrows", "instance-b")
+            let misshapen = try await store.audit().events[0].problems
+            #expect(misshapen == ["event:{1}:escrow:instance-b holds a set, not a list: the books cannot be checked"])
         }
     }
 
