@@ -98,6 +98,16 @@ import Testing
 
     /// A 503 that names a purchase the service may have made is an unknown outcome, as a lost answer is: the run
     /// passes when the service counts those sales (it failed with a count mismatch before).
+    /// Counts that could not be read once right after the run are read again: a run whose store answered a moment
+    /// later failed with counts not read (black-box testing, a Redis shard stopped until the run's last second).
+    /// Three reads: the connection probe, the counts before the run, and the first after it.
+    @Test func countsNotReadRightAfterTheRunAreReadAgain() async throws {
+        let server = try await FakeTicketServer.start(capacity: 10_000, fault: .countsFailOnce(read: 3))
+        defer { Task { try await server.stop() } }
+        let report = try await self.run(against: server)
+        #expect(report.passed, "\(report.audit.findings)")
+    }
+
     @Test func fiveHundredsNamingAPurchaseAreUnknownOutcomes() async throws {
         let server = try await FakeTicketServer.start(capacity: 10_000, fault: .unknownOutcomeEvery(10))
         defer { Task { try await server.stop() } }

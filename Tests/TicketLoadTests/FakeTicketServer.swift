@@ -21,6 +21,8 @@ final class FakeTicketServer: Sendable {
         /// Answers its first `count` reads of an event's counts, then `503` to every later one: a service gone by
         /// the end of the run.
         case countsReadOnly(Int)
+        /// Answers `503` to its `read`th read of an event's counts only: a store that answered again a moment later.
+        case countsFailOnce(read: Int)
         /// Sells every `n`th ticket but answers `503` naming the purchase, as ticketd does when it cannot tell
         /// whether Redis made it.
         case unknownOutcomeEvery(Int)
@@ -91,6 +93,7 @@ final class FakeTicketServer: Sendable {
                 return (state.sold, state.countReads)
             }
             if case .countsReadOnly(let count) = self.fault, reads > count { return (.serviceUnavailable, [], "{}") }
+            if case .countsFailOnce(let read) = self.fault, reads == read { return (.serviceUnavailable, [], "{}") }
             var reported = sold
             var available = self.capacity - sold
             if case .overstateSold(let extra) = self.fault, sold > 0 { reported += extra }
