@@ -65,11 +65,15 @@ import TicketHTTP
         #expect(audit.status == 0, "\(audit.output)")
         #expect(audit.output.contains("audit passed") && audit.output.contains("3000 answers as the ledger records them"), "\(audit.output)")
         let told = answers[0].split(separator: "\t")
-        let lie = "\(told[0])\t\(told[1])\t\(told[2] == "1" ? "2" : "1")"
+        // A ticket nobody bought: one that another buyer was told of would fail it twice (told to two purchases).
+        let lie = "\(told[0])\t\(told[1])\t999999"
         try Data((answers + [lie]).joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: answersFile))
         let refuted = try await TicketdProcess.run(["audit", "--answers", answersFile], redisURL: redis.url, directory: redis.directory)
         #expect(refuted.status == 1, "\(refuted.output)")
-        #expect(refuted.output.contains("1 answers the ledger does not bear out: purchase \(told[1]) was answered ticket"), "\(refuted.output)")
+        #expect(
+            refuted.output.contains("1 answers the ledger does not bear out: purchase \(told[1]) was answered ticket 999999, the ledger has ticket"),
+            "\(refuted.output)"
+        )
     }
 }
 
