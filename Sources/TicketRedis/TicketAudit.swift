@@ -247,7 +247,8 @@ struct TicketAudit {
         Self.report(unreadable, "unreadable ledger records", into: &problems)
 
         if capacity >= 0 {
-            if pool.count + poolDuplicates.count + escrowed.count + soldCount != capacity {
+            let accounted = pool.count + poolDuplicates.count + escrowed.count + soldCount
+            if accounted != capacity {
                 problems.append(
                     "seeded \(capacity) ≠ available \(pool.count + poolDuplicates.count) + escrowed \(escrowed.count) + sold \(soldCount)"
                 )
@@ -255,7 +256,8 @@ struct TicketAudit {
             // A ticket is outside when it is no number of the event, or one that another stripe holds. A number is
             // written as seeding writes it: `03` or `+3` would be a second copy of seat 3 that no check by string
             // sees (black-box testing sold `03` beside `3`, and the audit passed).
-            let outside = pool.union(sold.keys).union(escrowed.keys).filter { ticket in
+            let present = pool.union(sold.keys).union(escrowed.keys)
+            let outside = present.filter { ticket in
                 guard let number = Self.ticketNumber(ticket), (1...max(eventCapacity, 1)).contains(number) else { return true }
                 return EventStripe.holding(ticket: ticket, of: self.event, stripes: count).index != stripe.index
             }
@@ -263,9 +265,9 @@ struct TicketAudit {
             Self.report(outside.sorted(), "ticket ids outside \(place)", into: &problems)
             // Only when the counts fall short or tickets outside take the place of others: a sale made between the
             // ledger's read and the pool's is in neither set (the ledger's size, read with the pool, counts it).
-            if capacity > pool.count + poolDuplicates.count + escrowed.count + soldCount || !outside.isEmpty {
+            if capacity > accounted || !outside.isEmpty {
                 Self.reportLost(
-                    present: pool.union(sold.keys).union(escrowed.keys),
+                    present: present,
                     stripe: stripe,
                     of: count,
                     eventCapacity: eventCapacity,
@@ -281,8 +283,9 @@ struct TicketAudit {
         if limit > 0 {
             let over = perUser.filter { $0.value > limit }.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }
             Self.report(over, "buyers over the per-user limit of \(limit) in the ledger", into: &problems)
+        } else {
+            perUser = [:]
         }
-        if limit <= 0 { perUser = [:] }
         var recorded: [String: Int] = [:]
         var index = 0
         while index + 1 < counts.count {
@@ -317,11 +320,22 @@ struct TicketAudit {
     /// The keys of `stripe` that hold another type of value than the books keep in them, one problem each.
     private func misshapenKeys(of stripe: EventStripe) async throws(TicketStoreError) -> [String] {
         let keys = EventKeys(stripe)
-        let expected = [(keys.tickets, "list"), (keys.purchases, "hash"), (keys.users, "hash"), (keys.meta, "hash"), (keys.escrows, "set")]
+        let books = [(keys.tickets, "list"), (keys.purchases, "hash"), (keys.users, "hash"), (keys.meta, "hash"), (keys.escrows, "set")]
+        let problems = try await self.wrongTypes(books)
+        guard problems.isEmpty else { return problems }
+        // The escrow lists the event's set registers, which the audit reads as lists too.
+        let instances = try await self.command("SMEMBERS", .string(keys.escrows)).array?.compactMap(\.string) ?? []
+        return try await self.wrongTypes(instances.map { (keys.escrowPrefix + $0, "list") })
+    }
+
+    /// One problem for each of `expected`'s keys that exists and holds another type than its own, asked in one
+    /// pipeline.
+    private func wrongTypes(_ expected: [(key: String, type: String)]) async throws(TicketStoreError) -> [String] {
+        guard !expected.isEmpty else { return [] }
         let replies: [Result<RESPValue, RedisError>]
         do {
             replies = try await self.client.pipeline(
-                expected.map { RESPCommand("TYPE", .string($0.0)) },
+                expected.map { RESPCommand("TYPE", .string($0.key)) },
                 options: RedisCommandOptions(timeout: .seconds(30), idempotent: true)
             )
         } catch {
@@ -336,14 +350,6 @@ struct TicketAudit {
                 throw TicketStoreError("auditing event \(self.event): TYPE failed: \(error.message)")
             }
             if found != type, found != "none" { problems.append("\(key) holds a \(found), not a \(type): the books cannot be checked") }
-        }
-        guard problems.isEmpty else { return problems }
-        // The escrow lists the event's set registers, which the audit reads as lists too.
-        let instances = try await self.command("SMEMBERS", .string(keys.escrows)).array?.compactMap(\.string) ?? []
-        for instance in instances {
-            let list = keys.escrowPrefix + instance
-            let found = try await self.command("TYPE", .string(list)).string ?? "?"
-            if found != "list", found != "none" { problems.append("\(list) holds a \(found), not a list: the books cannot be checked") }
         }
         return problems
     }
