@@ -31,7 +31,7 @@ DEPLOY_VENV := .venv-deploy
 
 .PHONY: help deps deploy-deps trace-test-deps build test test-unit test-integration test-fallback test-release-binary test-bench-scripts test-deploy run load load-full \
 	redis-up redis-down fuzz bench-redis-client bench-purchase bench-purchase-script bench-purchase-instructions bench-load-vs-wrk \
-	bench-pdf bench-aof bench-tracing bench-stripes cluster-demo cluster-demo-down lint clean
+	bench-pdf bench-aof bench-tracing bench-floor bench-stripes cluster-demo cluster-demo-down lint clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -165,6 +165,9 @@ bench-pdf: deps ## Purchases/s with the PDF renderer on vs off (wrk, 2000 connec
 
 bench-tracing: deps ## wrk at 5000 connections: purchases/s with tracing off, on (every purchase sampled) and at 1%, A B B A
 	bash bench/tracing/run.sh
+
+bench-floor: deps ## The framework's own floor at 5000 connections: SwiftNIO and Hummingbird alone, one await, a recording tracer
+	bash bench/floor/run.sh
 
 bench-stripes: deps ## One hot event in 1 vs 3 stripes on a local 3-primary cluster: purchases/s, Redis CPU per purchase, busiest node
 	bash bench/stripes/run.sh

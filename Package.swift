@@ -303,7 +303,7 @@ let package = Package(
 )
 
 // The decoder fuzzer and the benchmarks are executables that only build on purpose
-// (`make fuzz`, `bench/redis-client/run`, `TICKETD_BENCH=1 swift build --product PDFRenderBench`):
+// (`make fuzz`, `bench/redis-client/run`, `bench/floor/run.sh`, `TICKETD_BENCH=1 swift build --product PDFRenderBench`):
 // the fuzzer links libFuzzer's own `main`, and none belongs in the everyday build.
 let environment = Context.environment
 if environment["TICKETD_FUZZ"] == "1" {
@@ -327,6 +327,21 @@ if environment["TICKETD_BENCH"] == "1" {
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "bench/redis-client/Sources",
+            swiftSettings: swiftSettings
+        )
+    )
+    package.targets.append(
+        .executableTarget(
+            name: "FloorServer",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "bench/floor/Sources",
             swiftSettings: swiftSettings
         )
     )
