@@ -141,13 +141,14 @@ import Testing
     }
 
     /// Each request used to go out one interval after it was due, and was timed from when it was due: a service
-    /// answering at once showed a p50 of a shard's interval (500 ms here: 4/s over two shards).
+    /// answering at once showed a p50 of a shard's interval (1 s here: 2/s over two shards). The bound is half of
+    /// that: on a machine loaded by the rest of the suite, a service that answers at once has measured 327 ms.
     @Test func openLoopLatencyAtALowRateIsTheService() async throws {
         let server = try await FakeTicketServer.start(capacity: 10_000)
         defer { Task { try await server.stop() } }
-        let report = try await self.run(against: server, connections: 4, requests: 4) { $0.rate = 4 }
+        let report = try await self.run(against: server, connections: 4, requests: 4) { $0.rate = 2 }
         #expect(report.responses == 4)
-        #expect(report.latency.p50 < 250, "p50 \(report.latency.p50) ms against a service that answers at once")
+        #expect(report.latency.p50 < 500, "p50 \(report.latency.p50) ms against a service that answers at once")
     }
 
     @Test func aServiceThatIsNotThereIsAnErrorNotAVerdict() async throws {
