@@ -34,7 +34,8 @@ trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$dir"' EXIT
 printf 'wrk.method = "POST"\n' > "$dir/post.lua"
 seconds=$(python3 -c "import sys; d = sys.argv[1]; print({'s': 1, 'm': 60, 'h': 3600}.get(d[-1], 1) * float(d.rstrip('smh')))" "$DURATION")
 
-# Runs one mode on a fresh server; prints "mode rps us_per_request peak_rss_mb idle_rss_mb connections".
+# Runs one mode on a fresh server; prints its row of the table on standard error and
+# "mode rps us_per_request peak_rss_mb idle_rss_mb" on standard output.
 run_mode() {
     local mode=$1 port env=() url
     port=$(free_port)
@@ -48,7 +49,7 @@ run_mode() {
     env "${env[@]}" PORT="$port" "$bin" > "$dir/server.log" 2>&1 &
     server=$!
     for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$port/livez" >/dev/null && break; sleep 0.05; done
-    local idle ticks_before connections rps ticks_after peak
+    local idle ticks_before connections="?" rps ticks_after peak timeouts errors non2xx
     idle=$(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$server/status")
     ticks_before=$(awk '{ print $14 + $15 }' "/proc/$server/stat")
     local lua=()
@@ -56,7 +57,7 @@ run_mode() {
     wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency --timeout 10s "${lua[@]}" "$url" > "$dir/wrk.out" 2>&1 &
     local wrk_pid=$!
     sleep "$(python3 -c "print($seconds / 2)")"
-    connections=$(ss -Htn state established "( sport = :$port )" | wc -l)
+    if command -v ss >/dev/null; then connections=$(ss -Htn state established "( sport = :$port )" | wc -l); fi
     wait "$wrk_pid" || true
     ticks_after=$(awk '{ print $14 + $15 }' "/proc/$server/stat")
     peak=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$server/status")
