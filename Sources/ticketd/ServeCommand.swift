@@ -1,10 +1,12 @@
 import ArgumentParser
 import Dispatch
+import Foundation
 import Glibc
 import Hummingbird
 import Logging
 import Metrics
 import NIOCore
+import OTLPTracing
 import Prometheus
 import RESPClient
 import ServiceLifecycle
@@ -20,6 +22,26 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Serve the HTTP API (the default command).")
 
     func run() async throws {
+        do {
+            try await self.serve()
+        } catch let error as ConfigurationError {
+            throw Self.misconfigured("\(error)")
+        } catch let error as RedisURLError {
+            throw Self.misconfigured("REDIS_URL: \(error)")
+        } catch let error as OTLPConfigurationError {
+            throw Self.misconfigured("\(error)")
+        }
+    }
+
+    /// Says why the configuration cannot be used, on standard error, and gives the exit status `seed` and `audit`
+    /// give then, 78 (`EX_CONFIG`): a supervisor tells a server that must be configured again from one that failed
+    /// (exit status 1).
+    private static func misconfigured(_ reason: String) -> ExitCode {
+        FileHandle.standardError.write(Data("Error: \(reason)\n".utf8))
+        return ExitCode(AuditCommand.misconfigured)
+    }
+
+    private func serve() async throws {
         // A server whose standard output closes (`ticketd serve | head`, a log shipper gone) goes on serving: its
         // log lines there are lost, not the process. SwiftNIO ignores SIGPIPE too, but only once it opens a socket,
         // and a log line written before that ended the process.
@@ -93,10 +115,16 @@ struct ServeCommand: AsyncParsableCommand {
             } catch {
                 throw ConfigurationError("FALLBACK_DIR \(fallback.directory) cannot be used: \(error)")
             }
-            directoryLock = try FallbackDirectoryLock(directory: fallback.directory)
             let instance: InstanceID
+            do {
+                // Another ticketd on the directory, or the directory another instance's: each a FALLBACK_DIR (or
+                // INSTANCE_ID) to set again, as one that is a file.
+                directoryLock = try FallbackDirectoryLock(directory: fallback.directory)
+                if let configured = fallback.instanceID { try await files.adopt(configured) }
+            } catch {
+                throw ConfigurationError("\(error)")
+            }
             if let configured = fallback.instanceID {
-                try await files.adopt(configured)
                 instance = configured
             } else {
                 instance = try await files.instanceID()

@@ -63,7 +63,7 @@ import Testing
     }
 
     /// Runs `ticketd serve` in a scratch directory, with its own data and ticket directories unless `environment`
-    /// names others, expects it to stop at once with exit status 1, and returns what it printed.
+    /// names others, expects it to stop at once with exit status 78, and returns what it printed.
     private static func refusedServe(_ environment: [String: String], wrapper: [String] = []) async throws -> String {
         let directory = try Self.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -75,7 +75,7 @@ import Testing
             environment: directories.merging(environment) { $1 },
             wrapper: wrapper
         )
-        #expect(result.status == 1, "exit status \(result.status): \(result.output)")
+        #expect(result.status == 78, "exit status \(result.status): \(result.output)")
         return result.output
     }
 
@@ -95,12 +95,12 @@ import Testing
         try "\u{FEFF}# written on Windows\r\nAPP_ENV=production\r\nexport HTTP_BACKLOG='70000' # too many\r\n"
             .write(toFile: environmentFile, atomically: true, encoding: .utf8)
         let quoted = try await TicketdProcess.run(["serve"], redisURL: "redis://127.0.0.1:1", directory: directory, inDirectory: true)
-        #expect(quoted.status == 1, "\(quoted.output)")
+        #expect(quoted.status == 78, "\(quoted.output)")
         #expect(quoted.output.contains(#"HTTP_BACKLOG must be a whole number from 1 to 65535, not "70000""#), "\(quoted.output)")
 
         try "APP_ENV=production\nPORT 3049\n".write(toFile: environmentFile, atomically: true, encoding: .utf8)
         let malformed = try await TicketdProcess.run(["serve"], redisURL: "redis://127.0.0.1:1", directory: directory, inDirectory: true)
-        #expect(malformed.status == 1, "\(malformed.output)")
+        #expect(malformed.status == 78, "\(malformed.output)")
         #expect(malformed.output.contains(".env line 2 is not KEY=value: PORT 3049"), "\(malformed.output)")
     }
 
@@ -117,7 +117,7 @@ import Testing
             directory: directory,
             environment: ["PDF_OUTPUT_DIR": directory + "/afile/tickets", "FALLBACK_DIR": directory + "/data"]
         )
-        #expect(tickets.status == 1, "\(tickets.output)")
+        #expect(tickets.status == 78, "\(tickets.output)")
         #expect(tickets.output.contains("PDF_OUTPUT_DIR \(directory)/afile/tickets cannot hold tickets"), "\(tickets.output)")
 
         let fallback = try await TicketdProcess.run(
@@ -126,7 +126,7 @@ import Testing
             directory: directory,
             environment: ["PDF_OUTPUT_DIR": directory + "/tickets", "FALLBACK_DIR": directory + "/afile/data"]
         )
-        #expect(fallback.status == 1, "\(fallback.output)")
+        #expect(fallback.status == 78, "\(fallback.output)")
         let expected = "FALLBACK_DIR \(directory)/afile/data cannot be used: \(directory)/afile is a file, not a directory"
         #expect(fallback.output.contains(expected), "\(fallback.output)")
 
@@ -136,7 +136,7 @@ import Testing
             directory: directory,
             environment: ["LOG_FILE": directory + "/afile/app.log", "PDF_OUTPUT_DIR": directory + "/tickets", "FALLBACK_DIR": directory + "/data"]
         )
-        #expect(log.status == 1, "\(log.output)")
+        #expect(log.status == 78, "\(log.output)")
         #expect(
             log.output.contains("LOG_FILE \(directory)/afile/app.log cannot be used: \(directory)/afile is a file, not a directory"),
             "\(log.output)"
@@ -188,8 +188,9 @@ import Testing
     }
 
     /// Exit status 1 is the audit's verdict on the books, and only that: a configuration it cannot use exited 1 too,
-    /// and `ticket-load` reported it as a failed audit. `seed` exits as `audit` does (it exited 1).
-    @Test(arguments: [["audit"], ["seed", "1", "10"]], [("PORT", "abc"), ("REDIS_URL", "redis://:s3cret@127.0.0.1:99999")])
+    /// and `ticket-load` reported it as a failed audit. `seed` and `serve` exit as `audit` does (they exited 1, so a
+    /// supervisor could not tell a server to configure again from one that failed).
+    @Test(arguments: [["audit"], ["seed", "1", "10"], ["serve"]], [("PORT", "abc"), ("REDIS_URL", "redis://:s3cret@127.0.0.1:99999")])
     func aConfigurationThatCannotBeUsedExitsWithItsOwnStatus(command: [String], setting: (variable: String, value: String)) async throws {
         let directory = try Self.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -197,5 +198,11 @@ import Testing
         let result = try await TicketdProcess.run(command, redisURL: "redis://127.0.0.1:1", directory: directory, environment: [variable: value])
         #expect(result.status == 78, "exit status \(result.status): \(result.output)")
         #expect(result.output.contains(variable) && !result.output.contains("s3cret"), "\(result.output)")
+    }
+
+    /// A tracing setting that cannot be used stops the server as any other setting does.
+    @Test func anUnusableTracingSettingStopsTheServerWithTheConfigurationsStatus() async throws {
+        let output = try await Self.refusedServe(["OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318", "OTEL_TRACES_SAMPLER": "sometimes"])
+        #expect(output.contains("OTEL_TRACES_SAMPLER"), "\(output)")
     }
 }
