@@ -64,6 +64,14 @@ def test_every_dashboard_metric_is_in_a_live_scrape(live_server):
     assert missing == set(), f"the dashboard queries metrics the service does not export: {sorted(missing)}"
 
 
+def test_the_version_and_counters_not_counted_yet_are_scraped(live_server):
+    """APP_VERSION is a label of ticketd_build_info (it was only in /health and the JSON form), and the NOSCRIPT
+    counter is scraped at 0 before any NOSCRIPT (it was missing, so a dashboard or alert on it saw no data)."""
+    lines = http("GET", live_server.url + "/metrics").body.decode().splitlines()
+    assert any(re.fullmatch(r'ticketd_build_info\{version="[^"]+"\} 1', line) for line in lines), lines
+    assert "redis_script_noscript_total" in scraped_sample_names(live_server)
+
+
 @pytest.fixture(scope="module")
 def prometheus(live_server, tmp_path_factory):
     """Debian's Prometheus on a free port, with monitoring/prometheus.yml's ticketd job aimed at the live server."""

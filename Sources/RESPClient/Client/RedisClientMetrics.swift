@@ -31,6 +31,9 @@ final class RedisClientMetrics: Sendable {
     private let connections = Gauge(label: "redis_connections")
     private let circuitOpen = Gauge(label: "redis_circuit_open")
     private let reconnects = Counter(label: "redis_reconnects_total")
+    /// Made with the client, so that the counter is scraped at 0 before the first `NOSCRIPT` (a dashboard or alert
+    /// on it saw no data); scripts count through ``RedisScriptMetrics``, under the same label.
+    private let noScripts = RedisScriptMetrics.noScriptCounter()
 
     /// Sets how many connections are up.
     func setLiveConnections(_ count: Int) { self.connections.record(count) }

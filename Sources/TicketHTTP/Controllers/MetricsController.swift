@@ -37,7 +37,7 @@ struct MetricsController: Sendable {
             )
             return try context.responseEncoder.encode(summary, from: request, context: context)
         }
-        let text = PrometheusExposition.render(registry: self.registry, events: events, complete: eventsError == nil)
+        let text = PrometheusExposition.render(registry: self.registry, events: events, complete: eventsError == nil, version: self.info.version)
         return Response(
             status: .ok,
             headers: [.contentType: PrometheusExposition.contentType],

@@ -12,6 +12,7 @@ enum MetricDescriptions {
         "ticketd_event_tickets_available": "Tickets of the event still for sale (read from the store at scrape time).",
         "ticketd_event_tickets_sold": "Tickets of the event sold by all instances (read from the store at scrape time).",
         "ticketd_event_stats_scrape_success": "1 if this scrape read every event's counts from the store, else 0 (no answer, or some unreadable).",
+        "ticketd_build_info": "Always 1; its version label is this instance's version (APP_VERSION).",
         "ticketd_fallback_active": "1 while this instance sells from its escrow because Redis cannot be reached or takes no writes, else 0.",
         "ticketd_fallback_sales_total": "Tickets this instance sold from its escrow (journaled locally, settled in Redis later).",
         "ticketd_fallback_escrow_tickets": "Tickets of the event in this instance's escrow that it may still sell.",

@@ -17,6 +17,9 @@ import TicketCore
 /// When the store does not answer, the per-event families are left out and `ticketd_event_stats_scrape_success`
 /// is 0: a scrape never fails because Redis is down. When some events cannot be read (their cluster shard down),
 /// the others' gauges are there and the success gauge is 0.
+///
+/// The instance's version (`APP_VERSION`) is the label of an info gauge that is always 1, as Prometheus
+/// exporters name their build: `ticketd_build_info{version="0.1.0"} 1`.
 enum PrometheusExposition {
     /// The `Content-Type` of the text format.
     static let contentType = "text/plain; version=0.0.4; charset=utf-8"
@@ -26,7 +29,8 @@ enum PrometheusExposition {
     ///   - registry: The registry this instance's metrics are in.
     ///   - events: The events read from the store for this scrape, or `nil` when the store did not answer.
     ///   - complete: Whether `events` holds every event: `false` when some could not be read.
-    static func render(registry: PrometheusCollectorRegistry, events: [EventSnapshot]?, complete: Bool = true) -> [UInt8] {
+    ///   - version: The version `ticketd_build_info` reports.
+    static func render(registry: PrometheusCollectorRegistry, events: [EventSnapshot]?, complete: Bool = true, version: String) -> [UInt8] {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(4096)
         Self.appendWithHelp(registry.emitToBuffer(), to: &buffer)
@@ -37,6 +41,10 @@ enum PrometheusExposition {
         }
         Self.appendHeader("ticketd_event_stats_scrape_success", to: &buffer)
         buffer.append(contentsOf: "ticketd_event_stats_scrape_success \(events != nil && complete ? 1 : 0)\n".utf8)
+        Self.appendHeader("ticketd_build_info", to: &buffer)
+        buffer.append(contentsOf: #"ticketd_build_info{version=""#.utf8)
+        Self.appendEscaped(version, quoted: true, to: &buffer)
+        buffer.append(contentsOf: "\"} 1\n".utf8)
         return buffer
     }
 
@@ -67,14 +75,21 @@ enum PrometheusExposition {
 
     private static func appendHelp(_ name: String, to buffer: inout [UInt8]) {
         buffer.append(contentsOf: "# HELP \(name) ".utf8)
-        for byte in MetricDescriptions.help(for: name).utf8 {
+        Self.appendEscaped(MetricDescriptions.help(for: name), to: &buffer)
+        buffer.append(UInt8(ascii: "\n"))
+    }
+
+    /// Appends `text` escaped as the text format asks: `\\` and `\n` in a help text, and `\"` too in a label
+    /// value (`quoted`).
+    private static func appendEscaped(_ text: String, quoted: Bool = false, to buffer: inout [UInt8]) {
+        for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\\"): buffer.append(contentsOf: #"\\"#.utf8)
             case UInt8(ascii: "\n"): buffer.append(contentsOf: #"\n"#.utf8)
+            case UInt8(ascii: "\"") where quoted: buffer.append(contentsOf: #"\""#.utf8)
             default: buffer.append(byte)
             }
         }
-        buffer.append(UInt8(ascii: "\n"))
     }
 
     private static func appendHeader(_ name: String, to buffer: inout [UInt8]) {
