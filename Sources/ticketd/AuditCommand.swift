@@ -44,6 +44,9 @@ struct AuditCommand: AsyncParsableCommand {
         } catch let error as RedisURLError {
             FileHandle.standardError.write(Data("Error: REDIS_URL: \(error)\n".utf8))
             throw ExitCode(Self.misconfigured)
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            throw ExitCode(Self.misconfigured)
         } catch {
             // Not a verdict on the books: they could not be read. A script tells the two apart by the status.
             FileHandle.standardError.write(Data("Error: the books could not be read: \(error)\n".utf8))

@@ -26,6 +26,8 @@ enum RedisSession {
     /// Waits until `client` has a connection, or throws after `timeout`, with the reason the client last met (a
     /// refused connection, `WRONGPASS`, a node without cluster support): before, a wrong password was reported
     /// as a Redis that is not running.
+    /// - Throws: ``ConfigurationError`` when Redis refused the URL's credentials (a wrong or missing password or
+    ///   user): the configuration to fix, not a Redis to start; a ``RedisError`` for anything else.
     static func waitUntilUp(_ client: RedisClient, url: String, timeout: Duration) async throws {
         guard await client.waitUntilConnected(timeout: timeout) else {
             var reason = "no connection"
@@ -34,10 +36,19 @@ enum RedisSession {
             } catch {
                 reason = error.message
             }
+            if Self.refusesCredentials(reason) {
+                throw ConfigurationError("REDIS_URL \(RedisEndpoint.masked(url)): Redis refused its credentials: \(reason)")
+            }
             throw RedisError.notSent(
                 .circuitOpen,
                 "cannot reach Redis at \(RedisEndpoint.masked(url)) within \(timeout): \(reason) (is it running? `make redis-up` starts one)"
             )
         }
+    }
+
+    /// Whether Redis's `reason` for refusing a connection is its credentials: `WRONGPASS` (a wrong password or user),
+    /// `NOAUTH` (a password needed and not given), or a password given to a Redis that has none.
+    static func refusesCredentials(_ reason: String) -> Bool {
+        ["WRONGPASS", "NOAUTH", "without any password configured", "invalid password"].contains { reason.contains($0) }
     }
 }

@@ -81,6 +81,9 @@ struct SeedCommand: AsyncParsableCommand {
         } catch let error as RedisURLError {
             FileHandle.standardError.write(Data("Error: REDIS_URL: \(error)\n".utf8))
             throw ExitCode(AuditCommand.misconfigured)
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            throw ExitCode(AuditCommand.misconfigured)
         } catch {
             // Redis's message, not the error's type names, and the status `audit` gives when Redis cannot be read.
             let redis: RedisError

@@ -178,6 +178,18 @@ import Testing
         #expect(!result.output.contains("RedisError("), "\(result.output)")
     }
 
+    /// A password Redis refuses is the configuration to fix (78), not a Redis to start (69, "cannot reach Redis",
+    /// found by black-box testing); the password itself is not shown.
+    @Test(arguments: [["audit"], ["seed", "1", "10"]])
+    func credentialsRedisRefusesAreAConfigurationThatCannotBeUsed(command: [String]) async throws {
+        let redis = try await RedisServerFixture.start(arguments: ["--requirepass", "s3cret"])
+        defer { redis.stop() }
+        let result = try await TicketdProcess.run(command, redisURL: "redis://:wr0ng@127.0.0.1:\(redis.port)", directory: redis.directory)
+        #expect(result.status == 78, "exit status \(result.status): \(result.output)")
+        #expect(result.output.contains("Redis refused its credentials") && result.output.contains("WRONGPASS"), "\(result.output)")
+        #expect(!result.output.contains("wr0ng") && !result.output.contains("cannot reach Redis"), "\(result.output)")
+    }
+
     /// A mistyped command is named as one, not read as an argument to `serve` (which showed serve's usage).
     @Test func anUnknownCommandIsRefusedAsOne() async throws {
         let directory = try Self.scratchDirectory()
