@@ -2,7 +2,8 @@ import SystemPackage
 
 /// The variables of a `.env` file: `KEY=value` lines, as a shell would read them and as `docker compose` does.
 ///
-/// Blank lines and lines starting with `#` are skipped; an `export ` in front of a key is allowed; a value in single
+/// Blank lines and lines starting with `#` are skipped; an `export ` in front of a key is allowed, and so are spaces
+/// around `=` (which a shell would not take, and compose does); a value in single
 /// or double quotes is taken without them (inside double quotes, `\"` and `\\` are escapes); an unquoted value ends
 /// at ` #` (a comment) and is trimmed. Windows line ends (CRLF) are read like Unix ones, and a byte-order mark at
 /// the start (which Windows editors write) is skipped. Nothing is expanded: `${NAME}` is taken as it is. Any other

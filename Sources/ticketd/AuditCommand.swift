@@ -76,7 +76,7 @@ struct AuditCommand: AsyncParsableCommand {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            FileHandle.standardError.write(Data("Error: --answers: cannot read \(path): \(error.localizedDescription)\n".utf8))
+            FileHandle.standardError.write(Data("Error: --answers: cannot read \(path): \(Self.whyUnreadable(path, error))\n".utf8))
             throw ExitCode(Self.usage)
         }
         var answers: [AnsweredPurchase] = []
@@ -90,5 +90,15 @@ struct AuditCommand: AsyncParsableCommand {
             answers.append(answer)
         }
         return answers
+    }
+
+    /// Why the file at `path` could not be read, in words: Foundation's error says "The operation could not be
+    /// completed" of a directory or an unreadable file.
+    private static func whyUnreadable(_ path: String, _ error: any Error) -> String {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return "no such file" }
+        if isDirectory.boolValue { return "it is a directory" }
+        if !FileManager.default.isReadableFile(atPath: path) { return "permission denied" }
+        return error.localizedDescription
     }
 }

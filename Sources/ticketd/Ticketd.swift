@@ -1,4 +1,5 @@
 import ArgumentParser
+import TicketHTTP
 
 /// `ticketd`: the ticket-selling service and its tools.
 @main
@@ -10,6 +11,7 @@ struct Ticketd: AsyncParsableCommand {
             Configuration comes from the environment and, if present, a .env file in the working directory \
             (the environment wins). See env.example for every key.
             """,
+        version: AppConfiguration.release,
         subcommands: [ServeCommand.self, SeedCommand.self, AuditCommand.self],
         defaultSubcommand: ServeCommand.self
     )

@@ -190,6 +190,33 @@ import Testing
         #expect(!result.output.contains("wr0ng") && !result.output.contains("cannot reach Redis"), "\(result.output)")
     }
 
+    /// An answers file that cannot be read, or a line of it that is not an answer, is a usage error (64) saying why,
+    /// before Redis is asked anything: a missing file or a directory was "NSCocoaErrorDomain error 256".
+    @Test func anAnswersFileThatCannotBeReadIsAUsageErrorSayingWhy() async throws {
+        let directory = try Self.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "1\t01jd5n0000000000000000000\t7\nnot an answer\n".write(toFile: directory + "/answers.tsv", atomically: true, encoding: .utf8)
+        let cases = [
+            (directory + "/missing.tsv", "cannot read \(directory)/missing.tsv: no such file"),
+            (directory, "cannot read \(directory): it is a directory"),
+            (directory + "/answers.tsv", "line 2 of \(directory)/answers.tsv is not an event id, a purchase id and a ticket id"),
+        ]
+        for (file, reason) in cases {
+            let result = try await TicketdProcess.run(["audit", "--answers", file], redisURL: "redis://127.0.0.1:1", directory: directory)
+            #expect(result.status == 64, "exit status \(result.status): \(result.output)")
+            #expect(result.output.contains(reason) && !result.output.contains("cannot reach Redis"), "\(result.output)")
+        }
+    }
+
+    /// `--version` prints the release (it was refused as an unknown option, followed by serve's usage).
+    @Test func versionPrintsTheRelease() async throws {
+        let directory = try Self.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try await TicketdProcess.run(["--version"], redisURL: "redis://127.0.0.1:1", directory: directory)
+        #expect(result.status == 0, "exit status \(result.status): \(result.output)")
+        #expect(result.output.contains(/^\d+\.\d+\.\d+\n/), "\(result.output)")
+    }
+
     /// A mistyped command is named as one, not read as an argument to `serve` (which showed serve's usage).
     @Test func anUnknownCommandIsRefusedAsOne() async throws {
         let directory = try Self.scratchDirectory()
