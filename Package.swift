@@ -277,6 +277,7 @@ let package = Package(
                 "TicketPDF",
                 "TicketCore",
                 "RedisTestSupport",
+                .product(name: "InMemoryLogging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

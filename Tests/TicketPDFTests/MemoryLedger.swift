@@ -20,14 +20,18 @@ final class MemoryLedger: TicketStore, PurchaseLedger {
     /// Forgets an event's sales, as a reset does.
     func forgetPurchases(of event: EventID) { self.state.withLock { $0.purchases[event] = nil } }
 
-    /// Makes purchase lookups fail (Redis down), or work again.
+    /// Makes purchase and event lookups fail (Redis down), or work again.
     func setUnreadable(_ unreadable: Bool) { self.state.withLock { $0.unreadable = unreadable } }
 
     func purchase(_ request: PurchaseRequest) async throws(PurchaseError) -> PurchaseResult {
         throw PurchaseError(.unavailable, "not for sale here")
     }
 
-    func event(_ id: EventID) async throws(TicketStoreError) -> EventSnapshot? { self.state.withLock { $0.events[id] } }
+    func event(_ id: EventID) async throws(TicketStoreError) -> EventSnapshot? {
+        let (unreadable, event) = self.state.withLock { ($0.unreadable, $0.events[id]) }
+        if unreadable { throw TicketStoreError("the events cannot be read") }
+        return event
+    }
 
     func events() async throws(TicketStoreError) -> [EventSnapshot] { self.state.withLock { $0.events.values.sorted { $0.id < $1.id } } }
 

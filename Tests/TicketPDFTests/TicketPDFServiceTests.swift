@@ -1,4 +1,5 @@
 import Foundation
+import InMemoryLogging
 import Logging
 import RedisTestSupport
 import Testing
@@ -28,7 +29,12 @@ import TicketCore
 
     deinit { try? FileManager.default.removeItem(atPath: self.directory) }
 
-    func service(workers: Int = 2, backlogCapacity: Int = 100, storageRetryInterval: Duration = .seconds(30)) throws -> TicketPDFService {
+    func service(
+        workers: Int = 2,
+        backlogCapacity: Int = 100,
+        storageRetryInterval: Duration = .seconds(30),
+        logger: Logger = Logger(label: "test.tickets")
+    ) throws -> TicketPDFService {
         try TicketPDFService(
             configuration: TicketPDFConfiguration(
                 outputDirectory: self.directory,
@@ -38,7 +44,7 @@ import TicketCore
             ),
             signingKey: self.key,
             store: self.ledger,
-            logger: Logger(label: "test.tickets")
+            logger: logger
         )
     }
 
@@ -113,6 +119,34 @@ import TicketCore
 
             try FileManager.default.removeItem(atPath: self.directory)
             try await waitUntil(timeout: .seconds(30), "every ticket stored") { sales.allSatisfy { service.archive.contains($0.purchaseID) } }
+        }
+    }
+
+    /// A sale rendered while the store cannot be read (a fallback sale during an outage) is logged as a notice, not
+    /// an error: an outage made an error line per sale, and nothing is lost, since a download renders the ticket
+    /// once the store answers.
+    @Test func aTicketThatCannotBeRenderedWhileTheStoreIsDownIsANoticeAndComesWithADownload() async throws {
+        let log = InMemoryLogHandler()
+        let service = try self.service(workers: 1, logger: Logger(label: "test.tickets") { _ in log })
+        let before = self.sale(1)
+        try await self.whileRunning(service) {
+            // The start's ledger scan renders the sale before; once it has, the store goes down. The sale is of an
+            // event not read yet (the service keeps an event it read for a while).
+            try await waitUntil(timeout: .seconds(30), "the start's ledger scan") { service.archive.contains(before.purchaseID) }
+            self.ledger.add(
+                EventSnapshot(id: EventID("2")!, name: "B", venue: nil, startsAt: nil, capacity: 1, available: 0, sold: 1, perUserLimit: 0)
+            )
+            let sale = Purchase(purchaseID: .random(), eventID: EventID("2")!, ticketID: "1", userID: nil, purchasedAt: 1_795_784_033_340)
+            self.ledger.record(sale)
+            self.ledger.setUnreadable(true)
+            service.ticketSold(sale)
+            try await waitUntil(timeout: .seconds(30), "the render failure is logged") {
+                log.entries.contains { $0.message.description == "could not render a ticket" }
+            }
+            #expect(log.entries.filter { $0.message.description == "could not render a ticket" }.map(\.level) == [.notice])
+            self.ledger.setUnreadable(false)
+            let pdf = try #require(try await service.ticket(for: sale.purchaseID))
+            #expect(pdf.starts(with: Array("%PDF".utf8)))
         }
     }
 

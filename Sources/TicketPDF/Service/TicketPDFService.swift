@@ -254,7 +254,15 @@ public final class TicketPDFService: Service, Sendable {
             // A render cut short by a stop is not a failure: the next start's ledger scan finds the ticket missing. A
             // failure to store is logged by `noteStorage` once, not for every ticket.
             guard error.code != .storage else { return }
-            let level: Logger.Level = error.code == .shuttingDown ? .debug : .error
+            // The store unreachable (a fallback sale during an outage) is a notice, as the outage's refused purchases
+            // are: the ticket is rendered when it is downloaded, and nothing is lost. At error, an outage made an
+            // error line per sale.
+            let level: Logger.Level =
+                switch error.code {
+                case .shuttingDown: .debug
+                case .storeUnavailable: .notice
+                default: .error
+                }
             self.logger.log(level: level, "could not render a ticket", metadata: ["purchase_id": "\(purchase.purchaseID)", "error": "\(error)"])
         }
     }
