@@ -6,8 +6,9 @@ enum BodyReader {
     /// The body of `request`, at most `limit` bytes.
     /// - Throws: A 415 problem for an encoded body (a `Content-Encoding` other than `identity`, which ticketd does
     ///   not decode; it was a 400 `malformed-body`). A 413 problem for a body over `limit`, declared or not (a
-    ///   chunked one is refused once it runs over), at once when its `Content-Length` says so: the server waited for the body before, and a client that declared a large one
-    ///   and waited for an answer before sending it heard nothing until the idle timeout closed the connection.
+    ///   chunked one is refused once it runs over), at once when its `Content-Length` says so: the server waited
+    ///   for the body before, and a client that declared a large one and waited for an answer before sending it
+    ///   heard nothing until the idle timeout closed the connection.
     static func collect(_ request: Request, upTo limit: Int) async throws -> ByteBuffer {
         if let coding = request.headers[.contentEncoding], coding.lowercased() != "identity" {
             throw Problem(
