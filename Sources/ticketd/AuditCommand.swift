@@ -42,11 +42,9 @@ struct AuditCommand: AsyncParsableCommand {
                 try await RedisTicketStore(client: client, logger: logger).audit(checking: answers)
             }
         } catch let error as RedisURLError {
-            FileHandle.standardError.write(Data("Error: REDIS_URL: \(error)\n".utf8))
-            throw ExitCode(Self.misconfigured)
+            throw ConfigurationLoader.misconfigured("REDIS_URL: \(error)")
         } catch let error as ConfigurationError {
-            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-            throw ExitCode(Self.misconfigured)
+            throw ConfigurationLoader.misconfigured("\(error)")
         } catch {
             // Not a verdict on the books: they could not be read. A script tells the two apart by the status.
             FileHandle.standardError.write(Data("Error: the books could not be read: \(error)\n".utf8))

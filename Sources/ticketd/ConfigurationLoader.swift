@@ -73,9 +73,16 @@ enum ConfigurationLoader {
             let reader = try Self.reader()
             return (reader, try Self.bootstrapLogging(reader, console: .standardError).logger)
         } catch {
-            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-            throw ExitCode(AuditCommand.misconfigured)
+            throw Self.misconfigured("\(error)")
         }
+    }
+
+    /// Says on standard error why the configuration cannot be used, and gives the exit status every command gives
+    /// then: 78 (`EX_CONFIG` of `sysexits.h`), which a script or supervisor tells from a failure (1) or a Redis it
+    /// cannot reach (69).
+    static func misconfigured(_ reason: String) -> ExitCode {
+        FileHandle.standardError.write(Data("Error: \(reason)\n".utf8))
+        return ExitCode(AuditCommand.misconfigured)
     }
 
     /// Bootstraps logging from `LOG_LEVEL` and `LOG_FILE`, to `console` besides the file; call once, first.

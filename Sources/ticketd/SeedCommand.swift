@@ -79,11 +79,9 @@ struct SeedCommand: AsyncParsableCommand {
                     )
             }
         } catch let error as RedisURLError {
-            FileHandle.standardError.write(Data("Error: REDIS_URL: \(error)\n".utf8))
-            throw ExitCode(AuditCommand.misconfigured)
+            throw ConfigurationLoader.misconfigured("REDIS_URL: \(error)")
         } catch let error as ConfigurationError {
-            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-            throw ExitCode(AuditCommand.misconfigured)
+            throw ConfigurationLoader.misconfigured("\(error)")
         } catch {
             // Redis's message, not the error's type names, and the status `audit` gives when Redis cannot be read.
             let redis: RedisError

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Dispatch
-import Foundation
 import Glibc
 import Hummingbird
 import Logging
@@ -25,20 +24,12 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             try await self.serve()
         } catch let error as ConfigurationError {
-            throw Self.misconfigured("\(error)")
+            throw ConfigurationLoader.misconfigured("\(error)")
         } catch let error as RedisURLError {
-            throw Self.misconfigured("REDIS_URL: \(error)")
+            throw ConfigurationLoader.misconfigured("REDIS_URL: \(error)")
         } catch let error as OTLPConfigurationError {
-            throw Self.misconfigured("\(error)")
+            throw ConfigurationLoader.misconfigured("\(error)")
         }
-    }
-
-    /// Says why the configuration cannot be used, on standard error, and gives the exit status `seed` and `audit`
-    /// give then, 78 (`EX_CONFIG`): a supervisor tells a server that must be configured again from one that failed
-    /// (exit status 1).
-    private static func misconfigured(_ reason: String) -> ExitCode {
-        FileHandle.standardError.write(Data("Error: \(reason)\n".utf8))
-        return ExitCode(AuditCommand.misconfigured)
     }
 
     private func serve() async throws {
