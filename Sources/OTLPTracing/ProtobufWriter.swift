@@ -2,9 +2,9 @@
 /// fixed values, and length-delimited bytes, strings and messages.
 ///
 /// Everything goes into one growing buffer: an embedded message is written in place after one byte kept for its
-/// length, which is filled in afterwards; only a message of 128 bytes or more moves its body to make room for a
-/// longer length. So a request of hundreds of spans costs a handful of allocations, not several per attribute, and
-/// its attributes and events are never moved.
+/// length, which is filled in afterwards; only a message of 128 bytes or more moves its body, in place, to make
+/// room for a longer length. So a request of hundreds of spans costs a handful of allocations, not several per
+/// attribute or one per span, and its attributes and events are never moved.
 struct ProtobufWriter {
     /// The encoded bytes so far.
     private(set) var bytes: [UInt8] = []
@@ -80,13 +80,18 @@ struct ProtobufWriter {
         let lengthIndex = self.bytes.count
         self.bytes.append(0)
         body(&self)
-        let length = self.bytes.count - lengthIndex - 1
-        guard length >= 0x80 else {
-            self.bytes[lengthIndex] = UInt8(length)
-            return
+        var length = self.bytes.count - lengthIndex - 1
+        if length >= 0x80 {
+            // The length takes one byte per seven bits: make room for the rest after the byte kept, then write it.
+            let extra = (Int.bitWidth - length.leadingZeroBitCount - 1) / 7
+            self.bytes.insert(contentsOf: repeatElement(0, count: extra), at: lengthIndex + 1)
         }
-        var varint = ProtobufWriter()
-        varint.varint(UInt64(length))
-        self.bytes.replaceSubrange(lengthIndex...lengthIndex, with: varint.bytes)
+        var index = lengthIndex
+        while length >= 0x80 {
+            self.bytes[index] = UInt8(truncatingIfNeeded: length) | 0x80
+            length >>= 7
+            index += 1
+        }
+        self.bytes[index] = UInt8(length)
     }
 }
