@@ -15,6 +15,8 @@ public final class OTLPSpan: Span {
     private let startNanoseconds: UInt64
     private let state: Mutex<State>
     private let buffer: SpanBuffer
+    /// Where the span's context finds it, until it ends.
+    private let location: SpanLocation
 
     /// What a recording span gathers until it ends.
     private struct State {
@@ -42,11 +44,11 @@ public final class OTLPSpan: Span {
         self.startNanoseconds = startNanoseconds
         self.state = Mutex(State(name: name))
         self.buffer = buffer
-        let location = SpanLocation(traceContext)
+        self.location = SpanLocation(traceContext)
         var context = parent
-        context.spanLocation = location
+        context.spanLocation = self.location
         self.context = context
-        if traceContext.sampled { location.span = self }
+        if traceContext.sampled { self.location.span = self }
     }
 
     public var operationName: String {
@@ -96,7 +98,8 @@ public final class OTLPSpan: Span {
         }
     }
 
-    /// Ends the span; the first call of a recording span queues it for export, any later one does nothing.
+    /// Ends the span; the first call of a recording span queues it for export and lets go of its context's reference
+    /// to it (``SpanLocation``), any later one does nothing.
     public func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
         guard self.isRecording, let traceContext = self.context.traceContext else { return }
         let end = instant().nanosecondsSinceEpoch
@@ -116,6 +119,8 @@ public final class OTLPSpan: Span {
                 status: state.status
             )
         }
-        if let finished { self.buffer.append(finished) }
+        guard let finished else { return }
+        self.location.span = nil
+        self.buffer.append(finished)
     }
 }

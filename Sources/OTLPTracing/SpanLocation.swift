@@ -2,26 +2,25 @@ import Instrumentation
 import Synchronization
 
 /// What an `InstrumentationContext` knows of the span it belongs to: the span's W3C ``TraceContext`` and, while a
-/// recording span of this process lives, the span itself, for `Tracer.activeSpan(identifiedBy:)`.
+/// recording span of this process runs, the span itself, for `Tracer.activeSpan(identifiedBy:)`.
 ///
 /// One object under one context key, so that starting a span adds one entry to its context, not two. It holds the
-/// span weakly: the span holds its context, and a strong reference back would keep both alive forever.
+/// span until the span ends, when the span lets go (``OTLPSpan/end(at:)``): the span holds its context, so a
+/// reference back makes a cycle that only the end breaks. A weak reference would need no end, but it gave every
+/// recording span a side table, one more allocation and atomic reference counts on each access; a span that never
+/// ends is a bug the tracer cannot report either way, since it is never exported.
 final class SpanLocation: Sendable {
     let traceContext: TraceContext
-    private let reference = Mutex<WeakSpan>(WeakSpan())
-
-    private struct WeakSpan {
-        weak var span: OTLPSpan?
-    }
+    private let reference = Mutex<OTLPSpan?>(nil)
 
     init(_ traceContext: TraceContext) {
         self.traceContext = traceContext
     }
 
-    /// The span, while it is alive; `nil` for a remote parent or an unsampled span.
+    /// The span, until it ends; `nil` for a remote parent or an unsampled span.
     var span: OTLPSpan? {
-        get { self.reference.withLock { $0.span } }
-        set { self.reference.withLock { $0.span = newValue } }
+        get { self.reference.withLock { $0 } }
+        set { self.reference.withLock { $0 = newValue } }
     }
 }
 

@@ -26,12 +26,17 @@ import Tracing
         #expect(finished[0].startNanoseconds <= finished[0].endNanoseconds)
     }
 
-    @Test func theActiveSpanIsFoundFromItsContextWhileItLives() throws {
+    @Test func theActiveSpanIsFoundFromItsContextUntilItEnds() throws {
         let tracer = try Self.tracer()
-        let span = tracer.startSpan("request", context: .topLevel, ofKind: .server)
-        #expect(tracer.activeSpan(identifiedBy: span.context) === span)
+        var span: OTLPSpan? = tracer.startSpan("request", context: .topLevel, ofKind: .server)
+        let context = try #require(span?.context)
+        #expect(tracer.activeSpan(identifiedBy: context) === span)
         #expect(tracer.activeSpan(identifiedBy: .topLevel) == nil)
-        span.end()
+        weak let ended = span
+        span?.end()
+        span = nil
+        #expect(tracer.activeSpan(identifiedBy: context) == nil)
+        #expect(ended == nil, "the context, still held, keeps the ended span alive")
     }
 
     @Test func anUnsampledSpanCarriesItsContextAndRecordsNothing() throws {
