@@ -1,7 +1,10 @@
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Testing
+import TicketCore
+import Tracing
 
 @testable import TicketHTTP
 
@@ -11,9 +14,18 @@ import Testing
     static let traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
     @Test func theTraceIDIsATraceparentsSecondField() {
-        #expect(RequestTracingMiddleware.traceID(Self.traceparent) == "0af7651916cd43dd8448eb211c80319c")
-        #expect(RequestTracingMiddleware.traceID("00-0af7651916cd43dd-b7ad6b7169203331-01") == nil)
-        #expect(RequestTracingMiddleware.traceID("not a traceparent") == nil)
+        #expect(TraceIDMetadata.traceID(Self.traceparent) == "0af7651916cd43dd8448eb211c80319c")
+        #expect(TraceIDMetadata.traceID("00-0af7651916cd43dd-b7ad6b7169203331-01") == nil)
+        #expect(TraceIDMetadata.traceID("not a traceparent") == nil)
+    }
+
+    @Test func logLinesNameTheTraceOfAMarkedRecordingContext() {
+        let marked = InstrumentationContext.topLevel.marked(recording: true, traceparent: Self.traceparent)
+        let named = InstrumentationContext.$current.withValue(marked) { TraceIDMetadata.provider.get() }
+        #expect(named == [TraceIDMetadata.key: "0af7651916cd43dd8448eb211c80319c"])
+        let unsampled = InstrumentationContext.topLevel.marked(recording: false)
+        #expect(InstrumentationContext.$current.withValue(unsampled) { TraceIDMetadata.provider.get() }.isEmpty)
+        #expect(TraceIDMetadata.provider.get().isEmpty)
     }
 
     @Test(arguments: [false, true]) func withoutATracerNoResponseNamesATrace(tracing: Bool) async throws {
@@ -26,7 +38,7 @@ import Testing
             }
         }
         let purchaseLine = try #require(app.logs.all.first { $0.message == "purchase" })
-        #expect(purchaseLine.metadata[RequestTracingMiddleware.metadataKey] == nil)
+        #expect(purchaseLine.metadata[TraceIDMetadata.key] == nil)
         #expect(purchaseLine.metadata[RequestIDAssignment.metadataKey] != nil)
     }
 }

@@ -89,8 +89,9 @@ struct PurchaseController: Sendable {
     private static func describeSpan(of request: PurchaseRequest, on span: (any Span)?) {
         guard let span else { return }
         span.updateAttributes { attributes in
-            attributes[TraceAttribute.eventID] = request.eventID.rawValue
-            attributes[TraceAttribute.purchaseID] = request.purchaseID.rawValue
+            attributes.reserveCapacity(attributes.count + 2)  // one allocation for both, not one each
+            attributes.set(TraceAttribute.eventID, value: .string(request.eventID.rawValue))
+            attributes.set(TraceAttribute.purchaseID, value: .string(request.purchaseID.rawValue))
         }
     }
 

@@ -11,7 +11,8 @@ import Logging
 /// Libraries and tests never call this: they take a `Logger`. Calling `LoggingSystem.bootstrap` twice traps.
 public enum LoggingSetup {
     /// Routes every `Logger` of the process to JSON lines on `console` (standard output unless told otherwise)
-    /// and, when `file` is given, to `file` as well.
+    /// and, when `file` is given, to `file` as well; a line logged for a traced request names its trace
+    /// (``TraceIDMetadata``).
     /// - Parameters:
     ///   - level: The lowest level written.
     ///   - file: A file to append lines to as well (its parent directories are created); `nil` for the console only.
@@ -25,7 +26,7 @@ public enum LoggingSetup {
             { label, provider in
                 JSONLogHandler(label: label, output: output, level: level, metadataProvider: provider)
             },
-            metadataProvider: nil
+            metadataProvider: TraceIDMetadata.provider
         )
         return output
     }

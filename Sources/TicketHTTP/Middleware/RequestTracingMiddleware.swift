@@ -8,14 +8,15 @@ import Tracing
 /// `traceparent`, is named after the matched route, and records the method, path, route, status and body sizes.
 /// A request whose span records (a sampled one) also names its trace to the caller and in the logs: the response's
 /// `traceresponse` header (W3C Trace Context level 2: `00-<trace id>-<span id>-<flags>`, the server span's own ids)
-/// and `trace_id` on every log line of the request.
+/// and `trace_id` on every log line of the request: its context is marked with its `traceparent`, which
+/// ``TraceIDMetadata`` reads when a line is written.
 ///
 /// Hummingbird's `TracingMiddleware` does the same but builds its attributes, its span name and a closure around
 /// the response body for every request, recorded or not; with a 1 % sampler that is 99 requests in 100 paying for
 /// attributes the tracer throws away. Here an unsampled request costs the tracer's sampling decision and nothing
-/// more: its span's context still becomes the current one, so that the work under it is not sampled either, marked
-/// (``InstrumentationContext/marked(recording:)``) so that the purchase and its Redis call see at once that nothing
-/// records, without asking the tracer. With a ``RootSampler``, a request without a valid `traceparent` that it does
+/// more: its span's context still becomes the current one, so that the work under it is not sampled either,
+/// marked (``InstrumentationContext/marked(recording:traceparent:)``) so that the purchase and its Redis call see at
+/// once that nothing records, without asking the tracer. With a ``RootSampler``, a request without a valid `traceparent` that it does
 /// not sample skips even that: it runs without a span or a current context, as with tracing off.
 ///
 /// It reads the span's ids back through the tracer's own propagation, so it knows nothing of the tracer behind it.
@@ -33,9 +34,6 @@ struct RequestTracingMiddleware: RouterMiddleware {
         self.tracer = tracer
         self.rootSampler = rootSampler
     }
-
-    /// The metadata key of the trace id on every log line of a traced request.
-    static let metadataKey = "trace_id"
 
     /// The body size from which a response's span lasts until its body is written.
     static let streamedBodySize = 64 * 1024
@@ -86,20 +84,20 @@ struct RequestTracingMiddleware: RouterMiddleware {
         context: AppRequestContext,
         next: (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
+        // Set as `SpanAttribute`s: the subscript takes an existential `SpanAttributeConvertible` and converts it.
         var attributes = SpanAttributes()
         attributes.reserveCapacity(Self.attributeCapacity)
-        attributes["http.request.method"] = request.method.rawValue
-        attributes["url.path"] = request.uri.path
-        attributes["url.query"] = request.uri.query
-        attributes["user_agent.original"] = request.headers[.userAgent]
-        attributes["http.request.body.size"] = request.headers[.contentLength].flatMap { Int($0) }
+        attributes.set("http.request.method", value: .string(request.method.rawValue))
+        attributes.set("url.path", value: .string(request.uri.path))
+        if let query = request.uri.query { attributes.set("url.query", value: .string(query)) }
+        if let userAgent = request.headers[.userAgent] { attributes.set("user_agent.original", value: .string(userAgent)) }
+        if let size = request.headers[.contentLength].flatMap({ Int64($0) }) { attributes.set("http.request.body.size", value: .int64(size)) }
         var context = context
         context.recordingSpan = span
         let traceparent = self.traceparent(of: span.context)
-        if let traceID = traceparent.flatMap(Self.traceID) { context.logger[metadataKey: Self.metadataKey] = .string(String(traceID)) }
         var response: Response
         do {
-            response = try await InstrumentationContext.$current.withValue(span.context.marked(recording: true)) {
+            response = try await InstrumentationContext.$current.withValue(span.context.marked(recording: true, traceparent: traceparent)) {
                 try await next(request, context)
             }
         } catch {
@@ -142,9 +140,9 @@ struct RequestTracingMiddleware: RouterMiddleware {
         bodySize: Int?
     ) {
         if let route { span.operationName = route }
-        attributes["http.route"] = route
-        attributes["http.response.status_code"] = status.code
-        attributes["http.response.body.size"] = bodySize
+        if let route { attributes.set("http.route", value: .string(route)) }
+        attributes.set("http.response.status_code", value: .int64(Int64(status.code)))
+        if let bodySize { attributes.set("http.response.body.size", value: .int64(Int64(bodySize))) }
         span.updateAttributes { handlers in
             attributes.merge(handlers)
             handlers = attributes
@@ -157,16 +155,6 @@ struct RequestTracingMiddleware: RouterMiddleware {
         var carrier = TraceParentCarrier()
         self.tracer.inject(context, into: &carrier, using: TraceParentCarrier.Injector())
         return carrier.traceparent
-    }
-
-    /// The trace id of a `traceparent` value (`00-<32 hex>-<16 hex>-<2 hex>`), or `nil` when it has another shape.
-    static func traceID(_ traceparent: String) -> Substring? {
-        let utf8 = traceparent.utf8
-        let dash = UInt8(ascii: "-")
-        guard let first = utf8.firstIndex(of: dash) else { return nil }
-        let start = utf8.index(after: first)
-        guard let end = utf8[start...].firstIndex(of: dash), utf8.distance(from: start, to: end) == 32 else { return nil }
-        return traceparent[start..<end]
     }
 }
 
