@@ -53,17 +53,15 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
         guard let parent = InstrumentationContext.recordingParent else { return try await self.sell(request) }
         let span = self.tracer.startSpan("EVALSHA purchase.lua", context: parent, ofKind: .client)
         defer { span.end() }
-        // Set as `SpanAttribute`s: the subscript takes an existential `SpanAttributeConvertible` and converts it.
-        var attributes = SpanAttributes()
-        attributes.reserveCapacity(7)  // these six and the outcome
-        attributes.set("db.system.name", value: .string("redis"))
-        attributes.set("db.operation.name", value: .string("EVALSHA"))
-        attributes.set(TraceAttribute.redisScript, value: .string("purchase.lua"))
-        attributes.set(TraceAttribute.eventID, value: .string(request.eventID.rawValue))
-        attributes.set(TraceAttribute.purchaseID, value: .string(request.purchaseID.rawValue))
-        attributes.set(TraceAttribute.fallback, value: .bool(false))
-        return try await Self.recordingOutcome(on: span, attributes: consume attributes) { () async throws(PurchaseError) in
+        return try await Self.recordingOutcome(on: span) { () async throws(PurchaseError) in
             try await self.sell(request)
+        } describe: { attributes in
+            attributes.set("db.system.name", value: .string("redis"))
+            attributes.set("db.operation.name", value: .string("EVALSHA"))
+            attributes.set(TraceAttribute.redisScript, value: .string("purchase.lua"))
+            attributes.set(TraceAttribute.eventID, value: .string(request.eventID.rawValue))
+            attributes.set(TraceAttribute.purchaseID, value: .string(request.purchaseID.rawValue))
+            attributes.set(TraceAttribute.fallback, value: .bool(false))
         }
     }
 
@@ -149,12 +147,18 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
         }
     }
 
-    /// Runs `sale` and describes it on `span`, which it owns: `attributes` with ``TraceAttribute/purchaseOutcome``
-    /// (replacing any the span had), and an error status when nothing could serve it.
+    /// Runs `sale` and describes it on `span`, which it owns: the attributes `describe` sets, with
+    /// ``TraceAttribute/purchaseOutcome`` (replacing any the span had), and an error status when nothing could serve
+    /// it.
+    ///
+    /// The attributes are gathered after the sale, not before: a dictionary built before would be held through the
+    /// sale's wait by every purchase in flight, thousands at a time. They are set once, whole: changing a span's
+    /// attributes in place copies them all (`Span` has no mutating accessor). Callers set them as `SpanAttribute`s:
+    /// the subscript takes an existential `SpanAttributeConvertible` and converts it.
     static func recordingOutcome(
         on span: any Span,
-        attributes: consuming SpanAttributes,
-        _ sale: () async throws(PurchaseError) -> PurchaseResult
+        _ sale: () async throws(PurchaseError) -> PurchaseResult,
+        describe: (inout SpanAttributes) -> Void
     ) async throws(PurchaseError) -> PurchaseResult {
         let result: Result<PurchaseResult, PurchaseError>
         do throws(PurchaseError) {
@@ -162,8 +166,9 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
         } catch {
             result = .failure(error)
         }
-        // Set once, whole: changing a span's attributes in place copies them all (`Span` has no mutating accessor),
-        // and so would changing `attributes` while the caller still held them (hence `consuming`).
+        var attributes = SpanAttributes()
+        attributes.reserveCapacity(Self.spanAttributeCapacity)
+        describe(&attributes)
         attributes.set(TraceAttribute.purchaseOutcome, value: .string(Self.outcome(result)))
         span.attributes = attributes
         if case .failure(let error) = result, error.code == .unavailable {
@@ -171,6 +176,9 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
         }
         return try result.get()
     }
+
+    /// Room for a purchase span's attributes: the Redis call's six and the outcome.
+    private static let spanAttributeCapacity = 7
 
     /// The outcome attribute of a purchase's span.
     private static func outcome(_ result: Result<PurchaseResult, PurchaseError>) -> String {

@@ -47,7 +47,8 @@ struct PurchaseController: Sendable {
             context.logger.debug("purchase refused: invalid request", metadata: ["outcome": "invalid", "error": "\(error)"])
             throw error
         }
-        Self.describeSpan(of: purchaseRequest, on: context.recordingSpan)
+        // Once answered, sold or refused: attributes set before would be held through the sale's wait.
+        defer { Self.describeSpan(of: purchaseRequest, on: context.recordingSpan) }
 
         let result: PurchaseResult
         do {

@@ -84,14 +84,6 @@ struct RequestTracingMiddleware: RouterMiddleware {
         context: AppRequestContext,
         next: (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
-        // Set as `SpanAttribute`s: the subscript takes an existential `SpanAttributeConvertible` and converts it.
-        var attributes = SpanAttributes()
-        attributes.reserveCapacity(Self.attributeCapacity)
-        attributes.set("http.request.method", value: .string(request.method.rawValue))
-        attributes.set("url.path", value: .string(request.uri.path))
-        if let query = request.uri.query { attributes.set("url.query", value: .string(query)) }
-        if let userAgent = request.headers[.userAgent] { attributes.set("user_agent.original", value: .string(userAgent)) }
-        if let size = request.headers[.contentLength].flatMap({ Int64($0) }) { attributes.set("http.request.body.size", value: .int64(size)) }
         var context = context
         context.recordingSpan = span
         let traceparent = self.traceparent(of: span.context)
@@ -102,12 +94,12 @@ struct RequestTracingMiddleware: RouterMiddleware {
             }
         } catch {
             let status = (error as? any HTTPResponseError)?.status ?? .internalServerError
-            Self.describe(span, consume attributes, route: context.endpointPath, status: status, bodySize: nil)
+            Self.describe(span, request: request, route: context.endpointPath, status: status, bodySize: nil)
             span.recordError(error)
             span.end()
             throw error
         }
-        Self.describe(span, consume attributes, route: context.endpointPath, status: response.status, bodySize: response.body.contentLength)
+        Self.describe(span, request: request, route: context.endpointPath, status: response.status, bodySize: response.body.contentLength)
         if let traceparent { response.headers[.traceresponse] = traceparent }
         // A small body, such as every JSON answer, is written right after the handler returns; wrapping it to end the
         // span after the write would turn it into a closure body, which Hummingbird writes in three steps (head, body,
@@ -126,20 +118,29 @@ struct RequestTracingMiddleware: RouterMiddleware {
         return response
     }
 
-    /// Names the span after its route and records the request's `attributes` with the outcome's, beside those the
+    /// Names the span after its route and records the request's attributes with the outcome's, beside those the
     /// handler set; a 5xx marks it failed.
     ///
-    /// Changing a span's attributes in place copies every one of them (`Span` has no mutating accessor), and so
-    /// would changing `attributes` while the caller still held them (hence `consuming`): the request's wait here
-    /// and go in with the handler's in one step, which copies none.
+    /// The attributes are gathered once the handler has answered, not before: a dictionary built before would be held
+    /// through the handler's wait by every request in flight, some five thousand at a time. Changing a span's attributes in place copies every one
+    /// of them (`Span` has no mutating accessor): the request's go in with the handler's in one step, which copies
+    /// none. They are set as `SpanAttribute`s: the subscript takes an existential `SpanAttributeConvertible` and
+    /// converts it.
     private static func describe(
         _ span: any Span,
-        _ attributes: consuming SpanAttributes,
+        request: Request,
         route: String?,
         status: HTTPResponse.Status,
         bodySize: Int?
     ) {
         if let route { span.operationName = route }
+        var attributes = SpanAttributes()
+        attributes.reserveCapacity(Self.attributeCapacity)
+        attributes.set("http.request.method", value: .string(request.method.rawValue))
+        attributes.set("url.path", value: .string(request.uri.path))
+        if let query = request.uri.query { attributes.set("url.query", value: .string(query)) }
+        if let userAgent = request.headers[.userAgent] { attributes.set("user_agent.original", value: .string(userAgent)) }
+        if let size = request.headers[.contentLength].flatMap({ Int64($0) }) { attributes.set("http.request.body.size", value: .int64(size)) }
         if let route { attributes.set("http.route", value: .string(route)) }
         attributes.set("http.response.status_code", value: .int64(Int64(status.code)))
         if let bodySize { attributes.set("http.response.body.size", value: .int64(Int64(bodySize))) }

@@ -301,13 +301,12 @@ public final class FallbackTicketStore: TicketStore, TicketAuditor, Service {
         guard let parent = InstrumentationContext.recordingParent else { return try await self.sellFromEscrowUntraced(request) }
         let span = InstrumentationSystem.tracer.startSpan("sell from escrow", context: parent, ofKind: .internal)
         defer { span.end() }
-        let attributes: SpanAttributes = [
-            TraceAttribute.eventID: .string(request.eventID.rawValue),
-            TraceAttribute.purchaseID: .string(request.purchaseID.rawValue),
-            TraceAttribute.fallback: true,
-        ]
-        return try await RedisTicketStore.recordingOutcome(on: span, attributes: consume attributes) { () async throws(PurchaseError) in
+        return try await RedisTicketStore.recordingOutcome(on: span) { () async throws(PurchaseError) in
             try await self.sellFromEscrowUntraced(request)
+        } describe: { attributes in
+            attributes.set(TraceAttribute.eventID, value: .string(request.eventID.rawValue))
+            attributes.set(TraceAttribute.purchaseID, value: .string(request.purchaseID.rawValue))
+            attributes.set(TraceAttribute.fallback, value: .bool(true))
         }
     }
 
