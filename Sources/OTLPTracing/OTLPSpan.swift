@@ -6,19 +6,17 @@ import Tracing
 /// when it ends, hands them to the tracer's ``SpanBuffer`` once; an unsampled one only carries its context, so
 /// that the work under it continues the trace unsampled, and ignores everything else.
 public final class OTLPSpan: Span {
-    /// The span's context: its parent's, with this span's ``TraceContext`` and a way back to this span.
-    public let context: InstrumentationContext
     /// Whether the span records: its trace is sampled.
     public let isRecording: Bool
+    private let traceContext: TraceContext
+    private let parent: InstrumentationContext
     private let kind: SpanKind
     private let parentSpanID: SpanID?
     private let startNanoseconds: UInt64
     private let state: Mutex<State>
     private let buffer: SpanBuffer
-    /// Where the span's context finds it, until it ends.
-    private let location: SpanLocation
 
-    /// What a recording span gathers until it ends.
+    /// What a recording span gathers until it ends, and the span's context once asked for.
     private struct State {
         var name: String
         /// None at first, and no storage: callers that care set them whole (`updateAttributes` copies them all).
@@ -27,6 +25,9 @@ public final class OTLPSpan: Span {
         var links: [SpanLink] = []
         var status: SpanStatus?
         var ended = false
+        var context: InstrumentationContext?
+        /// Where ``context`` finds the span, until it ends.
+        var location: SpanLocation?
     }
 
     init(
@@ -39,16 +40,30 @@ public final class OTLPSpan: Span {
         buffer: SpanBuffer
     ) {
         self.isRecording = traceContext.sampled
+        self.traceContext = traceContext
+        self.parent = parent
         self.kind = kind
         self.parentSpanID = parentSpanID
         self.startNanoseconds = startNanoseconds
         self.state = Mutex(State(name: name))
         self.buffer = buffer
-        self.location = SpanLocation(traceContext)
-        var context = parent
-        context.spanLocation = self.location
-        self.context = context
-        if traceContext.sampled { self.location.span = self }
+    }
+
+    /// The span's context: its parent's, with this span's ``TraceContext`` and, until the span ends, a way back to it.
+    ///
+    /// Made on first use: a span whose context nobody asks for, such as a purchase's Redis span, which has no child,
+    /// costs no copy of its parent's context and no ``SpanLocation``, neither of which its wait would hold.
+    public var context: InstrumentationContext {
+        self.state.withLock { state in
+            if let context = state.context { return context }
+            let location = SpanLocation(self.traceContext)
+            if self.isRecording, !state.ended { location.span = self }
+            var context = self.parent
+            context.spanLocation = location
+            state.context = context
+            state.location = location
+            return context
+        }
     }
 
     public var operationName: String {
@@ -101,15 +116,15 @@ public final class OTLPSpan: Span {
     /// Ends the span; the first call of a recording span queues it for export and lets go of its context's reference
     /// to it (``SpanLocation``), any later one does nothing.
     public func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
-        guard self.isRecording, let traceContext = self.context.traceContext else { return }
+        guard self.isRecording else { return }
         let end = instant().nanosecondsSinceEpoch
-        let finished: FinishedSpan? = self.state.withLock { state in
+        let ending: (span: FinishedSpan, location: SpanLocation?)? = self.state.withLock { state in
             guard !state.ended else { return nil }
             state.ended = true
-            return FinishedSpan(
+            let span = FinishedSpan(
                 name: state.name,
                 kind: self.kind,
-                context: traceContext,
+                context: self.traceContext,
                 parentSpanID: self.parentSpanID,
                 startNanoseconds: self.startNanoseconds,
                 endNanoseconds: end,
@@ -118,9 +133,10 @@ public final class OTLPSpan: Span {
                 links: state.links,
                 status: state.status
             )
+            return (span, state.location)
         }
-        guard let finished else { return }
-        self.location.span = nil
-        self.buffer.append(finished)
+        guard let ending else { return }
+        ending.location?.span = nil
+        self.buffer.append(ending.span)
     }
 }

@@ -4,7 +4,8 @@ import Synchronization
 /// What an `InstrumentationContext` knows of the span it belongs to: the span's W3C ``TraceContext`` and, while a
 /// recording span of this process runs, the span itself, for `Tracer.activeSpan(identifiedBy:)`.
 ///
-/// One object under one context key, so that starting a span adds one entry to its context, not two. It holds the
+/// One object under one context key, so that a span's context adds one entry to its parent's, not two; a span makes
+/// it with its context, when that is first asked for (``OTLPSpan/context``). It holds the
 /// span until the span ends, when the span lets go (``OTLPSpan/end(at:)``): the span holds its context, so a
 /// reference back makes a cycle that only the end breaks. A weak reference would need no end, but it gave every
 /// recording span a side table, one more allocation and atomic reference counts on each access; a span that never
