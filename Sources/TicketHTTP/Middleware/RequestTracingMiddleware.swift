@@ -66,28 +66,12 @@ struct RequestTracingMiddleware: RouterMiddleware {
                 try await next(request, context)
             }
         }
-        return try await self.record(span, request: request, context: context, next: next)
-    }
-
-    /// Extracts the trace context of `headers` into `context`; whether the tracer read one (the context gained an
-    /// entry). A request starts with no trace context of its own, so what the tracer reads is always an addition.
-    private func extractAddsTo(_ context: inout InstrumentationContext, from headers: HTTPFields) -> Bool {
-        let entries = context.count
-        self.tracer.extract(headers, into: &context, using: HTTPFieldsExtractor())
-        return context.count > entries
-    }
-
-    /// Runs the request under `span`, which records, and describes it on the span.
-    private func record(
-        _ span: any Span,
-        request: Request,
-        context: AppRequestContext,
-        next: (Request, AppRequestContext) async throws -> Response
-    ) async throws -> Response {
+        // The span records. This stays in one function, with the answer's work in a synchronous one: each async
+        // function is a frame that every request in flight holds through its wait, with its own copies of the request.
         var context = context
         context.recordingSpan = span
         let traceparent = self.traceparent(of: span.context)
-        var response: Response
+        let response: Response
         do {
             response = try await InstrumentationContext.$current.withValue(span.context.marked(recording: true, traceparent: traceparent)) {
                 try await next(request, context)
@@ -99,7 +83,27 @@ struct RequestTracingMiddleware: RouterMiddleware {
             span.end()
             throw error
         }
-        Self.describe(span, request: request, route: context.endpointPath, status: response.status, bodySize: response.body.contentLength)
+        return Self.finish(span, response: response, request: request, route: context.endpointPath, traceparent: traceparent)
+    }
+
+    /// Extracts the trace context of `headers` into `context`; whether the tracer read one (the context gained an
+    /// entry). A request starts with no trace context of its own, so what the tracer reads is always an addition.
+    private func extractAddsTo(_ context: inout InstrumentationContext, from headers: HTTPFields) -> Bool {
+        let entries = context.count
+        self.tracer.extract(headers, into: &context, using: HTTPFieldsExtractor())
+        return context.count > entries
+    }
+
+    /// Describes the answer of a request whose `span` records, names its trace in `traceresponse`, and ends the span
+    /// or, for a streamed body, hands it to the body to end once written.
+    private static func finish(
+        _ span: any Span,
+        response: consuming Response,
+        request: Request,
+        route: String?,
+        traceparent: String?
+    ) -> Response {
+        Self.describe(span, request: request, route: route, status: response.status, bodySize: response.body.contentLength)
         if let traceparent { response.headers[.traceresponse] = traceparent }
         // A small body, such as every JSON answer, is written right after the handler returns; wrapping it to end the
         // span after the write would turn it into a closure body, which Hummingbird writes in three steps (head, body,
