@@ -4,8 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// Wall-clock time in milliseconds since 1970, its UTC calendar fields, and its ISO 8601 form
-/// (`2025-03-01T12:00:00.123Z`).
+/// Wall-clock time in milliseconds since 1970, its UTC calendar fields, its ISO 8601 form
+/// (`2025-03-01T12:00:00.123Z`) and its HTTP form (`Sat, 01 Mar 2025 12:00:00 GMT`).
 ///
 /// Hand-written rather than a `DateFormatter` so that it is cheap, allocation-light and safe to call from any thread:
 /// every purchase response and every log line formats one, and a ticket prints its purchase time.
@@ -70,6 +70,30 @@ public enum Timestamp {
         bytes.append(UInt8(ascii: "."))
         Self.appendDigits(time.millisecond, width: 3, to: &bytes)
         bytes.append(UInt8(ascii: "Z"))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `millis` as an HTTP date, the IMF-fixdate of RFC 9110 §5.6.7, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`, for a
+    /// `Date` header written without Hummingbird.
+    public static func httpDate(millis: Int64) -> String {
+        let time = Self.fields(millis: millis)
+        let weekday = Int(Self.floorDivide(Self.floorDivide(millis, 86_400_000).quotient + 4, 7).remainder)  // 1970-01-01 was a Thursday
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(29)
+        bytes.append(contentsOf: ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][weekday].utf8)
+        bytes.append(contentsOf: ", ".utf8)
+        Self.appendDigits(time.day, width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(contentsOf: ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][Int(time.month) - 1].utf8)
+        bytes.append(UInt8(ascii: " "))
+        Self.appendDigits(max(time.year, 0), width: 4, to: &bytes)
+        bytes.append(UInt8(ascii: " "))
+        Self.appendDigits(time.hour, width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        Self.appendDigits(time.minute, width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        Self.appendDigits(time.second, width: 2, to: &bytes)
+        bytes.append(contentsOf: " GMT".utf8)
         return String(decoding: bytes, as: UTF8.self)
     }
 

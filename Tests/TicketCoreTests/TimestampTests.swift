@@ -26,6 +26,17 @@ import Testing
         )
     }
 
+    /// RFC 9110's own example, the epoch, a leap day and the moment before the epoch, each on its weekday.
+    @Test(arguments: [
+        (Int64(784_111_777_000), "Sun, 06 Nov 1994 08:49:37 GMT"),
+        (0, "Thu, 01 Jan 1970 00:00:00 GMT"),
+        (951_782_400_123, "Tue, 29 Feb 2000 00:00:00 GMT"),
+        (-1, "Wed, 31 Dec 1969 23:59:59 GMT"),
+    ])
+    func formatsHTTPDates(millis: Int64, expected: String) {
+        #expect(Timestamp.httpDate(millis: millis) == expected)
+    }
+
     @Test func nowIsRecent() {
         #expect(Timestamp.nowMillis() > 1_700_000_000_000)
     }

@@ -60,6 +60,10 @@ import Testing
         #expect(response.head.hasPrefix("HTTP/1.1 400 "), "\(response.head)")
         let head = response.head.lowercased()
         #expect(head.contains("content-type: application/problem+json") && head.contains("connection: close"), "\(response.head)")
+        // The `Date` and `Server` that Hummingbird writes on every other answer.
+        #expect(head.contains("\r\nserver: ticketd"), "\(response.head)")
+        let date = try #require(response.head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("date: ") }).dropFirst("date: ".count)
+        #expect(date.hasSuffix(" GMT") && date.count == 29, "\(date)")
         let id = try #require(head.split(separator: "\r\n").first { $0.hasPrefix("x-request-id:") }).dropFirst("x-request-id:".count)
             .filter { $0 != " " }
         let json = try #require(try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])

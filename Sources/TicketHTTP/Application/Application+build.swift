@@ -87,7 +87,8 @@ public func buildApplication(
 /// The channel handlers of ours on every connection, after Hummingbird's HTTP/1 codec.
 private func connectionHandlers(configuration: AppConfiguration, logger: Logger) -> [any RemovableChannelHandler] {
     [
-        HTTP1Semantics.installer(bodyLimit: AppRequestContext.bodyLimit), MalformedRequestAnswer(logger: logger),
+        HTTP1Semantics.installer(bodyLimit: AppRequestContext.bodyLimit),
+        MalformedRequestAnswer(logger: logger, serverName: configuration.serverName),
         ConnectionDeadlines(
             drainTimeout: TimeAmount(configuration.drainTimeout),
             unreadTimeout: configuration.idleTimeout.map { TimeAmount($0) }

@@ -4,11 +4,12 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
+import TicketCore
 
-/// Answers a request that the HTTP/1 parser rejects (a garbled request line, a header line without a colon, a
-/// header too large) with an RFC 9457 problem and an `X-Request-Id`, instead of Hummingbird's bare `400` with no
-/// body: `431 request-head-too-large` for a request line and headers over the parser's 80 KiB (it leaves a few bytes
-/// uncounted) or over Hummingbird's 1000 header fields, `400 invalid-request`
+/// Answers a request that the HTTP/1 parser rejects (a garbled request line, a header line without a colon, a header
+/// too large) with an RFC 9457 problem, an `X-Request-Id` and the `Date` and `Server` of every answer, instead of
+/// Hummingbird's bare `400` with no body: `431 request-head-too-large` for a request line and headers over the
+/// parser's 80 KiB (it leaves a few bytes uncounted) or over Hummingbird's 1000 header fields, `400 invalid-request`
 /// for anything else, and `400 invalid-request` too for a request whose `Host` fields break RFC 9112 (a
 /// ``HostFieldError``, raised by ``HTTP1Semantics``). Then it closes the connection, whose byte stream cannot be
 /// trusted any more.
@@ -25,6 +26,8 @@ final class MalformedRequestAnswer: ChannelDuplexHandler, RemovableChannelHandle
     typealias OutboundOut = HTTPResponsePart
 
     private let logger: Logger
+    /// The `Server` header, as Hummingbird writes it on every other response; `nil` for none.
+    private let serverName: String?
     /// A request's head has been read and its end has not.
     private var readingRequest = false
     /// Requests read (or being read) whose response has not ended yet.
@@ -33,9 +36,10 @@ final class MalformedRequestAnswer: ChannelDuplexHandler, RemovableChannelHandle
     private var pending: (any Error)?
     private var answered = false
 
-    /// A handler for one connection, logging each answer to `logger`.
-    init(logger: Logger) {
+    /// A handler for one connection, logging each answer to `logger` and naming the server `serverName`.
+    init(logger: Logger, serverName: String?) {
         self.logger = logger
+        self.serverName = serverName
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -110,6 +114,9 @@ final class MalformedRequestAnswer: ChannelDuplexHandler, RemovableChannelHandle
         head.headerFields[.contentLength] = String(body.count)
         head.headerFields[.connection] = "close"
         head.headerFields[.xRequestID] = id
+        // What Hummingbird adds to every response it writes; RFC 9110 §6.6.1 asks for `Date` on a 4xx.
+        head.headerFields[.date] = Timestamp.httpDate(millis: Timestamp.nowMillis())
+        if let serverName = self.serverName { head.headerFields[.server] = serverName }
         context.write(self.wrapOutboundOut(.head(head)), promise: nil)
         context.write(self.wrapOutboundOut(.body(ByteBuffer(bytes: body))), promise: nil)
         context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
