@@ -66,6 +66,9 @@ public struct OTLPTracingConfiguration: Sendable {
         }
         if let (variable, value) = reader.signal("HEADERS") {
             guard let headers = Self.pairs(value) else { throw reader.error(variable, Self.pairsRule) }
+            if let header = headers.first(where: { !Self.isSendable(header: $0.key, value: $0.value) }) {
+                throw reader.error(variable, "has a header ticketd cannot send, \(header.key): \(Self.headersRule)")
+            }
             self.headers = headers.map { (name: $0.key, value: $0.value) }
         } else {
             self.headers = []
@@ -103,6 +106,24 @@ public struct OTLPTracingConfiguration: Sendable {
 
     private static let urlRule = "is not an http:// URL (ticketd exports over plain HTTP, to a collector nearby)"
     private static let pairsRule = "is not a list of key=value pairs separated by commas"
+    private static let headersRule =
+        "a name must be an HTTP token other than Host, Content-Type, Content-Length, Transfer-Encoding and Connection "
+        + "(the exporter sets those), and a value must have no control characters"
+
+    /// The header fields the exporter writes itself: one given again would make a request with two of them.
+    private static let exporterHeaders: Set<String> = ["host", "content-type", "content-length", "transfer-encoding", "connection"]
+
+    /// Whether `name: value` can go on an export: `name` an RFC 9110 token the exporter does not set itself, `value`
+    /// without control characters (a CR or LF would end the header early and put the rest in the request).
+    static func isSendable(header name: String, value: String) -> Bool {
+        let tokenSymbols = Set("!#$%&'*+-.^_`|~".utf8)
+        let isToken = name.utf8.allSatisfy { byte in
+            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || tokenSymbols.contains(byte)
+        }
+        let hasControl = value.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\t") || $0.value == 0x7F }
+        return !name.isEmpty && isToken && !Self.exporterHeaders.contains(name.lowercased()) && !hasControl
+    }
 
     /// `key=value,key=value`, keys and values trimmed and percent-decoded; `nil` when a pair has no `=` or no key.
     static func pairs(_ list: String) -> [(key: String, value: String)]? {
@@ -165,7 +186,7 @@ private struct EnvironmentReader {
 
 extension StringProtocol {
     /// The text without leading and trailing whitespace.
-    fileprivate func trimmingWhitespace() -> SubSequence {
+    func trimmingWhitespace() -> SubSequence {
         let start = self.firstIndex { !$0.isWhitespace } ?? self.endIndex
         let end = self.lastIndex { !$0.isWhitespace }.map { self.index(after: $0) } ?? start
         return self[start..<end]

@@ -19,7 +19,8 @@ public struct TraceContext: Hashable, Sendable {
 
     /// Reads a `traceparent` (`<version>-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`), or `nil` when it is
     /// not one, as W3C Trace Context asks: uppercase hex digits, a version `ff`, all-zero ids or a version `00` value
-    /// with more fields are refused; a later version may append fields after the flags.
+    /// with more fields are refused; a later version may append fields after the flags. `traceState` is passed on as
+    /// W3C allows (``TraceState/passedOn(_:)``): invalid, it is dropped; too long, it loses members.
     public init?(traceparent: String, traceState: String? = nil) {
         let fields = traceparent.split(separator: "-", omittingEmptySubsequences: false)
         guard !traceparent.utf8.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "F")).contains($0) }), fields.count >= 4,
@@ -28,7 +29,7 @@ public struct TraceContext: Hashable, Sendable {
             let traceID = TraceID(hex: fields[1]), let spanID = SpanID(hex: fields[2]),
             fields[3].utf8.count == 2, let flags = UInt64(hexDigits: fields[3])
         else { return nil }
-        self.init(traceID: traceID, spanID: spanID, sampled: flags & 1 == 1, traceState: traceState)
+        self.init(traceID: traceID, spanID: spanID, sampled: flags & 1 == 1, traceState: traceState.flatMap(TraceState.passedOn))
     }
 
     /// This context as a version `00` `traceparent`, written in place: the response header and the log lines of

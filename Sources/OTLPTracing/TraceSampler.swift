@@ -31,16 +31,16 @@ public struct TraceSampler: Sendable, Equatable {
 
     /// The sampler an `OTEL_TRACES_SAMPLER` value and its `OTEL_TRACES_SAMPLER_ARG` name, or `nil` for a name it does
     /// not know or a ratio that is not a number from 0 to 1. A ratio sampler without an argument samples everything,
-    /// as OpenTelemetry's default ratio is 1.
+    /// as OpenTelemetry's default ratio is 1. Whitespace around either is ignored.
     public init?(name: String, argument: String?) {
-        var name = name.lowercased()
+        var name = name.trimmingWhitespace().lowercased()
         let followsParent = name.hasPrefix("parentbased_")
         if followsParent { name.removeFirst("parentbased_".count) }
         switch name {
         case "always_on": self.init(rule: .alwaysOn, followsParent: followsParent)
         case "always_off": self.init(rule: .alwaysOff, followsParent: followsParent)
         case "traceidratio":
-            guard let ratio = argument.map(Double.init) ?? 1, (0...1).contains(ratio) else { return nil }
+            guard let ratio = argument.map({ Double($0.trimmingWhitespace()) }) ?? 1, (0...1).contains(ratio) else { return nil }
             self.init(rule: .traceIDRatio(ratio), followsParent: followsParent)
         default: return nil
         }

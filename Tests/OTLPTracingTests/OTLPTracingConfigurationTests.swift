@@ -58,6 +58,10 @@ import Tracing
         ["OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"],
         ["OTEL_EXPORTER_OTLP_TRACES_COMPRESSION": "gzip"],
         ["OTEL_EXPORTER_OTLP_HEADERS": "no-equals-sign"],
+        ["OTEL_EXPORTER_OTLP_HEADERS": "x-a=1%0D%0AX-Injected: 2"],  // a CR LF would end the header early
+        ["OTEL_EXPORTER_OTLP_HEADERS": "content-length=5"],  // the exporter's own: the request would have two
+        ["OTEL_EXPORTER_OTLP_TRACES_HEADERS": "Host=evil"],
+        ["OTEL_EXPORTER_OTLP_HEADERS": "bad name=1"],
         ["OTEL_EXPORTER_OTLP_TIMEOUT": "soon"],
         ["OTEL_EXPORTER_OTLP_TIMEOUT": "0"],
         ["OTEL_BSP_SCHEDULE_DELAY": "0"],

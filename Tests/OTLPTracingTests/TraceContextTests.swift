@@ -36,6 +36,23 @@ import Testing
         #expect(context?.spanID.hex == "b7ad6b7169203331")
     }
 
+    /// W3C's rules for a `tracestate` passed on: whitespace around members goes; a member that breaks the syntax, a
+    /// repeated key or more than 32 members drop the whole value; past 512 characters members go, the long ones first.
+    @Test func aTracestateIsPassedOnWithinW3CsLimits() {
+        func passedOn(_ value: String) -> String? { TraceContext(traceparent: Self.traceparent, traceState: value)?.traceState }
+        #expect(passedOn(" congo=t61rcWkgMzE , rojo@vendor=00f067aa0ba902b7,") == "congo=t61rcWkgMzE,rojo@vendor=00f067aa0ba902b7")
+        #expect(passedOn("@@@ bad,,==") == nil)
+        #expect(passedOn("Upper=1") == nil)
+        #expect(passedOn("a=1,a=2") == nil)
+        #expect(passedOn((1...33).map { "k\($0)=v" }.joined(separator: ",")) == nil)
+        #expect(passedOn((1...32).map { "k\($0)=v" }.joined(separator: ","))?.split(separator: ",").count == 32)
+        let long = "big=" + String(repeating: "x", count: 200)
+        let shorts = (1...30).map { "k\($0)=" + String(repeating: "v", count: 10) }
+        let trimmed = passedOn(([long] + shorts).joined(separator: ","))
+        #expect(trimmed?.hasPrefix("k1=") == true && trimmed.map { $0.utf8.count <= 512 } == true, "\(trimmed ?? "nil")")
+        #expect(passedOn("k=" + String(repeating: "x", count: 60_000)) == nil)
+    }
+
     @Test func anEmptyTracestateIsNone() {
         #expect(TraceContext(traceparent: Self.traceparent, traceState: "")?.traceState == nil)
     }

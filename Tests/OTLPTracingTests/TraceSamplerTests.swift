@@ -16,6 +16,8 @@ import Testing
         #expect(abs(Self.sampledShare(try #require(TraceSampler(name: "traceidratio", argument: "0.25"))) - 0.25) < 0.01)
         #expect(Self.sampledShare(try #require(TraceSampler(name: "always_off", argument: nil))) == 0)
         #expect(Self.sampledShare(try #require(TraceSampler(name: "PARENTBASED_ALWAYS_ON", argument: nil))) == 1)
+        // Whitespace around a name or a ratio is no reason to refuse it, nor to read it differently.
+        #expect(TraceSampler(name: " parentbased_traceidratio ", argument: " 0.5 ")?.rule == .traceIDRatio(0.5))
     }
 
     @Test func aRatioDecidesByTheTraceIDAlone() throws {
