@@ -62,11 +62,7 @@ public enum Timestamp {
         bytes.append(UInt8(ascii: "-"))
         Self.appendDigits(time.day, width: 2, to: &bytes)
         bytes.append(UInt8(ascii: "T"))
-        Self.appendDigits(time.hour, width: 2, to: &bytes)
-        bytes.append(UInt8(ascii: ":"))
-        Self.appendDigits(time.minute, width: 2, to: &bytes)
-        bytes.append(UInt8(ascii: ":"))
-        Self.appendDigits(time.second, width: 2, to: &bytes)
+        Self.appendTimeOfDay(time, to: &bytes)
         bytes.append(UInt8(ascii: "."))
         Self.appendDigits(time.millisecond, width: 3, to: &bytes)
         bytes.append(UInt8(ascii: "Z"))
@@ -88,11 +84,7 @@ public enum Timestamp {
         bytes.append(UInt8(ascii: " "))
         Self.appendDigits(max(time.year, 0), width: 4, to: &bytes)
         bytes.append(UInt8(ascii: " "))
-        Self.appendDigits(time.hour, width: 2, to: &bytes)
-        bytes.append(UInt8(ascii: ":"))
-        Self.appendDigits(time.minute, width: 2, to: &bytes)
-        bytes.append(UInt8(ascii: ":"))
-        Self.appendDigits(time.second, width: 2, to: &bytes)
+        Self.appendTimeOfDay(time, to: &bytes)
         bytes.append(contentsOf: " GMT".utf8)
         return String(decoding: bytes, as: UTF8.self)
     }
@@ -113,6 +105,15 @@ public enum Timestamp {
         let day = dayOfYear - (153 * monthPrime + 2) / 5 + 1
         let month = monthPrime < 10 ? monthPrime + 3 : monthPrime - 9
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    /// Appends `time`'s `HH:MM:SS`.
+    private static func appendTimeOfDay(_ time: Fields, to bytes: inout [UInt8]) {
+        Self.appendDigits(time.hour, width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        Self.appendDigits(time.minute, width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        Self.appendDigits(time.second, width: 2, to: &bytes)
     }
 
     /// Appends `value` (not negative) in decimal, left-padded with zeros to `width` digits, without a temporary
