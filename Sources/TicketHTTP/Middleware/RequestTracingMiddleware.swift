@@ -5,19 +5,19 @@ import TicketCore
 import Tracing
 
 /// A server span per request when tracing is on (``AppConfiguration/tracing``): it continues an incoming W3C
-/// `traceparent`, is named after the matched route, and records the method, path, route, status and body sizes.
-/// A request whose span records (a sampled one) also names its trace to the caller and in the logs: the response's
+/// `traceparent`, is named after the matched route, and records the method, path, route, status and body sizes. A
+/// request whose span records (a sampled one) also names its trace to the caller and in the logs: the response's
 /// `traceresponse` header (W3C Trace Context level 2: `00-<trace id>-<span id>-<flags>`, the server span's own ids)
 /// and `trace_id` on every log line of the request: its context is marked with its `traceparent`, which
 /// ``TraceIDMetadata`` reads when a line is written.
 ///
-/// Hummingbird's `TracingMiddleware` does the same but builds its attributes, its span name and a closure around
-/// the response body for every request, recorded or not; with a 1 % sampler that is 99 requests in 100 paying for
+/// Hummingbird's `TracingMiddleware` does the same but builds its attributes, its span name and a closure around the
+/// response body for every request, recorded or not; with a 1 % sampler that is 99 requests in 100 paying for
 /// attributes the tracer throws away. Here an unsampled request costs the tracer's sampling decision and nothing
-/// more: its span's context still becomes the current one, so that the work under it is not sampled either,
-/// marked (``InstrumentationContext/marked(recording:traceparent:)``) so that the purchase and its Redis call see at
-/// once that nothing records, without asking the tracer. With a ``RootSampler``, a request without a valid `traceparent` that it does
-/// not sample skips even that: it runs without a span or a current context, as with tracing off.
+/// more: its span's context still becomes the current one, so that the work under it is not sampled either, marked
+/// (``InstrumentationContext/marked(recording:traceparent:)``) so that the purchase and its Redis call see at once
+/// that nothing records, without asking the tracer. With a ``RootSampler``, a request without a valid `traceparent`
+/// that it does not sample skips even that: it runs without a span or a current context, as with tracing off.
 ///
 /// It reads the span's ids back through the tracer's own propagation, so it knows nothing of the tracer behind it.
 struct RequestTracingMiddleware: RouterMiddleware {
@@ -126,10 +126,10 @@ struct RequestTracingMiddleware: RouterMiddleware {
     /// handler set; a 5xx marks it failed.
     ///
     /// The attributes are gathered once the handler has answered, not before: a dictionary built before would be held
-    /// through the handler's wait by every request in flight, some five thousand at a time. Changing a span's attributes in place copies every one
-    /// of them (`Span` has no mutating accessor): the request's go in with the handler's in one step, which copies
-    /// none. They are set as `SpanAttribute`s: the subscript takes an existential `SpanAttributeConvertible` and
-    /// converts it.
+    /// through the handler's wait by every request in flight, some five thousand at a time. Changing a span's
+    /// attributes in place copies every one of them (`Span` has no mutating accessor): the request's go in with the
+    /// handler's in one step, which copies none. They are set as `SpanAttribute`s: the subscript takes an existential
+    /// `SpanAttributeConvertible` and converts it.
     private static func describe(
         _ span: any Span,
         request: Request,
