@@ -41,11 +41,8 @@ struct AuditCommand: AsyncParsableCommand {
             report = try await RedisSession.with(url: ConfigurationLoader.redisURL(reader), logger: logger) { client in
                 try await RedisTicketStore(client: client, logger: logger).audit(checking: answers)
             }
-        } catch let error as RedisURLError {
-            throw ConfigurationLoader.misconfigured("REDIS_URL: \(error)")
-        } catch let error as ConfigurationError {
-            throw ConfigurationLoader.misconfigured("\(error)")
         } catch {
+            if let exit = ConfigurationLoader.misconfigured(by: error) { throw exit }
             // Not a verdict on the books: they could not be read. A script tells the two apart by the status.
             FileHandle.standardError.write(Data("Error: the books could not be read: \(error)\n".utf8))
             throw ExitCode(Self.unavailable)

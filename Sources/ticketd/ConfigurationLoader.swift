@@ -3,6 +3,7 @@ import Configuration
 import DotEnv
 import Foundation
 import Logging
+import OTLPTracing
 import RESPClient
 import TicketCore
 import TicketHTTP
@@ -83,6 +84,16 @@ enum ConfigurationLoader {
     static func misconfigured(_ reason: String) -> ExitCode {
         FileHandle.standardError.write(Data("Error: \(reason)\n".utf8))
         return ExitCode(AuditCommand.misconfigured)
+    }
+
+    /// ``misconfigured(_:)`` for `error` when it says the configuration cannot be used (a setting or `.env` line,
+    /// `REDIS_URL`, an `OTEL_*` value); `nil` for any other error, which the command reports as its own.
+    static func misconfigured(by error: any Error) -> ExitCode? {
+        switch error {
+        case let error as RedisURLError: Self.misconfigured("REDIS_URL: \(error)")
+        case is ConfigurationError, is OTLPConfigurationError: Self.misconfigured("\(error)")
+        default: nil
+        }
     }
 
     /// Bootstraps logging from `LOG_LEVEL` and `LOG_FILE`, to `console` besides the file; call once, first.

@@ -78,11 +78,8 @@ struct SeedCommand: AsyncParsableCommand {
                         reset: self.reset
                     )
             }
-        } catch let error as RedisURLError {
-            throw ConfigurationLoader.misconfigured("REDIS_URL: \(error)")
-        } catch let error as ConfigurationError {
-            throw ConfigurationLoader.misconfigured("\(error)")
         } catch {
+            if let exit = ConfigurationLoader.misconfigured(by: error) { throw exit }
             // Redis's message, not the error's type names, and the status `audit` gives when Redis cannot be read.
             let redis: RedisError
             switch error {

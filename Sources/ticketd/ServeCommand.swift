@@ -5,7 +5,6 @@ import Hummingbird
 import Logging
 import Metrics
 import NIOCore
-import OTLPTracing
 import Prometheus
 import RESPClient
 import ServiceLifecycle
@@ -23,12 +22,8 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             try await self.serve()
-        } catch let error as ConfigurationError {
-            throw ConfigurationLoader.misconfigured("\(error)")
-        } catch let error as RedisURLError {
-            throw ConfigurationLoader.misconfigured("REDIS_URL: \(error)")
-        } catch let error as OTLPConfigurationError {
-            throw ConfigurationLoader.misconfigured("\(error)")
+        } catch {
+            throw ConfigurationLoader.misconfigured(by: error) ?? error
         }
     }
 
