@@ -36,7 +36,8 @@ enum TraceState {
 
     /// The key of a list member `key=value`, or `nil` when the member breaks W3C's syntax: a key of lowercase
     /// letters, digits and `_-*/`, starting with a letter (or, as `tenant@system`, a digit), at most 256 characters;
-    /// a value of 1 to 256 printable ASCII characters other than `,` and `=`, not ending in a space.
+    /// a value of 1 to 256 printable ASCII characters other than `,` and `=` (the member comes trimmed, so it does not
+    /// end in a space).
     private static func key(ofMember member: Substring) -> Substring? {
         let utf8 = member.utf8
         guard let equals = utf8.firstIndex(of: UInt8(ascii: "=")) else { return nil }
@@ -48,7 +49,7 @@ enum TraceState {
         let tenants = key.reduce(0) { $0 + ($1 == UInt8(ascii: "@") ? 1 : 0) }
         guard let first = key.first, isLower(first) || (isDigit(first) && tenants == 1), tenants <= 1, key.count <= 256,
             key.allSatisfy({ isLower($0) || isDigit($0) || keySymbols.contains($0) }),
-            (1...256).contains(value.count), value.last != UInt8(ascii: " "),
+            (1...256).contains(value.count),
             value.allSatisfy({ (0x20...0x7E).contains($0) && $0 != UInt8(ascii: ",") && $0 != UInt8(ascii: "=") })
         else { return nil }
         return member[..<equals]
