@@ -1,6 +1,6 @@
 import Tracing
 
-/// A span that has ended: everything the exporter sends of it.
+/// A span that has ended: everything of it that is encoded for the collector (``SpanBuffer/append(_:)``).
 struct FinishedSpan: Sendable {
     var name: String
     var kind: SpanKind

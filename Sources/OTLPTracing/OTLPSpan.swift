@@ -3,7 +3,7 @@ import Synchronization
 import Tracing
 
 /// A span of ``OTLPTracer``. A sampled one records its name, attributes, events, links and status under a lock and,
-/// when it ends, hands them to the tracer's ``SpanBuffer`` once; an unsampled one only carries its context, so
+/// when it ends, has the tracer's ``SpanBuffer`` encode them once; an unsampled one only carries its context, so
 /// that the work under it continues the trace unsampled, and ignores everything else.
 public final class OTLPSpan: Span {
     /// Whether the span records: its trace is sampled.
@@ -115,28 +115,34 @@ public final class OTLPSpan: Span {
 
     /// Ends the span; the first call of a recording span queues it for export and lets go of its context's reference
     /// to it (``SpanLocation``), any later one does nothing.
+    ///
+    /// The span is queued under its own lock, straight from its state: built inside the lock and queued outside it,
+    /// the record of everything the span gathered was copied once more on the way out (a retain of each of its
+    /// strings and collections).
     public func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
         guard self.isRecording else { return }
         let end = instant().nanosecondsSinceEpoch
-        let ending: (span: FinishedSpan, location: SpanLocation?)? = self.state.withLock { state in
+        // The location to let go of the span; none at all when the span had already ended.
+        let location: SpanLocation?? = self.state.withLock { state in
             guard !state.ended else { return nil }
             state.ended = true
-            let span = FinishedSpan(
-                name: state.name,
-                kind: self.kind,
-                context: self.traceContext,
-                parentSpanID: self.parentSpanID,
-                startNanoseconds: self.startNanoseconds,
-                endNanoseconds: end,
-                attributes: state.attributes,
-                events: state.events,
-                links: state.links,
-                status: state.status
+            self.buffer.append(
+                FinishedSpan(
+                    name: state.name,
+                    kind: self.kind,
+                    context: self.traceContext,
+                    parentSpanID: self.parentSpanID,
+                    startNanoseconds: self.startNanoseconds,
+                    endNanoseconds: end,
+                    attributes: state.attributes,
+                    events: state.events,
+                    links: state.links,
+                    status: state.status
+                )
             )
-            return (span, state.location)
+            return state.location
         }
-        guard let ending else { return }
-        ending.location?.span = nil
-        self.buffer.append(ending.span)
+        guard let location else { return }
+        location?.span = nil
     }
 }

@@ -79,7 +79,7 @@ public struct OTLPSpanExporter: Service {
                         return
                     }
                 }
-                let failure = await self.export(batch.spans, client: client, timeout: timeout)
+                let failure = await self.export(&batch.spans, client: client, timeout: timeout)
                 if (failure == nil) == failing {
                     failing.toggle()
                     if let failure {
@@ -113,10 +113,12 @@ public struct OTLPSpanExporter: Service {
         report.finish(logger: self.logger)
     }
 
-    /// Sends `spans`, waiting `timeout` at most.
+    /// Sends `spans`, waiting `timeout` at most, and gives their storage back to the buffer (their bytes are gone
+    /// after, their count stays).
     /// - Returns: Why the collector did not take them (its status, or the connection's error), `nil` when it did.
-    private func export(_ spans: [FinishedSpan], client: OTLPHTTPClient, timeout: Duration) async -> String? {
+    private func export(_ spans: inout SpanBuffer.EncodedSpans, client: OTLPHTTPClient, timeout: Duration) async -> String? {
         let body = OTLPTraceRequest.encode(spans, resource: self.configuration.resource, scope: "ticketd")
+        self.buffer.reuse(&spans.bytes)
         do {
             let status = try await client.post(body, timeout: timeout)
             guard (200..<300).contains(status.code) else {

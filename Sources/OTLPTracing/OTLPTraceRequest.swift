@@ -1,18 +1,18 @@
 import Tracing
 
 /// An OTLP `ExportTraceServiceRequest` (opentelemetry-proto, `collector/trace/v1`) in protobuf: one resource, one
-/// instrumentation scope, and the spans of one export.
+/// instrumentation scope, and the spans of one export, encoded as they ended (``SpanBuffer``).
 enum OTLPTraceRequest {
     /// The protobuf bytes of a request carrying `spans` of the resource described by `resource`.
-    static func encode(_ spans: [FinishedSpan], resource: [(key: String, value: SpanAttribute)], scope: String) -> [UInt8] {
-        var request = ProtobufWriter(capacity: 64 + 400 * spans.count)
+    static func encode(_ spans: SpanBuffer.EncodedSpans, resource: [(key: String, value: SpanAttribute)], scope: String) -> [UInt8] {
+        var request = ProtobufWriter(capacity: 256 + spans.bytes.count)
         request.message(1) { resourceSpans in  // ExportTraceServiceRequest.resource_spans
             resourceSpans.message(1) { message in  // ResourceSpans.resource
                 for (key, value) in resource { message.keyValue(1, key, value) }  // Resource.attributes
             }
             resourceSpans.message(2) { scopeSpans in  // ResourceSpans.scope_spans
                 scopeSpans.message(1) { $0.string(1, scope) }  // ScopeSpans.scope, InstrumentationScope.name
-                for span in spans { scopeSpans.message(2) { $0.span(span) } }  // ScopeSpans.spans
+                scopeSpans.append(encoded: spans.bytes)  // ScopeSpans.spans
             }
         }
         return request.bytes
@@ -20,8 +20,13 @@ enum OTLPTraceRequest {
 }
 
 extension ProtobufWriter {
+    /// One span as a `ScopeSpans.spans` field.
+    mutating func scopeSpan(_ span: FinishedSpan) {
+        self.message(2) { $0.span(span) }
+    }
+
     /// The fields of one `Span`.
-    fileprivate mutating func span(_ span: FinishedSpan) {
+    private mutating func span(_ span: FinishedSpan) {
         self.bytes(1, bigEndian: span.context.traceID.high, span.context.traceID.low)
         self.bytes(2, bigEndian: span.context.spanID.value)
         if let traceState = span.context.traceState { self.string(3, traceState) }

@@ -14,6 +14,12 @@ struct ProtobufWriter {
         self.bytes.reserveCapacity(capacity)
     }
 
+    /// A writer that writes into `storage`, emptied, and keeps its room.
+    init(reusing storage: [UInt8]) {
+        self.bytes = storage
+        self.bytes.removeAll(keepingCapacity: true)
+    }
+
     private enum WireType: UInt64 {
         case varint = 0
         case fixed64 = 1
@@ -71,7 +77,15 @@ struct ProtobufWriter {
     mutating func string(_ field: Int, _ value: String) {
         self.tag(field, .lengthDelimited)
         self.varint(UInt64(value.utf8.count))
-        self.bytes.append(contentsOf: value.utf8)
+        // Copied from the string's contiguous UTF-8 in one go; a bridged string has none and is walked.
+        if value.utf8.withContiguousStorageIfAvailable({ self.bytes.append(contentsOf: $0) }) == nil {
+            self.bytes.append(contentsOf: value.utf8)
+        }
+    }
+
+    /// Fields encoded before, by another writer, as they are.
+    mutating func append(encoded fields: [UInt8]) {
+        self.bytes.append(contentsOf: fields)
     }
 
     /// An embedded message field, written by `body`.

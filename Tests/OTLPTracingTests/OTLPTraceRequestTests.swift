@@ -11,6 +11,13 @@ import Tracing
         words.flatMap { word in (0..<8).map { UInt8(truncatingIfNeeded: word >> UInt64(56 - 8 * $0)) } }
     }
 
+    /// The request carrying `spans`, each encoded as it is when it ends.
+    static func request(_ spans: [FinishedSpan], resource: [(key: String, value: SpanAttribute)] = []) -> [UInt8] {
+        let buffer = SpanBuffer(capacity: spans.count, batchSize: spans.count)
+        for span in spans { buffer.append(span) }
+        return OTLPTraceRequest.encode(buffer.take().spans, resource: resource, scope: "ticketd")
+    }
+
     static var span: FinishedSpan {
         var attributes = SpanAttributes()
         attributes["http.route"] = "/buy/{eventId}"
@@ -36,7 +43,7 @@ import Tracing
     }
 
     @Test func aSpanIsEncodedWithEveryFieldWhereOpenTelemetryPutsIt() throws {
-        let bytes = OTLPTraceRequest.encode([Self.span], resource: [(key: "service.name", value: "ticketd")], scope: "ticketd")
+        let bytes = Self.request([Self.span], resource: [(key: "service.name", value: "ticketd")])
         let request = try #require(ProtobufFields(bytes))
         let resourceSpans = try #require(request[1].first?.message)
         let resource = try #require(resourceSpans[1].first?.message)
@@ -74,7 +81,7 @@ import Tracing
         var root = Self.span
         root.parentSpanID = nil
         root.attributes = ["delta": -1, "long": .string(String(repeating: "x", count: 20_000))]  // lengths of 3 bytes
-        let bytes = OTLPTraceRequest.encode([root, root], resource: [], scope: "ticketd")
+        let bytes = Self.request([root, root])
         let scopeSpans = try #require(ProtobufFields(bytes)?[1].first?.message?[2].first?.message)
         let spans = scopeSpans[2].compactMap(\.message)
         #expect(spans.count == 2)
@@ -87,7 +94,7 @@ import Tracing
     @Test(arguments: 118...123) func aLengthOfOneOrTwoBytesIsWrittenWhole(valueLength: Int) throws {
         var span = Self.span
         span.attributes = ["k": .string(String(repeating: "v", count: valueLength)), "next": 1]
-        let bytes = OTLPTraceRequest.encode([span], resource: [], scope: "ticketd")
+        let bytes = Self.request([span])
         let decoded = try #require(ProtobufFields(bytes)?[1].first?.message?[2].first?.message?[2].first?.message)
         #expect(decoded.keyValues(9)["k"]?[1].first?.string == String(repeating: "v", count: valueLength))
         #expect(decoded.keyValues(9)["next"]?[3] == [.varint(1)])

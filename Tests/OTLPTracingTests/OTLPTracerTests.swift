@@ -9,6 +9,14 @@ import Tracing
         OTLPTracer(sampler: try #require(TraceSampler(name: sampler, argument: argument)), buffer: SpanBuffer(capacity: queue, batchSize: queue))
     }
 
+    /// The spans `tracer` queued, oldest first, read back from their encoding (OTLP `Span` fields by number).
+    static func queued(_ tracer: OTLPTracer) throws -> [ProtobufFields] {
+        let spans = tracer.buffer.take().spans
+        let decoded = try #require(ProtobufFields(spans.bytes))[2].compactMap(\.message)
+        #expect(decoded.count == spans.count)
+        return decoded
+    }
+
     @Test func aChildSpanContinuesItsParentsTraceAndEndsOnce() throws {
         let tracer = try Self.tracer()
         let parent = tracer.startSpan("parent", context: .topLevel, ofKind: .server)
@@ -17,13 +25,18 @@ import Tracing
         child.end()
         child.end()
         parent.end()
-        let finished = tracer.buffer.take().spans
-        #expect(finished.map(\.name) == ["child", "parent"])
-        #expect(finished[0].context.traceID == finished[1].context.traceID)
-        #expect(finished[0].parentSpanID == finished[1].context.spanID)
-        #expect(finished[1].parentSpanID == nil)
-        #expect(finished[0].kind == .client && finished[0].attributes.get("outcome") == "sold")
-        #expect(finished[0].startNanoseconds <= finished[0].endNanoseconds)
+        let finished = try Self.queued(tracer)
+        #expect(finished.map { $0[5].first?.string } == ["child", "parent"])
+        #expect(finished[0][1] == finished[1][1])  // trace id
+        #expect(finished[0][4] == finished[1][2])  // parent span id
+        #expect(finished[1][4].isEmpty)
+        #expect(finished[0][6] == [.varint(3)])  // SPAN_KIND_CLIENT
+        #expect(finished[0].keyValues(9)["outcome"]?[1].first?.string == "sold")
+        guard case .fixed64(let start) = finished[0][7].first, case .fixed64(let end) = finished[0][8].first else {
+            Issue.record("no start or end time in \(finished[0])")
+            return
+        }
+        #expect(start <= end)
     }
 
     @Test func theActiveSpanIsFoundFromItsContextUntilItEnds() throws {
@@ -48,7 +61,7 @@ import Tracing
         child.attributes["ignored"] = true
         child.end()
         root.end()
-        #expect(tracer.buffer.take().spans.isEmpty)
+        #expect(try Self.queued(tracer).isEmpty)
         #expect(tracer.activeSpan(identifiedBy: root.context) == nil)
     }
 
@@ -63,7 +76,7 @@ import Tracing
         let spanID = try #require(span.context.traceContext?.spanID.hex)
         #expect(outgoing == ["traceparent": "00-0af7651916cd43dd8448eb211c80319c-\(spanID)-01", "tracestate": "congo=t61"])
         span.end()
-        #expect(tracer.buffer.take().spans.first?.parentSpanID?.hex == "b7ad6b7169203331")
+        #expect(try Self.queued(tracer).first?[4] == [.bytes([0xb7, 0xad, 0x6b, 0x71, 0x69, 0x20, 0x33, 0x31])])
 
         var untouched = InstrumentationContext.topLevel
         tracer.extract(["traceparent": "garbage"], into: &untouched, using: DictionaryExtractor())
@@ -73,7 +86,7 @@ import Tracing
     @Test func aFullQueueDropsSpansAndCountsThem() throws {
         let tracer = try Self.tracer(queue: 3)
         for index in 0..<5 { tracer.startSpan("span \(index)", context: .topLevel, ofKind: .internal).end() }
-        #expect(tracer.buffer.take().spans.map(\.name) == ["span 0", "span 1", "span 2"])
+        #expect(try Self.queued(tracer).map { $0[5].first?.string } == ["span 0", "span 1", "span 2"])
         #expect(tracer.buffer.takeDropped() == 2)
         #expect(tracer.buffer.takeDropped() == 0)
     }
@@ -86,14 +99,12 @@ import Tracing
         span.setStatus(SpanStatus(code: .ok))
         span.setStatus(SpanStatus(code: .error))
         span.end()
-        let finished = try #require(tracer.buffer.take().spans.first)
-        #expect(finished.events.map(\.name) == ["exception"])
-        guard case .string(let type) = finished.events.first?.attributes.get("exception.type") else {
-            Issue.record("no exception.type in \(finished.events)")
-            return
-        }
+        let finished = try #require(try Self.queued(tracer).first)
+        let events = finished[11].compactMap(\.message)
+        #expect(events.map { $0[2].first?.string } == ["exception"])
+        let type = try #require(events.first?.keyValues(3)["exception.type"]?[1].first?.string)
         #expect(type.contains("SoldOut"))
-        #expect(finished.status?.code == .ok)
+        #expect(finished[15].first?.message?[3] == [.varint(1)])  // STATUS_CODE_OK
     }
 }
 
