@@ -4,12 +4,12 @@ import Synchronization
 /// spans, counted, and never memory or purchases.
 ///
 /// A span that ends is encoded into the batch being filled, under a lock, by the thread that ends it: its attributes
-/// are still in that thread's cache, and are freed where they were allocated. Handing them to the exporter's thread
-/// instead cost more than encoding them: every retain, release and free of a span's strings and dictionaries there
-/// was an atomic operation or an allocator lock on memory another core had just written. The exporter takes whole
-/// batches, already encoded, and gives their storage back to be filled again, so that a steady stream of spans
-/// allocates nothing here. When a batch is full it wakes the exporter, which otherwise wakes on its schedule
-/// (``OTLPSpanExporter``).
+/// are still in that thread's cache, and are freed by the threads that serve requests. Handing them to the
+/// exporter's thread instead cost more than encoding them: every retain, release and free of a span's strings and
+/// dictionaries there was an atomic operation or an allocator lock on memory another core had just written. The
+/// exporter takes whole batches, already encoded, and gives their storage back to be filled again, so that a steady
+/// stream of spans allocates nothing here. When a batch is full it wakes the exporter, which otherwise wakes on its
+/// schedule (``OTLPSpanExporter``).
 final class SpanBuffer: Sendable {
     /// Spans held at most; those ending while it is full are dropped.
     let capacity: Int
@@ -17,7 +17,8 @@ final class SpanBuffer: Sendable {
     let batchSize: Int
     private let state: Mutex<State>
 
-    /// Spans encoded one after the other, each a `ScopeSpans.spans` field: the body of one export but its envelope.
+    /// Spans encoded one after the other, each a `ScopeSpans.spans` field: the body of one export, without its
+    /// envelope (``OTLPTraceRequest``).
     struct EncodedSpans {
         /// The encoded fields.
         var bytes: [UInt8]
