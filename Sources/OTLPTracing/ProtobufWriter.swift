@@ -14,10 +14,11 @@ struct ProtobufWriter {
         self.bytes.reserveCapacity(capacity)
     }
 
-    /// A writer that writes into `storage`, emptied, and keeps its room.
-    init(reusing storage: [UInt8]) {
+    /// A writer that writes into `storage`, an array emptied with its room kept, and keeps that room. (Emptying it
+    /// here would allocate new room: the caller's optional or copy still holds the array while this runs.)
+    init(reusing storage: consuming [UInt8]) {
+        assert(storage.isEmpty, "reused storage is emptied first")
         self.bytes = storage
-        self.bytes.removeAll(keepingCapacity: true)
     }
 
     private enum WireType: UInt64 {

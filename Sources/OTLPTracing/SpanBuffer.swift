@@ -15,6 +15,9 @@ final class SpanBuffer: Sendable {
     let capacity: Int
     /// Spans in one export.
     let batchSize: Int
+    /// Room reserved for a batch's encoding: ``bytesPerSpan`` for each of its spans, up to ``reservedSpans``. A
+    /// batch of more spans, or of larger ones, grows as it fills.
+    private let reservedBytes: Int
     private let state: Mutex<State>
 
     /// Spans encoded one after the other, each a `ScopeSpans.spans` field: the body of one export, without its
@@ -63,11 +66,15 @@ final class SpanBuffer: Sendable {
     init(capacity: Int, batchSize: Int) {
         self.capacity = max(capacity, 1)
         self.batchSize = min(max(batchSize, 1), self.capacity)
-        self.state = Mutex(State(filling: ProtobufWriter(capacity: Self.bytesPerSpan * self.batchSize)))
+        self.reservedBytes = Self.bytesPerSpan * min(self.batchSize, Self.reservedSpans)
+        self.state = Mutex(State(filling: ProtobufWriter(capacity: self.reservedBytes)))
     }
 
     /// Room kept per span of a batch: a purchase's spans take 250 to 350 bytes.
     private static let bytesPerSpan = 384
+    /// Spans of a batch that room is reserved for at most: a batch size of millions would otherwise reserve
+    /// gigabytes, and fail, at start.
+    private static let reservedSpans = 1024
 
     /// Encodes `span` into the batch being filled, or drops it when the queue is full; wakes the exporter when a
     /// batch is full.
@@ -81,7 +88,7 @@ final class SpanBuffer: Sendable {
             state.fillingCount += 1
             state.queued += 1
             guard state.fillingCount >= self.batchSize else { return nil }
-            state.full.append(state.takeFilling(capacity: Self.bytesPerSpan * self.batchSize))
+            state.full.append(state.takeFilling(capacity: self.reservedBytes))
             return state.takeWaiter()
         }
         waiter?.resume()
@@ -120,7 +127,7 @@ final class SpanBuffer: Sendable {
             if !state.full.isEmpty {
                 spans = state.full.removeFirst()
             } else if state.fillingCount > 0 {
-                spans = state.takeFilling(capacity: Self.bytesPerSpan * self.batchSize)
+                spans = state.takeFilling(capacity: self.reservedBytes)
             } else {
                 spans = EncodedSpans(bytes: [], count: 0)
             }
@@ -129,11 +136,13 @@ final class SpanBuffer: Sendable {
         }
     }
 
-    /// Takes the storage of a batch that was sent, leaving `bytes` empty, for a later batch to fill.
+    /// Takes the storage of a batch that was sent, leaving `bytes` empty, for a later batch to fill; storage that
+    /// large spans grew past twice a batch's reserved room is let go instead, so that a burst of them does not keep
+    /// its memory for good.
     func reuse(_ bytes: inout [UInt8]) {
         var storage: [UInt8] = []
         swap(&storage, &bytes)
-        guard storage.capacity > 0 else { return }
+        guard storage.capacity > 0, storage.capacity <= 2 * self.reservedBytes else { return }
         // Emptied here, where it is the only reference: `ProtobufWriter(reusing:)` then keeps its room.
         storage.removeAll(keepingCapacity: true)
         self.state.withLock { state in
