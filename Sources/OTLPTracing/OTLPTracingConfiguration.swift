@@ -79,13 +79,19 @@ public struct OTLPTracingConfiguration: Sendable {
         var resource: [(key: String, value: SpanAttribute)] = []
         if let value = reader["OTEL_RESOURCE_ATTRIBUTES"] {
             guard let pairs = Self.pairs(value) else { throw reader.error("OTEL_RESOURCE_ATTRIBUTES", Self.pairsRule) }
-            resource = pairs.map { (key: $0.key, value: .string($0.value)) }
+            // OTLP wants each key once: a repeated key keeps its last value.
+            for (key, value) in pairs {
+                resource.removeAll { $0.key == key }
+                resource.append((key: key, value: .string(value)))
+            }
         }
         let named = resource.first { $0.key == "service.name" }?.value
         resource.removeAll { $0.key == "service.name" }
         resource.insert((key: "service.name", value: reader["OTEL_SERVICE_NAME"].map { .string($0) } ?? named ?? .string(serviceName)), at: 0)
-        resource.append((key: "telemetry.sdk.name", value: "ticketd"))
-        resource.append((key: "telemetry.sdk.language", value: "swift"))
+        for (key, value) in [("telemetry.sdk.name", "ticketd"), ("telemetry.sdk.language", "swift")]
+        where !resource.contains(where: { $0.key == key }) {
+            resource.append((key: key, value: .string(value)))
+        }
         self.resource = resource
 
         let samplerName = reader["OTEL_TRACES_SAMPLER"] ?? "parentbased_always_on"

@@ -51,6 +51,19 @@ import Tracing
         #expect(!configuration.resource.contains { $0.value == "ignored" })
     }
 
+    @Test func aRepeatedResourceAttributeKeepsItsLastValue() throws {
+        let configuration = try #require(
+            try Self.configuration([
+                "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318",
+                "OTEL_RESOURCE_ATTRIBUTES": "dup=1,service.name=first,dup=2,service.name=second,telemetry.sdk.name=mine",
+            ])
+        )
+        #expect(configuration.resource.filter { $0.key == "dup" }.map(\.value) == ["2"])
+        #expect(configuration.resource.filter { $0.key == "service.name" }.map(\.value) == ["second"])
+        #expect(configuration.resource.filter { $0.key == "telemetry.sdk.name" }.map(\.value) == ["mine"])
+        #expect(Set(configuration.resource.map(\.key)).count == configuration.resource.count)
+    }
+
     @Test(arguments: [
         ["OTEL_EXPORTER_OTLP_ENDPOINT": "https://collector:4318"],
         ["OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318"],
