@@ -75,7 +75,10 @@ public struct OTLPSpanExporter: Service {
                     // not after a failure: a collector that hangs or crawls must not hold the process's exit.
                     timeout = closedAt + self.configuration.timeout - .now
                     guard !failing, timeout > .zero else {
-                        self.logger.notice("tracing: stopping without sending the spans still queued: the collector is failing or too slow")
+                        self.logger.warning(
+                            "tracing: stopping without sending the spans still queued: the collector failed an export, or the stop's export timeout ran out",
+                            metadata: ["spans_unsent": "\(batch.spans.count + self.buffer.discardQueued())"]
+                        )
                         return
                     }
                 }

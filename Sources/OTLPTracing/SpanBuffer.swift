@@ -136,6 +136,19 @@ final class SpanBuffer: Sendable {
         }
     }
 
+    /// Drops every span queued, full batches and the one being filled; how many there were.
+    func discardQueued() -> Int {
+        self.state.withLock { state in
+            defer {
+                state.full = []
+                state.filling = ProtobufWriter(reusing: [])
+                state.fillingCount = 0
+                state.queued = 0
+            }
+            return state.queued
+        }
+    }
+
     /// Takes the storage of a batch that was sent, leaving `bytes` empty, for a later batch to fill; storage that
     /// large spans grew past twice a batch's reserved room is let go instead, so that a burst of them does not keep
     /// its memory for good.

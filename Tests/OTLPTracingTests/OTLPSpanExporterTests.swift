@@ -111,8 +111,11 @@ import Tracing
     /// A collector that takes connections but never answers holds a stop for one export's timeout, not one per
     /// batch still queued.
     @Test(.timeLimit(.minutes(1))) func aStopGivesUpAfterOneExportTheCollectorDoesNotTake() async throws {
-        let exports = try await Self.exportsTriedStoppingWithThreeBatches(to: FakeCollector.start(holdingAnswers: true))
+        let logs = LogLines()
+        let exports = try await Self.exportsTriedStoppingWithThreeBatches(to: FakeCollector.start(holdingAnswers: true), logs: logs)
         #expect(exports == 1, "three batches queued, one export tried")
+        let notice = logs.entries.first { $0.message.hasPrefix("tracing: stopping without sending") }
+        #expect(notice?.metadata["spans_unsent"] == "2", "the two batches after the one that failed")
     }
 
     /// A collector that answers each export in time, but slowly, holds a stop for one export timeout at most, not
@@ -124,10 +127,10 @@ import Tracing
 
     /// The exports that `collector` received from an exporter started after its shutdown with three batches of one
     /// span queued (export timeout 2 s).
-    static func exportsTriedStoppingWithThreeBatches(to collector: FakeCollector) async throws -> Int {
+    static func exportsTriedStoppingWithThreeBatches(to collector: FakeCollector, logs: LogLines = LogLines()) async throws -> Int {
         let configuration = try Self.configuration(port: collector.port, batch: 1)
         let tracer = OTLPTracer(configuration: configuration)
-        let exporter = OTLPSpanExporter(tracer: tracer, configuration: configuration, logger: Logger(label: "test"))
+        let exporter = OTLPSpanExporter(tracer: tracer, configuration: configuration, logger: Logger(label: "test") { _ in logs })
         await testGracefulShutdown { shutdown in
             for index in 0..<3 { tracer.startSpan("span \(index)", context: .topLevel, ofKind: .internal).end() }
             shutdown.triggerGracefulShutdown()
@@ -162,7 +165,7 @@ import Tracing
 }
 
 /// Keeps the messages logged at warning and above, with their metadata.
-private final class LogLines: LogHandler, Sendable {
+final class LogLines: LogHandler, Sendable {
     private let lines = Mutex<[(message: String, metadata: Logger.Metadata)]>([])
     var entries: [(message: String, metadata: Logger.Metadata)] { self.lines.withLock { $0 } }
     var messages: [String] { self.entries.map(\.message) }
