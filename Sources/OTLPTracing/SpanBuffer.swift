@@ -141,7 +141,7 @@ final class SpanBuffer: Sendable {
         self.state.withLock { state in
             defer {
                 state.full = []
-                state.filling = ProtobufWriter(reusing: [])
+                state.filling = ProtobufWriter()
                 state.fillingCount = 0
                 state.queued = 0
             }
