@@ -35,7 +35,7 @@ struct OTLPHTTPClient: Sendable {
         let deadline = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) { channel.close(promise: nil) }
         defer { deadline.cancel() }
 
-        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: self.endpoint.path)
+        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: self.endpoint.requestTarget)
         head.headers.add(name: "Host", value: self.endpoint.authority)
         head.headers.add(name: "Content-Type", value: "application/x-protobuf")
         head.headers.add(name: "Content-Length", value: String(body.count))

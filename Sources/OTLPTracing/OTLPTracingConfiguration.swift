@@ -110,7 +110,7 @@ public struct OTLPTracingConfiguration: Sendable {
         self.maxExportBatchSize = try reader.number("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", default: 512, minimum: 1)
     }
 
-    private static let urlRule = "is not an http:// URL (ticketd exports over plain HTTP, to a collector nearby)"
+    private static let urlRule = "is not an http:// URL without spaces or control characters (ticketd exports over plain HTTP, to a collector nearby)"
     private static let pairsRule = "is not a list of key=value pairs separated by commas"
     private static let headersRule =
         "a name must be an HTTP token other than Host, Content-Type, Content-Length, Transfer-Encoding and Connection "

@@ -50,6 +50,32 @@ import Tracing
         try await collector.stop()
     }
 
+    @Test func anExportIsPostedToTheEndpointsPathWithItsQuery() async throws {
+        let collector = try await FakeCollector.start()
+        let configuration = try #require(
+            try OTLPTracingConfiguration(
+                environment: [
+                    "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:\(collector.port)/otlp?tenant=ticketd",
+                    "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "1",
+                ],
+                serviceName: "ticketd-tests"
+            )
+        )
+        let tracer = OTLPTracer(configuration: configuration)
+        let exporter = OTLPSpanExporter(tracer: tracer, configuration: configuration, logger: Logger(label: "test"))
+        try await testGracefulShutdown { shutdown in
+            async let running: Void = exporter.run()
+            tracer.startSpan("queried", context: .topLevel, ofKind: .internal).end()
+            var requests = collector.requests.makeAsyncIterator()
+            let request = try #require(await requests.next())
+            #expect(request.path == "/otlp/v1/traces?tenant=ticketd")
+            #expect(Self.spanNames(request.body) == ["queried"])
+            shutdown.triggerGracefulShutdown()
+            await running
+        }
+        try await collector.stop()
+    }
+
     @Test func shutdownSendsWhatIsStillQueued() async throws {
         let collector = try await FakeCollector.start()
         let configuration = try Self.configuration(port: collector.port, batch: 2)

@@ -27,6 +27,22 @@ import Tracing
         #expect(OTLPEndpoint(url: "http://localhost")?.port == 80)
     }
 
+    @Test func anEndpointsQueryIsKeptAfterTheTracesPathAndItsFragmentDropped() throws {
+        let base = try #require(try Self.configuration(["OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318/otlp/?tenant=a%20b#top"]))
+        #expect(base.endpoint.requestTarget == "/otlp/v1/traces?tenant=a%20b")
+        #expect(base.endpoint.description == "http://collector:4318/otlp/v1/traces?tenant=a%20b")
+        let signal = try #require(try Self.configuration(["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://collector:4318?key=1"]))
+        #expect(signal.endpoint.path == "/" && signal.endpoint.query == "key=1")
+        #expect(OTLPEndpoint(url: "http://collector:4318/v1/traces?")?.query == "")
+        #expect(OTLPEndpoint(url: "http://collector:4318/v1/traces#only-a-fragment")?.requestTarget == "/v1/traces")
+    }
+
+    @Test(arguments: ["http://collector:4318/a b", "http://collector:4318/v1/traces\r\nX-Injected: 1", "http://collector:4318/\u{7F}"])
+    func anEndpointNoRequestLineCanCarryIsRefused(url: String) {
+        #expect(OTLPEndpoint(url: url) == nil)
+        #expect(throws: OTLPConfigurationError.self) { try Self.configuration(["OTEL_EXPORTER_OTLP_ENDPOINT": url]) }
+    }
+
     @Test func theDefaultsAreOpenTelemetrys() throws {
         let configuration = try #require(try Self.configuration(["OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"]))
         #expect(configuration.sampler == TraceSampler(rule: .alwaysOn, followsParent: true))
