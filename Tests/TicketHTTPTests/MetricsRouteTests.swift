@@ -64,6 +64,22 @@ import TicketCore
         }
     }
 
+    @Test func aJSONSummaryOfAStoreThatDoesNotAnswerHasNoTotals() async throws {
+        let store = FakeTicketStore(capacities: [5])
+        store.configure { $0.readFailure = TicketStoreError("down") }
+        let app = TestApp(store: store)
+        try await app.test { client in
+            try await client.execute(uri: "/metrics", method: .get, headers: [.accept: "application/json"]) { response in
+                #expect(response.status == .ok)
+                let body = try response.json()
+                #expect((body["events"] as? [Any])?.isEmpty == true)
+                #expect(body["eventsError"] as? String != nil)
+                #expect(body["totals"] == nil)
+                #expect(body["requests"] is Int)
+            }
+        }
+    }
+
     @Test func jsonSummaryWithAcceptHeader() async throws {
         let app = TestApp(store: FakeTicketStore(capacities: [1]))
         try await app.test { client in

@@ -12,8 +12,9 @@ import TicketCore
 /// ```
 ///
 /// `events` and `totals` are read from the store (all instances); `purchases`, `requests` and `errors` count what
-/// this instance answered since it started. When the store does not answer, `events` is empty and `eventsError`
-/// says why; when some events cannot be read (their cluster shard down), `events` and `totals` hold the others and
+/// this instance answered since it started. When the store does not answer, `events` is empty, `totals` is left
+/// out (no count is known, and zeros would read as a sold-out store) and `eventsError` says why; when some events
+/// cannot be read (their cluster shard down), `events` and `totals` hold the others and
 /// `eventsError` names them.
 public struct MetricsSummary: ResponseCodable, Sendable, Hashable {
     /// Sums over every event.
@@ -34,8 +35,8 @@ public struct MetricsSummary: ResponseCodable, Sendable, Hashable {
     public var events: [EventSnapshot]
     /// Why `events` is empty, when the store did not answer, or which events it lacks.
     public var eventsError: String?
-    /// Sums over `events`.
-    public var totals: Totals
+    /// Sums over `events`; `nil`, and left out of the JSON, when the store did not answer.
+    public var totals: Totals?
     /// This instance's purchase attempts by outcome (`purchased`, `replayed`, `sold_out`, `unknown_event`,
     /// `user_limit`, `unavailable`, `invalid`), every outcome present.
     public var purchases: [String: Int]
@@ -49,11 +50,13 @@ public struct MetricsSummary: ResponseCodable, Sendable, Hashable {
         self.uptimeSeconds = uptimeSeconds
         self.events = events ?? []
         self.eventsError = eventsError
-        self.totals = Totals(
-            capacity: self.events.reduce(0) { $0 + $1.capacity },
-            available: self.events.reduce(0) { $0 + $1.available },
-            sold: self.events.reduce(0) { $0 + $1.sold }
-        )
+        self.totals = events.map { events in
+            Totals(
+                capacity: events.reduce(0) { $0 + $1.capacity },
+                available: events.reduce(0) { $0 + $1.available },
+                sold: events.reduce(0) { $0 + $1.sold }
+            )
+        }
         var purchases: [String: Int] = [:]
         for outcome in PurchaseOutcome.allCases { purchases[outcome.rawValue] = counts.purchases[outcome, default: 0] }
         self.purchases = purchases
