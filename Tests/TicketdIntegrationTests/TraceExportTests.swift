@@ -55,7 +55,7 @@ import Testing
         #expect(script.attributes["db.system.name"] == "redis")
         #expect(script.attributes["ticketd.redis.script"] == "purchase.lua")
         #expect(script.attributes["ticketd.purchase.outcome"] == "sold")
-        #expect(script.attributes["ticketd.purchase_id"] == purchaseID)
+        #expect(script.attributes["ticketd.event_id"] == "1")
         #expect(script.attributes["ticketd.fallback"] == "false")
 
         // The PDF, rendered later in the background, joins the same trace under the request that sold it.
