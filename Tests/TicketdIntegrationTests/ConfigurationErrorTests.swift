@@ -217,6 +217,20 @@ import Testing
         #expect(result.output.contains(/^\d+\.\d+\.\d+\n/), "\(result.output)")
     }
 
+    /// A per-user limit above the largest event is refused before Redis is asked: 2⁶³ - 1 was seeded, came back from
+    /// Redis as -2⁶³, and the fallback then sold to named buyers as if the event had no limit.
+    @Test(arguments: ["50000001", "9223372036854775807"]) func aPerUserLimitAboveTheLargestEventIsRefused(limit: String) async throws {
+        let directory = try Self.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try await TicketdProcess.run(
+            ["seed", "1", "10", "--per-user-limit", limit],
+            redisURL: "redis://127.0.0.1:1",
+            directory: directory
+        )
+        #expect(result.status == 64, "exit status \(result.status): \(result.output)")
+        #expect(result.output.contains("--per-user-limit must be from 0 (no limit) to 50000000"), "\(result.output)")
+    }
+
     /// A mistyped command is named as one, not read as an argument to `serve` (which showed serve's usage).
     @Test func anUnknownCommandIsRefusedAsOne() async throws {
         let directory = try Self.scratchDirectory()
