@@ -75,7 +75,9 @@ struct AuditCommand: AsyncParsableCommand {
             throw ExitCode(Self.usage)
         }
         var answers: [AnsweredPurchase] = []
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
+        // Lines end in LF or CRLF (a file saved on Windows, or by a spreadsheet): CRLF is one `Character`, which a split on
+        // "\n" did not see, so the whole file was one line, or its last ticket id ended in a carriage return.
+        for (number, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() where !line.isEmpty {
             guard let answer = AnsweredPurchase(line: line) else {
                 FileHandle.standardError.write(
                     Data("Error: --answers: line \(number + 1) of \(path) is not an event id, a purchase id and a ticket id separated by tabs\n".utf8)

@@ -196,10 +196,17 @@ import Testing
         let directory = try Self.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try "1\t01jd5n0000000000000000000\t7\nnot an answer\n".write(toFile: directory + "/answers.tsv", atomically: true, encoding: .utf8)
+        // CRLF line ends are line ends: this file's first line was read as three lines in one, and refused as line 1.
+        try "1\t01jd5n0000000000000000000\t7\r\n2\t01jd5n0000000000000000001\t8\r\nnot an answer\r\n".write(
+            toFile: directory + "/windows.tsv",
+            atomically: true,
+            encoding: .utf8
+        )
         let cases = [
             (directory + "/missing.tsv", "cannot read \(directory)/missing.tsv: no such file"),
             (directory, "cannot read \(directory): it is a directory"),
             (directory + "/answers.tsv", "line 2 of \(directory)/answers.tsv is not an event id, a purchase id and a ticket id"),
+            (directory + "/windows.tsv", "line 3 of \(directory)/windows.tsv is not an event id, a purchase id and a ticket id"),
         ]
         for (file, reason) in cases {
             let result = try await TicketdProcess.run(["audit", "--answers", file], redisURL: "redis://127.0.0.1:1", directory: directory)
