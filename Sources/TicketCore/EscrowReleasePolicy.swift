@@ -5,7 +5,8 @@
 /// settles. What Redis can know is the instance's last report (``InstanceReport``) and when Redis itself, or
 /// any other instance, last saw an outage. The release is refused when:
 ///
-/// - the instance never reported: nothing is known of its journal;
+/// - the instance has no report: it never made one, or its escrow was released already (which forgets it), and
+///   nothing is known of its journal;
 /// - its last report shows fallback mode or unsettled sales;
 /// - it reported less than `goneAfter` ago: it looks alive, and a live instance sells from the escrow it holds;
 /// - Redis started after that report, or another instance entered fallback after it: Redis was unreachable since,
@@ -27,7 +28,9 @@ public struct EscrowReleasePolicy: Sendable {
     ///   - now: Redis's clock, in milliseconds since 1970.
     ///   - redisStartedAt: When the Redis process started, in milliseconds since 1970.
     public func refusal(report: InstanceReport?, others: [InstanceReport], now: Int64, redisStartedAt: Int64) -> String? {
-        guard let report else { return "the instance never reported to Redis: nothing is known of its journal" }
+        guard let report else {
+            return "the instance has no report in Redis (it never reported, or its escrow was released already): nothing is known of its journal"
+        }
         guard report.isSettled else {
             return
                 "its last report shows \(report.journalBacklog) unsettled fallback sales (mode \(report.mode)): restart it with its FALLBACK_DIR so it settles them"

@@ -12,7 +12,7 @@ import TicketCore
     }
 
     @Test func anUnknownOrUnsettledInstanceIsRefused() {
-        #expect(self.policy.refusal(report: nil, others: [], now: 1_040_000, redisStartedAt: 0) != nil)
+        #expect(self.policy.refusal(report: nil, others: [], now: 1_040_000, redisStartedAt: 0)?.contains("released already") == true)
         let unsettled = InstanceReport(mode: "redis", journalBacklog: 3, reportedAt: 1_000_000, lastFallbackAt: 0)
         #expect(self.policy.refusal(report: unsettled, others: [], now: 1_040_000, redisStartedAt: 0)?.contains("3 unsettled") == true)
         let inFallback = InstanceReport(mode: "fallback", journalBacklog: 0, reportedAt: 1_000_000, lastFallbackAt: 999_000)
