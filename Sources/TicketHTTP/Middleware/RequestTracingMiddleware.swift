@@ -80,12 +80,18 @@ struct RequestTracingMiddleware: RouterMiddleware {
             }
         } catch {
             let status = (error as? any HTTPResponseError)?.status ?? .internalServerError
-            Self.describe(span, request: request, route: context.endpointPath, status: status)
+            Self.describe(span, request: request, route: Self.route(of: context), status: status)
             span.recordError(error)
             span.end()
             throw error
         }
-        return Self.finish(span, response: response, request: request, route: context.endpointPath, traceparent: traceparent)
+        return Self.finish(span, response: response, request: request, route: Self.route(of: context), traceparent: traceparent)
+    }
+
+    /// The route the request matched, or `nil` for none: Hummingbird's router names a request that matches none
+    /// `NotFound`, which is no route (`http.route` is a path template) and so not a span name either.
+    private static func route(of context: AppRequestContext) -> String? {
+        context.endpointPath.flatMap { $0.hasPrefix("/") ? $0 : nil }
     }
 
     /// Extracts the trace context of `headers` into `context`; whether the tracer read one (the context gained an
