@@ -15,7 +15,7 @@ import Tracing
 /// | `OTEL_RESOURCE_ATTRIBUTES` | none | `key=value,…`, more resource attributes |
 /// | `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG` | `parentbased_always_on` | which traces record (``TraceSampler``) |
 /// | `OTEL_BSP_SCHEDULE_DELAY` | 5000 | milliseconds between exports when no batch fills |
-/// | `OTEL_BSP_MAX_QUEUE_SIZE`, `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` | 2048, 512 | spans queued at most, spans in one export |
+/// | `OTEL_BSP_MAX_QUEUE_SIZE`, `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` | 2048, 512 | spans queued at most, spans in one export (at most the queue's) |
 ///
 /// The endpoint is plain `http://`: spans go to a collector or agent nearby, not over TLS. Propagation is W3C
 /// Trace Context (`traceparent`, `tracestate`).
@@ -107,7 +107,16 @@ public struct OTLPTracingConfiguration: Sendable {
         // At least 1 ms: with 0, the schedule woke the exporter without pause and took a core.
         self.scheduleDelay = .milliseconds(try reader.number("OTEL_BSP_SCHEDULE_DELAY", default: 5_000, minimum: 1))
         self.maxQueueSize = try reader.number("OTEL_BSP_MAX_QUEUE_SIZE", default: 2_048, minimum: 1)
-        self.maxExportBatchSize = try reader.number("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", default: 512, minimum: 1)
+        // An export takes from the queue, so OpenTelemetry keeps a batch within it: a batch size set above the queue
+        // is refused, and the default one is lowered to a smaller queue.
+        let batchSize = try reader.number("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", default: 512, minimum: 1)
+        if reader["OTEL_BSP_MAX_EXPORT_BATCH_SIZE"] != nil, batchSize > self.maxQueueSize {
+            throw reader.error(
+                "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+                "is more than OTEL_BSP_MAX_QUEUE_SIZE (\(self.maxQueueSize)): an export takes from the queue"
+            )
+        }
+        self.maxExportBatchSize = min(batchSize, self.maxQueueSize)
     }
 
     private static let urlRule = "is not an http:// URL without spaces or control characters (ticketd exports over plain HTTP, to a collector nearby)"

@@ -43,6 +43,13 @@ import Tracing
         #expect(throws: OTLPConfigurationError.self) { try Self.configuration(["OTEL_EXPORTER_OTLP_ENDPOINT": url]) }
     }
 
+    @Test func aQueueSmallerThanTheDefaultBatchMakesTheBatchAsSmall() throws {
+        let configuration = try #require(
+            try Self.configuration(["OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318", "OTEL_BSP_MAX_QUEUE_SIZE": "100"])
+        )
+        #expect(configuration.maxQueueSize == 100 && configuration.maxExportBatchSize == 100)
+    }
+
     @Test func theDefaultsAreOpenTelemetrys() throws {
         let configuration = try #require(try Self.configuration(["OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"]))
         #expect(configuration.sampler == TraceSampler(rule: .alwaysOn, followsParent: true))
@@ -95,6 +102,8 @@ import Tracing
         ["OTEL_EXPORTER_OTLP_TIMEOUT": "0"],
         ["OTEL_BSP_SCHEDULE_DELAY": "0"],
         ["OTEL_BSP_MAX_QUEUE_SIZE": "0"],
+        ["OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "5000"],  // above the queue's 2048
+        ["OTEL_BSP_MAX_QUEUE_SIZE": "100", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "101"],
         ["OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "2"],
         ["OTEL_TRACES_EXPORTER": "console"],
     ])
