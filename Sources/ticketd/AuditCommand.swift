@@ -36,9 +36,10 @@ struct AuditCommand: AsyncParsableCommand {
     func run() async throws {
         let (reader, logger) = try ConfigurationLoader.oneShotCommand()
         let answers = try self.readAnswers()
+        let url = try ConfigurationLoader.redisURL(reader)
         let report: AuditReport
         do {
-            report = try await RedisSession.with(url: ConfigurationLoader.redisURL(reader), logger: logger) { client in
+            report = try await RedisSession.with(url: url, logger: logger) { client in
                 try await RedisTicketStore(client: client, logger: logger).audit(checking: answers)
             }
         } catch {

@@ -55,7 +55,8 @@ enum ConfigurationCheck {
     /// (`HOST=` "for host , port 3049", `PDF_OUTPUT_DIR=` "mkdir : No such file or directory"), or was taken as
     /// unset or as nothing in silence (`PORT=` served on 3049, `APP_VERSION=` reported version "").
     private static let nonEmpty: [(key: String, variable: String)] = [
-        ("host", "HOST"), ("port", "PORT"), ("redis.url", "REDIS_URL"), ("pdf.outputDir", "PDF_OUTPUT_DIR"), ("fallback.dir", "FALLBACK_DIR"),
+        ("host", "HOST"), ("port", "PORT"), ("redis.url", "REDIS_URL"), ("redis.clusterNodes", "REDIS_CLUSTER_NODES"),
+        ("pdf.outputDir", "PDF_OUTPUT_DIR"), ("fallback.dir", "FALLBACK_DIR"),
         ("log.level", "LOG_LEVEL"), ("app.env", "APP_ENV"), ("app.version", "APP_VERSION"),
     ]
 

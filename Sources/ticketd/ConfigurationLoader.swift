@@ -33,9 +33,17 @@ enum ConfigurationLoader {
     /// The Redis URL: `redis+cluster://` and the seed list `REDIS_CLUSTER_NODES` (`host:port,host:port`, no
     /// credentials) when that is set, else `REDIS_URL` (default `redis://localhost:6379`; a
     /// `redis+cluster://[user:password@]host:port[,host:port…]` URL also selects cluster mode).
-    static func redisURL(_ reader: ConfigReader) -> String {
+    /// - Throws: `ExitCode` 78, the reason on standard error, for a seed list that is not one: its error named
+    ///   `REDIS_URL`, which the operator had not set.
+    static func redisURL(_ reader: ConfigReader) throws -> String {
         if let nodes = reader.string(forKey: "redis.clusterNodes"), !nodes.isEmpty {
-            return "\(RedisEndpoint.clusterScheme)://\(nodes.filter { !$0.isWhitespace })"
+            let url = "\(RedisEndpoint.clusterScheme)://\(nodes.filter { !$0.isWhitespace })"
+            do {
+                _ = try RedisClientConfiguration(url: url)
+            } catch {
+                throw Self.misconfigured("REDIS_CLUSTER_NODES: \(error)")
+            }
+            return url
         }
         return reader.string(forKey: "redis.url", default: "redis://localhost:6379")
     }
@@ -43,7 +51,7 @@ enum ConfigurationLoader {
     /// The Redis client's configuration: the URL, and `REDIS_COMMAND_TIMEOUT_MS` (int, default 2000), how long one
     /// Redis call may take before its outcome counts as unknown (a purchase then asks again, up to three times).
     static func redisClientConfiguration(_ reader: ConfigReader) throws -> RedisClientConfiguration {
-        var configuration = try RedisClientConfiguration.ticketd(url: Self.redisURL(reader))
+        var configuration = try RedisClientConfiguration.ticketd(url: try Self.redisURL(reader))
         configuration.commandTimeout = .milliseconds(reader.int(forKey: "redis.commandTimeoutMs", default: 2000))
         return configuration
     }

@@ -67,7 +67,7 @@ struct SeedCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (reader, logger) = try ConfigurationLoader.oneShotCommand()
-        let url = ConfigurationLoader.redisURL(reader)
+        let url = try ConfigurationLoader.redisURL(reader)
         let clock = ContinuousClock()
         let start = clock.now
         let outcomes: [TicketSeeder.Outcome]

@@ -85,7 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw ConfigurationError("PDF_OUTPUT_DIR \(pdfConfiguration.outputDirectory) cannot hold tickets: \(error)")
         }
-        let redisURL = ConfigurationLoader.redisURL(reader)
+        let redisURL = try ConfigurationLoader.redisURL(reader)
         let client = RedisClient(configuration: try ConfigurationLoader.redisClientConfiguration(reader), logger: logger)
         let redisStore = RedisTicketStore(client: client, logger: logger)
         let store: any TicketStore & TicketAuditor & PurchaseLedger

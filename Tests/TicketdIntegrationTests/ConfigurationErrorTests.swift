@@ -47,7 +47,7 @@ import Testing
 
     /// Set but empty, each of these failed later, with a message that did not name it, or was taken in silence as
     /// unset (`PORT`, `LOG_LEVEL`, `APP_ENV`) or as nothing (`APP_VERSION`).
-    @Test(arguments: ["HOST", "PORT", "REDIS_URL", "PDF_OUTPUT_DIR", "FALLBACK_DIR", "LOG_LEVEL", "APP_ENV", "APP_VERSION"])
+    @Test(arguments: ["HOST", "PORT", "REDIS_URL", "REDIS_CLUSTER_NODES", "PDF_OUTPUT_DIR", "FALLBACK_DIR", "LOG_LEVEL", "APP_ENV", "APP_VERSION"])
     func aSettingThatCannotBeEmptyStopsTheServerNamingIt(variable: String) async throws {
         let output = try await Self.refusedServe([variable: ""])
         #expect(output.contains("\(variable) is set but empty"), "\(output)")
@@ -236,6 +236,20 @@ import Testing
         )
         #expect(result.status == 64, "exit status \(result.status): \(result.output)")
         #expect(result.output.contains("--per-user-limit must be from 0 (no limit) to 50000000"), "\(result.output)")
+    }
+
+    /// A seed list that is not one is named as the operator wrote it: its error named `REDIS_URL`, which was not set.
+    @Test(arguments: ["seed", "audit"]) func aClusterSeedListThatIsNotOneIsNamed(command: String) async throws {
+        let directory = try Self.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try await TicketdProcess.run(
+            [command],
+            redisURL: "redis://127.0.0.1:1",
+            directory: directory,
+            environment: ["REDIS_CLUSTER_NODES": "127.0.0.1:1,,x"]
+        )
+        #expect(result.status == 78, "exit status \(result.status): \(result.output)")
+        #expect(result.output.contains("Error: REDIS_CLUSTER_NODES: ") && !result.output.contains("REDIS_URL"), "\(result.output)")
     }
 
     /// A mistyped command is named as one, not read as an argument to `serve` (which showed serve's usage).
