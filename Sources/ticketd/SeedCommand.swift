@@ -48,13 +48,16 @@ struct SeedCommand: AsyncParsableCommand {
     )
     var force = false
 
+    /// The most tickets one event can have; also the largest per-user limit.
+    static let maxTickets = 50_000_000
+
     func validate() throws {
         guard (1...10_000).contains(self.events) else { throw ValidationError("events must be from 1 to 10000") }
-        guard (0...50_000_000).contains(self.tickets) else { throw ValidationError("tickets must be from 0 to 50000000") }
+        guard (0...Self.maxTickets).contains(self.tickets) else { throw ValidationError("tickets must be from 0 to \(Self.maxTickets)") }
         // A limit above the most tickets an event can have is no limit, and a larger one did not survive Lua's numbers:
         // 2⁶³ - 1 came back from Redis as -2⁶³, and the fallback sold to named buyers as if the event had none.
-        guard (0...50_000_000).contains(self.perUserLimit ?? 0) else {
-            throw ValidationError("--per-user-limit must be from 0 (no limit) to 50000000")
+        guard (0...Self.maxTickets).contains(self.perUserLimit ?? 0) else {
+            throw ValidationError("--per-user-limit must be from 0 (no limit) to \(Self.maxTickets)")
         }
         guard (1...256).contains(self.stripes) else { throw ValidationError("--stripes must be from 1 to 256") }
         guard (0...3600).contains(self.escrowTimeout ?? 10) else { throw ValidationError("--escrow-timeout must be from 0 to 3600 seconds") }
