@@ -32,8 +32,8 @@ struct TicketLoadCommand: AsyncParsableCommand {
     @Option(help: "The service (default: $TEST_URL, from the environment or .env, else http://localhost:3049).")
     var url: String?
 
-    @Option(help: "The event to buy from.")
-    var event = "1"
+    @Option(help: "The event to buy from (default 1).")
+    var event: String?
 
     @Flag(help: "Buy from several events at once (--events).")
     var multi = false
@@ -56,8 +56,11 @@ struct TicketLoadCommand: AsyncParsableCommand {
     @Option(help: "Spread purchases over this many named buyers (X-User-Id); default anonymous.")
     var users: Int?
 
-    @Option(name: .customLong("idempotency-replays"), help: "Share (0-1) of requests that repeat an earlier purchase's Idempotency-Key.")
-    var idempotencyReplays = 0.0
+    @Option(
+        name: .customLong("idempotency-replays"),
+        help: "Share (0-1) of requests that repeat an earlier purchase's Idempotency-Key (default 0)."
+    )
+    var idempotencyReplays: Double?
 
     @Option(help: "Seconds a request may wait for its answer.")
     var timeout = 10.0
@@ -86,6 +89,10 @@ struct TicketLoadCommand: AsyncParsableCommand {
     func validate() throws {
         if self.duration != nil, self.requests != nil { throw ValidationError("give --duration or --requests, not both") }
         if self.full, self.multi { throw ValidationError("--full chooses its own events") }
+        if self.full, let ignored = self.optionsTheSuiteIgnores.first {
+            // They were ignored in silence: the suite sets each scenario's own.
+            throw ValidationError("--full runs its own scenarios, which set their own events, lengths and buyers: leave out \(ignored)")
+        }
         // Without --multi the run buys --event only: --events alone was ignored in silence.
         if self.events != nil, !self.multi { throw ValidationError("--events needs --multi (or name one event with --event)") }
         if let threads = self.threads, !(1...Self.mostThreads).contains(threads) {
@@ -117,6 +124,16 @@ struct TicketLoadCommand: AsyncParsableCommand {
                 throw ValidationError("\(option) \(path) is a directory; name a file")
             }
         }
+    }
+
+    /// The options given that only a single run reads, which ``full`` would ignore.
+    private var optionsTheSuiteIgnores: [String] {
+        let given: [(option: String, isGiven: Bool)] = [
+            ("--event", self.event != nil), ("--duration", self.duration != nil), ("--requests", self.requests != nil),
+            ("--rate", self.rate != nil), ("--users", self.users != nil),
+            ("--idempotency-replays", self.idempotencyReplays != nil), ("--plot", self.plot != nil),
+        ]
+        return given.filter(\.isGiven).map(\.option)
     }
 
     /// The longest duration or timeout, in seconds: a year.
@@ -164,13 +181,13 @@ struct TicketLoadCommand: AsyncParsableCommand {
             target: target,
             events: self.multi
                 ? (self.events ?? "1,2,3").split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-                : [self.event]
+                : [self.event ?? "1"]
         )
         configuration.connections = self.connections
         configuration.stop = self.requests.map { .requests($0) } ?? .duration(.milliseconds(Int64((self.duration ?? 10) * 1000)))
         configuration.rate = self.rate
         configuration.users = self.users
-        configuration.replayShare = self.idempotencyReplays
+        configuration.replayShare = self.idempotencyReplays ?? 0
         configuration.requestTimeout = .milliseconds(Int64(self.timeout * 1000))
         configuration.connectTimeout = .milliseconds(Int64(self.connectTimeout * 1000))
         configuration.threads = self.threads ?? System.coreCount

@@ -97,6 +97,10 @@ import Testing
         (["--threads", "20000"], "--threads must be from 1 to 256"),
         // Ignored in silence: the run bought event 1.
         (["--events", "2,3"], "--events needs --multi"),
+        // Ignored in silence: the suite ran its own scenarios.
+        (["--full", "--event", "7"], "--full runs its own scenarios, which set their own events, lengths and buyers: leave out --event"),
+        (["--full", "--rate", "100"], "leave out --rate"),
+        (["--full", "--plot", "/tmp/plot.svg"], "leave out --plot"),
     ])
     func anOptionThatMakesNoSenseExits64(arguments: [String], message: String) async throws {
         let (status, output) = try await TicketLoadExecutable.run(["--url", "http://127.0.0.1:1", "--skip-redis-audit"] + arguments)
