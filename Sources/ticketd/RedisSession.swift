@@ -26,23 +26,47 @@ enum RedisSession {
     /// Waits until `client` has a connection, or throws after `timeout`, with the reason the client last met (a
     /// refused connection, `WRONGPASS`, a node without cluster support): before, a wrong password was reported
     /// as a Redis that is not running.
+    ///
+    /// A first command waits for the first connection and fails with the client's reason as soon as its connect
+    /// attempts stop for a while (its breaker opens, after a few tries): refused credentials end the wait then,
+    /// since waiting does not fix them (the whole `timeout` was spent on them before). Anything else, such as a
+    /// Redis still starting, is waited for until `timeout`.
     /// - Throws: ``ConfigurationError`` when Redis refused the URL's credentials (a wrong or missing password or
     ///   user): the configuration to fix, not a Redis to start; a ``RedisError`` for anything else.
     static func waitUntilUp(_ client: RedisClient, url: String, timeout: Duration) async throws {
-        guard await client.waitUntilConnected(timeout: timeout) else {
+        let deadline = ContinuousClock.now + timeout
+        let ping = RESPCommand("PING")
+        while true {
+            do {
+                _ = try await client.execute(ping, options: RedisCommandOptions(timeout: deadline - .now, idempotent: true))
+                return
+            } catch let error where error.reason == .clientNotRunning && .now < deadline {
+                // The client's `run()`, a task started beside this one, may not have begun: let it.
+                await Task.yield()
+            } catch {
+                try Self.checkCredentials(in: error.message, url: url)
+                break
+            }
+        }
+        guard await client.waitUntilConnected(timeout: deadline - .now) else {
             var reason = "no connection"
             do {
-                _ = try await client.execute(RESPCommand("PING"), options: RedisCommandOptions(timeout: .milliseconds(100), idempotent: true))
+                _ = try await client.execute(ping, options: RedisCommandOptions(timeout: .milliseconds(100), idempotent: true))
             } catch {
                 reason = error.message
             }
-            if Self.refusesCredentials(reason) {
-                throw ConfigurationError("REDIS_URL \(RedisEndpoint.masked(url)): Redis refused its credentials: \(reason)")
-            }
+            try Self.checkCredentials(in: reason, url: url)
             throw RedisError.notSent(
                 .circuitOpen,
                 "cannot reach Redis at \(RedisEndpoint.masked(url)) within \(timeout): \(reason) (is it running? `make redis-up` starts one)"
             )
+        }
+    }
+
+    /// Throws a ``ConfigurationError`` when `reason` is Redis refusing `url`'s credentials.
+    private static func checkCredentials(in reason: String, url: String) throws {
+        if Self.refusesCredentials(reason) {
+            throw ConfigurationError("REDIS_URL \(RedisEndpoint.masked(url)): Redis refused its credentials: \(reason)")
         }
     }
 
