@@ -256,6 +256,21 @@ import Testing
         #expect(result.output.contains("Error: REDIS_CLUSTER_NODES: ") && !result.output.contains("REDIS_URL"), "\(result.output)")
     }
 
+    /// Cluster seeds that are a Redis without cluster support say so in the error: it said only that no node
+    /// answered `CLUSTER SHARDS`, and the cause was on a warning line before it (found by black-box testing).
+    @Test func aClusterSeedWithoutClusterSupportIsNamedAsTheCause() async throws {
+        let redis = try await RedisServerFixture.start()
+        defer { redis.stop() }
+        let result = try await TicketdProcess.run(
+            ["audit"],
+            redisURL: "redis://127.0.0.1:1",
+            directory: redis.directory,
+            environment: ["REDIS_CLUSTER_NODES": "127.0.0.1:\(redis.port)", "LOG_LEVEL": "error"]
+        )
+        #expect(result.status == 69, "exit status \(result.status): \(result.output)")
+        #expect(result.output.contains("Error: ") && result.output.contains("cluster support disabled"), "\(result.output)")
+    }
+
     /// A mistyped command is named as one, not read as an argument to `serve` (which showed serve's usage).
     @Test func anUnknownCommandIsRefusedAsOne() async throws {
         let directory = try Self.scratchDirectory()

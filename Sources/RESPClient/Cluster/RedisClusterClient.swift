@@ -325,7 +325,12 @@ public final class RedisClusterClient: RedisCommandExecutor, Service {
                 throw .notSent(.cancelled, "cancelled while waiting for the cluster topology")
             }
         }
-        throw .notSent(.circuitOpen, "no Redis cluster node answered CLUSTER SHARDS; seeds: \(self.options.seeds.map(\.description))")
+        // The last node's answer names the cause, such as a seed that is a Redis without cluster support.
+        let failure = self.state.withLock { $0.lastRefreshFailure }.map { " (the last said: \($0))" } ?? ""
+        throw .notSent(
+            .circuitOpen,
+            "no Redis cluster node answered CLUSTER SHARDS\(failure); seeds: \(self.options.seeds.map(\.description))"
+        )
     }
 
     /// Asks for a topology refresh without waiting for it.
@@ -377,9 +382,10 @@ public final class RedisClusterClient: RedisCommandExecutor, Service {
                 lastError = error
             }
         }
-        self.state.withLock { $0.refreshFinished(at: ContinuousClock().now) }
+        let failure = lastError?.message ?? "no node to ask"
+        self.state.withLock { $0.refreshFinished(at: ContinuousClock().now, failure: failure) }
         RedisClusterMetrics.countRefresh(succeeded: false)
-        self.logger.warning("no cluster node answered CLUSTER SHARDS", metadata: ["redis.error": "\(lastError?.message ?? "no node to ask")"])
+        self.logger.warning("no cluster node answered CLUSTER SHARDS", metadata: ["redis.error": "\(failure)"])
     }
 
     /// Asks one node for the topology over a short-lived connection of its own.

@@ -17,6 +17,9 @@ struct RedisClusterState {
     /// The refresh in flight (or waiting out the minimum interval), and when the last one finished.
     private var refresh: Task<Void, Never>?
     private var lastRefresh: ContinuousClock.Instant?
+    /// Why the last refresh read no topology, when it read none: what the last node asked answered, for the error
+    /// of a caller that waited for a topology in vain.
+    private(set) var lastRefreshFailure: String?
     private var subscribers: [UInt64: AsyncStream<RedisHealth>.Continuation] = [:]
     private var nextSubscriberID: UInt64 = 0
     private(set) var health: RedisHealth = .down
@@ -129,10 +132,11 @@ struct RedisClusterState {
         return refresh
     }
 
-    /// Records that the refresh in flight has finished.
-    mutating func refreshFinished(at now: ContinuousClock.Instant) {
+    /// Records that the refresh in flight has finished, and why it read no topology (`failure`), if it did not.
+    mutating func refreshFinished(at now: ContinuousClock.Instant, failure: String? = nil) {
         self.refresh = nil
         self.lastRefresh = now
+        self.lastRefreshFailure = failure
     }
 
     /// The addresses to ask for the topology: the current primaries first, then every other known node.
