@@ -45,7 +45,9 @@ struct AuditCommand: AsyncParsableCommand {
         } catch {
             if let exit = ConfigurationLoader.misconfigured(by: error) { throw exit }
             // Not a verdict on the books: they could not be read. A script tells the two apart by the status.
-            FileHandle.standardError.write(Data("Error: the books could not be read: \(error)\n".utf8))
+            // Redis's reason as seed gives it, without the error's type names (`RedisError(notSent, circuitOpen)`).
+            let reason = (error as? RedisError)?.message ?? "\(error)"
+            FileHandle.standardError.write(Data("Error: the books could not be read: \(reason)\n".utf8))
             throw ExitCode(Self.unavailable)
         }
         for event in report.events {
