@@ -169,8 +169,11 @@ import TicketPDF
                 let id = try #require(response.headers[.xRequestIDForTests])
                 #expect(line?.metadata["request_id"] == .string(id), "\(String(describing: line))")
             }
-            try await client.execute(uri: "/admin/cleanup-tickets?maxAgeHours=-1", method: .post, headers: admin) { response in
-                try expectProblem(response, status: .badRequest, type: "https://ticketd.dev/problems/invalid-request")
+            // Negative, hexadecimal (read as 24 hours) or given twice (the first was taken): refused, nothing deleted.
+            for query in ["maxAgeHours=-1", "maxAgeHours=0x18", "maxAgeHours=1000&maxAgeHours=0"] {
+                try await client.execute(uri: "/admin/cleanup-tickets?\(query)", method: .post, headers: admin) { response in
+                    try expectProblem(response, status: .badRequest, type: "https://ticketd.dev/problems/invalid-request")
+                }
             }
             #expect(!tickets.archive.contains(PurchaseID(id)!))
             let again = try await client.execute(uri: "/tickets/\(id)", method: .get) { Data($0.body.readableBytesView) }

@@ -97,6 +97,9 @@ extension FallbackTests {
         servers[1].process.killAndWait()
         let early = try await clients[0].send("POST", "/admin/escrow/release?instance=inst-b", headers: admin)
         #expect(early.status == 409 && early.body.contains("looks alive"), "\(early.body)")
+        // A parameter given twice is refused, not read as its first value (`force=false` here).
+        let twice = try await clients[0].send("POST", "/admin/escrow/release?instance=inst-b&force=false&force=true", headers: admin)
+        #expect(twice.status == 400 && twice.body.contains("force is given 2 times"), "\(twice.body)")
         #expect(try await clients[0].send("POST", "/admin/escrow/release?instance=inst-a", headers: admin).status == 409)
         var released: RawHTTPClient.Response?
         try await waitUntil(timeout: .seconds(10), "b counts as gone") {

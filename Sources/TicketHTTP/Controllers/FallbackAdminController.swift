@@ -26,11 +26,11 @@ struct FallbackAdminController: Sendable {
     /// `lastReport` members when its journal may be unsettled and `force` is not set; 400 for a missing or bad id;
     /// 503 when Redis cannot be reached.
     @Sendable func release(_ request: Request, context: AppRequestContext) async throws -> EscrowRelease {
-        guard let text = request.uri.queryParameters.get("instance"), let instance = InstanceID(text) else {
+        guard let text = try request.uri.queryParameters.single("instance"), let instance = InstanceID(text) else {
             throw Problem.invalid(field: "instance", detail: "instance must be an instance id: 1 to 64 letters, digits, _ or -")
         }
         let force: Bool
-        switch request.uri.queryParameters.get("force") {
+        switch try request.uri.queryParameters.single("force") {
         case nil, "false": force = false
         case "true": force = true
         default: throw Problem.invalid(field: "force", detail: "force must be true or false")

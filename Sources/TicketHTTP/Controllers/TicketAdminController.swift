@@ -21,8 +21,8 @@ struct TicketAdminController: Sendable {
     /// `PDF_CLEANUP_MAX_AGE_HOURS`); a later download renders a deleted ticket again.
     @Sendable func cleanUp(_ request: Request, context: AppRequestContext) async throws -> TicketCleanupResponse {
         var maxAge = self.tickets.configuration.cleanupMaxAge
-        if let text = request.uri.queryParameters.get("maxAgeHours") {
-            guard let hours = Double(text), hours.isFinite, hours >= 0, hours <= 1_000_000 else {
+        if let text = try request.uri.queryParameters.single("maxAgeHours") {
+            guard Self.isDecimal(text), let hours = Double(text), hours.isFinite, hours >= 0, hours <= 1_000_000 else {
                 throw Problem.invalid(field: "maxAgeHours", detail: "maxAgeHours must be a number of hours from 0 to 1000000")
             }
             maxAge = .milliseconds(Int64(hours * 3_600_000))
@@ -35,5 +35,11 @@ struct TicketAdminController: Sendable {
             context.logger.warning("cleanup-tickets: archive unavailable", metadata: ["error": "\(error)"])
             throw Problem.unavailable(detail: "the ticket archive cannot be cleaned now")
         }
+    }
+
+    /// Whether `text` is written in decimal: digits, a point, an exponent. `Double` also reads hexadecimal, and
+    /// `maxAgeHours=0x18` deleted tickets older than 24 hours.
+    private static func isDecimal(_ text: String) -> Bool {
+        text.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || ".eE+-".utf8.contains($0) }
     }
 }

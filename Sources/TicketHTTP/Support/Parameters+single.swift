@@ -1,0 +1,14 @@
+import Hummingbird
+
+extension Parameters {
+    /// The one value of query parameter `name`, or `nil` when the request has none.
+    /// - Throws: A 400 ``Problem`` naming the parameter when it is given more than once: which of two values an admin
+    ///   meant (`force=false&force=true`) is not for the service to guess; the first one was taken.
+    func single(_ name: String) throws(Problem) -> String? {
+        let values = self.getAll(name)
+        guard values.count <= 1 else {
+            throw Problem.invalid(field: name, detail: "\(name) is given \(values.count) times; give it once")
+        }
+        return values.first
+    }
+}
