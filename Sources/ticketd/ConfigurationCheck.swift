@@ -88,8 +88,10 @@ enum ConfigurationCheck {
                 valid = LoggingSetup.level(named: text) != nil
                 expected = "one of trace, debug, info, notice, warning, error, critical"
             case .bearerToken:
-                valid = Self.isBearerToken(text)
-                expected = "letters, digits and - . _ ~ + /, then any number of =, as a bearer token can carry (RFC 6750)"
+                // A short token is guessed: one character was accepted. The same floor as TICKET_SIGNING_KEY's.
+                valid = text.count >= Self.shortestToken && Self.isBearerToken(text)
+                expected =
+                    "at least \(Self.shortestToken) characters: letters, digits and - . _ ~ + /, then any number of =, as a bearer token can carry (RFC 6750)"
             }
             guard valid else {
                 if case .bearerToken = setting.kind { throw ConfigurationError("\(setting.variable) must be \(expected)") }
@@ -97,6 +99,9 @@ enum ConfigurationCheck {
             }
         }
     }
+
+    /// The fewest characters of `ADMIN_TOKEN`.
+    static let shortestToken = 16
 
     /// Whether `text` is an RFC 6750 `b64token`: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
     private static func isBearerToken(_ text: String) -> Bool {
