@@ -1,4 +1,5 @@
 import Configuration
+import TicketCore
 import TicketHTTP
 
 /// Refuses configuration values that cannot be meant, before anything reads them: a number that does not parse
@@ -75,10 +76,10 @@ enum ConfigurationCheck {
                 valid = Int(text).map(range.contains) ?? false
                 expected = "a whole number from \(range.lowerBound) to \(range.upperBound)"
             case .decimal(let range):
-                valid = Double(text).map(range.contains) ?? false
+                valid = DecimalNumber.value(of: text).map(range.contains) ?? false
                 expected = "a number from \(Self.text(range.lowerBound)) to \(Self.text(range.upperBound))"
             case .offOrDecimal(let range):
-                valid = Double(text).map { $0 == 0 || range.contains($0) } ?? false
+                valid = DecimalNumber.value(of: text).map { $0 == 0 || range.contains($0) } ?? false
                 expected = "0 (never) or a number from \(Self.text(range.lowerBound)) to \(Self.text(range.upperBound))"
             case .boolean:
                 // As the reader takes them.

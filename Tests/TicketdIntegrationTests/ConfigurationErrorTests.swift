@@ -24,6 +24,8 @@ import Testing
         // 0 deleted every ticket at each cleanup.
         ("PDF_CLEANUP_MAX_AGE_HOURS", "0", "PDF_CLEANUP_MAX_AGE_HOURS must be a number from 0.01 to 1000000"),
         ("FALLBACK_ESCROW_PERCENT", "nan", "FALLBACK_ESCROW_PERCENT must be a number from 0 to 100"),
+        // Read as hexadecimal: 24 hours.
+        ("PDF_CLEANUP_MAX_AGE_HOURS", "0x18", "PDF_CLEANUP_MAX_AGE_HOURS must be a number from 0.01 to 1000000"),
         ("HTTP_IDLE_TIMEOUT_SECONDS", "-1", "HTTP_IDLE_TIMEOUT_SECONDS must be 0 (never) or a number from 1 to 86400"),
         ("HTTP_IDLE_TIMEOUT_SECONDS", "1e-9", "HTTP_IDLE_TIMEOUT_SECONDS must be 0 (never) or a number from 1 to 86400"),
         // The message named true and false only, though yes and 1 were taken.

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import TicketCore
 import TicketPDF
 
 /// The PDF ticket admin routes, under `/admin/`, behind ``AdminAuthMiddleware``.
@@ -22,7 +23,7 @@ struct TicketAdminController: Sendable {
     @Sendable func cleanUp(_ request: Request, context: AppRequestContext) async throws -> TicketCleanupResponse {
         var maxAge = self.tickets.configuration.cleanupMaxAge
         if let text = try request.uri.queryParameters.single("maxAgeHours") {
-            guard Self.isDecimal(text), let hours = Double(text), hours.isFinite, hours >= 0, hours <= 1_000_000 else {
+            guard let hours = DecimalNumber.value(of: text), hours.isFinite, hours >= 0, hours <= 1_000_000 else {
                 throw Problem.invalid(field: "maxAgeHours", detail: "maxAgeHours must be a number of hours from 0 to 1000000")
             }
             maxAge = .milliseconds(Int64(hours * 3_600_000))
@@ -35,11 +36,5 @@ struct TicketAdminController: Sendable {
             context.logger.warning("cleanup-tickets: archive unavailable", metadata: ["error": "\(error)"])
             throw Problem.unavailable(detail: "the ticket archive cannot be cleaned now")
         }
-    }
-
-    /// Whether `text` is written in decimal: digits, a point, an exponent. `Double` also reads hexadecimal, and
-    /// `maxAgeHours=0x18` deleted tickets older than 24 hours.
-    private static func isDecimal(_ text: String) -> Bool {
-        text.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || ".eE+-".utf8.contains($0) }
     }
 }
