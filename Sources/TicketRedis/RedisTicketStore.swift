@@ -449,9 +449,18 @@ public struct RedisTicketStore: TicketStore, TicketAuditor {
             throw TicketStoreError("auditing: listing the events' keys failed: \(error.message)")
         }
         let answersByEvent = Dictionary(grouping: answers, by: \.eventID)
-        let unindexed = Set(answersByEvent.keys).union(keys.compactMap(EventKeys.bookedEvent(byKey:))).subtracting(indexed)
+        let booked = Set(keys.compactMap(EventKeys.bookedEvent(byKey:)))
+        let unindexed = Set(answersByEvent.keys).union(booked).subtracting(indexed)
         var events: [AuditReport.EventAudit] = []
         for id in indexed + unindexed.sorted(by: { $0.rawValue < $1.rawValue }) {
+            if let named = answersByEvent[id], !booked.contains(id), unindexed.contains(id), try await !self.isIndexed(id) {
+                // Only answers know of it: an event that does not exist, not one whose books are broken (its audit
+                // reported a missing capacity and index entry).
+                let first = "purchase \(named[0].purchaseID) (ticket \(named[0].ticketID))"
+                let problem = "no such event in Redis, yet \(named.count) answers name it: \(first)"
+                events.append(AuditReport.EventAudit(eventID: id, seeded: 0, available: 0, escrowed: 0, sold: 0, problems: [problem]))
+                continue
+            }
             let auditor = TicketAudit(client: self.client, event: id, answers: answersByEvent[id] ?? [], scannedKeys: keys)
             var audit = try await auditor.run()
             // Asked again: a seed publishes a new event's pool first and lists it in the index right after.

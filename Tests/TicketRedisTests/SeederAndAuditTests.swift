@@ -202,6 +202,13 @@ import TicketRedis
             #expect(problems.contains("ticket \(first.ticketID) was answered to purchase other-1, the ledger sold it to \(first.purchaseID)"))
             #expect(problems.contains("ticket \(pooled) was answered to purchase other-2 and is still in the pool"))
             #expect(problems.contains("purchase other-3 (ticket 999) is not in the ledger"))
+
+            // An answer of an event that does not exist: said so, where it read as the books of an event broken.
+            let unknown = AnsweredPurchase(eventID: EventID("nope")!, purchaseID: "other-4", ticketID: "1")
+            let report = try await store.audit(checking: told + [unknown])
+            let nope = try #require(report.events.first { $0.eventID.rawValue == "nope" })
+            #expect(nope.problems == ["no such event in Redis, yet 1 answers name it: purchase other-4 (ticket 1)"], "\(nope.problems)")
+            #expect(!report.isClean)
         }
     }
 
