@@ -27,10 +27,10 @@ enum RedisSession {
     /// refused connection, `WRONGPASS`, a node without cluster support): before, a wrong password was reported
     /// as a Redis that is not running.
     ///
-    /// A first command waits for the first connection and fails with the client's reason as soon as its connect
-    /// attempts stop for a while (its breaker opens, after a few tries): refused credentials end the wait then,
-    /// since waiting does not fix them (the whole `timeout` was spent on them before). Anything else, such as a
-    /// Redis still starting, is waited for until `timeout`.
+    /// A first command waits for the first connection and fails with the client's reason as soon as the client
+    /// stops trying for a while (its breaker opens, at the first failed attempt by default): refused credentials
+    /// end the wait then, since waiting does not fix them (the whole `timeout` was spent on them before). Anything
+    /// else, such as a Redis still starting, is waited for until `timeout`.
     /// - Throws: ``ConfigurationError`` when Redis refused the URL's credentials (a wrong or missing password or
     ///   user): the configuration to fix, not a Redis to start; a ``RedisError`` for anything else.
     static func waitUntilUp(_ client: RedisClient, url: String, timeout: Duration) async throws {

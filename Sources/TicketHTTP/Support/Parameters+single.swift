@@ -3,7 +3,7 @@ import Hummingbird
 extension Parameters {
     /// The one value of query parameter `name`, or `nil` when the request has none.
     /// - Throws: A 400 ``Problem`` naming the parameter when it is given more than once: which of two values an admin
-    ///   meant (`force=false&force=true`) is not for the service to guess; the first one was taken.
+    ///   meant (`force=false&force=true`) is not for the service to guess (it used to take the first).
     func single(_ name: String) throws(Problem) -> String? {
         let values = self.getAll(name)
         guard values.count <= 1 else {
