@@ -161,6 +161,10 @@ struct ServeCommand: AsyncParsableCommand {
                 do {
                     try await RedisSession.waitUntilUp(client, url: redisURL, timeout: escrowOnDisk ? probeTimeout : .seconds(5))
                     try await redisStore.prepare()
+                } catch let error as ConfigurationError where !escrowOnDisk {
+                    // Refused credentials: waiting will not fix them, and with no escrow to sell every purchase would
+                    // fail with 503 while the instance looked healthy to its supervisor (black-box testing).
+                    throw error
                 } catch {
                     let meanwhile =
                         fallbackStore == nil

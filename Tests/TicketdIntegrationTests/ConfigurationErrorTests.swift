@@ -197,6 +197,15 @@ import Testing
         #expect(!result.output.contains("wr0ng") && !result.output.contains("cannot reach Redis"), "\(result.output)")
     }
 
+    /// `serve` stops on them too (78), when it has no escrow on disk to sell: it used to serve on, every purchase
+    /// answering 503 behind a live port.
+    @Test func serveStopsOnCredentialsRedisRefuses() async throws {
+        let redis = try await RedisServerFixture.start(arguments: ["--requirepass", "s3cret"])
+        defer { redis.stop() }
+        let output = try await Self.refusedServe(["REDIS_URL": "redis://:wr0ng@127.0.0.1:\(redis.port)"])
+        #expect(output.contains("Redis refused its credentials") && !output.contains("wr0ng"), "\(output)")
+    }
+
     /// An answers file that cannot be read, or a line of it that is not an answer, is a usage error (64) saying why,
     /// before Redis is asked anything: a missing file or a directory was "NSCocoaErrorDomain error 256".
     @Test func anAnswersFileThatCannotBeReadIsAUsageErrorSayingWhy() async throws {
