@@ -128,6 +128,23 @@ import Testing
         }
     }
 
+    /// CONNECT asks for a tunnel, which this server never opens: `400`, and the connection closes. (SwiftNIO's encoder
+    /// sends no body in any answer to CONNECT.) Before, the answer was a 404 with neither a length nor a closing,
+    /// and the request after it was never answered: the connection hung until the idle timeout.
+    @Test(.timeLimit(.minutes(1)), arguments: ["CONNECT /buy/1 HTTP/1.1\r\nHost: x\r\n\r\n", "CONNECT x:80 HTTP/1.1\r\nHost: x:80\r\n\r\n"])
+    func aTunnelRequestIsRefusedAndTheConnectionClosed(_ request: String) async throws {
+        try await Self.withLiveApp { port in
+            let text = try await Self.exchange(
+                "GET /livez HTTP/1.1\r\nHost: x\r\n\r\n" + request + "GET /livez HTTP/1.1\r\nHost: x\r\n\r\n",
+                port: port
+            )
+            let responses = Self.responses(in: text)
+            #expect(responses.count == 2 && responses.first?.head.hasPrefix("HTTP/1.1 200 ") == true, "\(text)")
+            let refusal = try #require(responses.last)
+            #expect(refusal.head.hasPrefix("HTTP/1.1 400 ") && refusal.head.lowercased().contains("connection: close"), "\(refusal.head)")
+        }
+    }
+
     @Test func anHTTP10RequestWithoutHostIsServed() async throws {
         try await Self.withLiveApp { port in
             let text = try await Self.exchange("GET /livez HTTP/1.0\r\n\r\n", port: port)

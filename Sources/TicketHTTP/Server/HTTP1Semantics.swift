@@ -26,6 +26,7 @@ import NIOHTTPTypesHTTP1
 ///   invalid value, is refused with `400`. Hummingbird served them. The request goes no further: its head and
 ///   everything after it on the connection are dropped here, and ``MalformedRequestAnswer`` answers the
 ///   ``HostFieldError`` (once the requests before it are answered) and closes the connection.
+/// - **`CONNECT`** is refused the same way (``TunnelRequestError``): this server opens no tunnels.
 ///
 /// Hummingbird's pipeline has no place before the codec for a handler of ours: ``installer`` is added with the
 /// other additional handlers (after the codec) and, once in the pipeline, puts the handler before the codec and
@@ -58,6 +59,11 @@ final class HTTP1Semantics: ChannelDuplexHandler, RemovableChannelHandler {
         if let error = HostFieldError.check(head.headers["host"], requiresHost: (head.version.major, head.version.minor) >= (1, 1)) {
             self.refused = true
             context.fireErrorCaught(error)
+            return
+        }
+        if head.method == .CONNECT {
+            self.refused = true
+            context.fireErrorCaught(TunnelRequestError())
             return
         }
         // RFC 9112 §9.3: a `close` option closes, whatever else the field says; HTTP/1.0 stays open only on request.

@@ -11,8 +11,8 @@ import TicketCore
 /// Hummingbird's bare `400` with no body: `431 request-head-too-large` for a request line and headers over the
 /// parser's 80 KiB (it leaves a few bytes uncounted) or over Hummingbird's 1000 header fields, `400 invalid-request`
 /// for anything else, and `400 invalid-request` too for a request whose `Host` fields break RFC 9112 (a
-/// ``HostFieldError``, raised by ``HTTP1Semantics``). Then it closes the connection, whose byte stream cannot be
-/// trusted any more.
+/// ``HostFieldError``, raised by ``HTTP1Semantics``) and for a `CONNECT` request (a ``TunnelRequestError``). Then it
+/// closes the connection, whose byte stream cannot be trusted any more.
 ///
 /// It sits between the HTTP codec and Hummingbird's connection handling, one per connection. A parse error between
 /// requests is taken out of the pipeline and answered here, once every request read before it has been answered in
@@ -67,7 +67,7 @@ final class MalformedRequestAnswer: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard error is HTTPParserError || error is HostFieldError, !self.readingRequest else {
+        guard error is HTTPParserError || error is HostFieldError || error is TunnelRequestError, !self.readingRequest else {
             context.fireErrorCaught(error)
             return
         }
@@ -82,8 +82,8 @@ final class MalformedRequestAnswer: ChannelDuplexHandler, RemovableChannelHandle
         }
     }
 
-    /// Writes the problem for `error` (an ``HTTPParserError`` or a ``HostFieldError``) and closes the connection once
-    /// it is out.
+    /// Writes the problem for `error` (an ``HTTPParserError``, a ``HostFieldError`` or a ``TunnelRequestError``) and
+    /// closes the connection once it is out.
     private func answer(_ error: any Error, context: ChannelHandlerContext) {
         self.answered = true
         let id = RequestID().description
@@ -94,6 +94,9 @@ final class MalformedRequestAnswer: ChannelDuplexHandler, RemovableChannelHandle
                     detail: "\(hostError) (RFC 9112 §3.2); the connection is closed",
                     extensions: ["requestId": id]
                 )
+            } else if let tunnelError = error as? TunnelRequestError {
+                // SwiftNIO's encoder sends no body in an answer to CONNECT: the status and the closing are what arrive.
+                Problem(.invalidRequest, detail: "\(tunnelError); the connection is closed", extensions: ["requestId": id])
             } else if case .headerOverflow = error as? HTTPParserError {
                 Problem(
                     .requestHeadTooLarge,
