@@ -17,15 +17,16 @@ struct FallbackSettings {
     var configuration: FallbackConfiguration
 
     /// Reads the settings.
-    /// - Throws: ``FallbackStorageError`` when `INSTANCE_ID` is not a valid id, ``ConfigurationError`` when
-    ///   `FALLBACK_GONE_AFTER_MS` is below ten refresh intervals.
+    /// - Throws: ``ConfigurationError`` when `INSTANCE_ID` is not a valid id or `FALLBACK_GONE_AFTER_MS` is below ten
+    ///   refresh intervals.
     init(reader: ConfigReader) throws {
         let defaults = FallbackConfiguration()
         self.enabled = reader.bool(forKey: "fallback.enabled", default: true)
         self.directory = reader.string(forKey: "fallback.dir", default: "./data")
         if let text = reader.string(forKey: "instance.id"), !text.isEmpty {
             guard let id = InstanceID(text) else {
-                throw FallbackStorageError("INSTANCE_ID \(text) is not 1 to 64 letters, digits, _ or -")
+                // A configuration to fix (exit 78); it was a storage error, exit 1.
+                throw ConfigurationError("INSTANCE_ID \(text) is not 1 to 64 letters, digits, _ or -")
             }
             self.instanceID = id
         }

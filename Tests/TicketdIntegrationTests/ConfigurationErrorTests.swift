@@ -40,6 +40,12 @@ import Testing
         #expect(output.contains("\(message), not \"\(value)\""), "\(output)")
     }
 
+    /// An `INSTANCE_ID` that is no id is a configuration to fix (78): it stopped the server with exit status 1.
+    @Test func anInstanceIDThatIsNoIDStopsTheServerAsAConfiguration() async throws {
+        let output = try await Self.refusedServe(["INSTANCE_ID": "a/b"])
+        #expect(output.contains("INSTANCE_ID a/b is not 1 to 64 letters, digits, _ or -"), "\(output)")
+    }
+
     /// More connections than the open-files limit leaves room for would run the server out of descriptors, which
     /// crashed it (SIGILL) in 3 black-box runs of 11.
     @Test func moreConnectionsThanTheOpenFilesLimitAllowsStopTheServer() async throws {
