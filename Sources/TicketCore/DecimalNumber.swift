@@ -1,9 +1,14 @@
-/// Numbers as operators and admins write them: in decimal.
+/// Numbers as operators and admins write them: in plain decimal.
 public enum DecimalNumber {
-    /// The value of `text` when it is a decimal number: digits, a point, an exponent, signs. `Double` alone also
-    /// reads hexadecimal (`0x18` is 24), `nan` and `inf`, which nobody means by a number of hours or a percentage.
+    /// The value of `text` when it is a plain decimal number: digits, with a fraction after a point and a minus sign
+    /// before them if need be (`24`, `0.5`, `-1`). `Double` alone also reads hexadecimal (`0x18` is 24), exponents
+    /// (`1e3`), a plus sign (a space in a form-encoded query), `.5`, `nan` and `inf`, which nobody means by a number of
+    /// hours or a percentage.
     public static func value(of text: String) -> Double? {
-        let decimal = text.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || ".eE+-".utf8.contains($0) }
-        return decimal ? Double(text) : nil
+        let unsigned = text.utf8.first == UInt8(ascii: "-") ? text.utf8.dropFirst() : text.utf8[...]
+        let parts = unsigned.split(separator: UInt8(ascii: "."), maxSplits: 1, omittingEmptySubsequences: false)
+        let digits = UInt8(ascii: "0")...UInt8(ascii: "9")
+        guard parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(digits.contains) }) else { return nil }
+        return Double(text)
     }
 }

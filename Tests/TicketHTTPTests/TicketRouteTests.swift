@@ -170,7 +170,8 @@ import TicketPDF
                 #expect(line?.metadata["request_id"] == .string(id), "\(String(describing: line))")
             }
             // Negative, hexadecimal (read as 24 hours) or given twice (the first was taken): refused, nothing deleted.
-            for query in ["maxAgeHours=-1", "maxAgeHours=0x18", "maxAgeHours=1000&maxAgeHours=0"] {
+            // A percent-encoded name is the same name (`%41` is `A`).
+            for query in ["maxAgeHours=-1", "maxAgeHours=0x18", "maxAgeHours=1000&maxAgeHours=0", "maxAgeHours=1000&max%41geHours=0"] {
                 try await client.execute(uri: "/admin/cleanup-tickets?\(query)", method: .post, headers: admin) { response in
                     try expectProblem(response, status: .badRequest, type: "https://ticketd.dev/problems/invalid-request")
                 }
