@@ -219,6 +219,23 @@ import TicketCore
         }
     }
 
+    /// A header given twice read as its values joined (`z1, z2`), and was refused as a malformed value.
+    @Test func aHeaderGivenTwiceIs400SayingSo() async throws {
+        let app = TestApp()
+        try await app.test { client in
+            for (field, name) in [(HTTPField.Name.idempotencyKeyForTests, "Idempotency-Key"), (.xUserIDForTests, "X-User-Id")] {
+                var headers = HTTPFields()
+                headers.append(HTTPField(name: field, value: "z1"))
+                headers.append(HTTPField(name: field, value: "z2"))
+                try await client.execute(uri: "/buy/1", method: .post, headers: headers) { response in
+                    try expectProblem(response, status: .badRequest, type: "https://ticketd.dev/problems/invalid-request")
+                    let body = try response.json()
+                    #expect(body["field"] as? String == name && body["detail"] as? String == "\(name) is given 2 times; give it once", "\(body)")
+                }
+            }
+        }
+    }
+
     @Test func invalidIdempotencyKeyIs400() async throws {
         let app = TestApp()
         try await app.test { client in
