@@ -5,6 +5,9 @@ import TicketCore
 public enum SeedError: Error, CustomStringConvertible {
     /// Redis failed midway; re-running finishes the job.
     case redis(RedisError)
+    /// `event` has books (a ledger, buyers' counts or escrows) but no description (`event:{ID}:meta`): seeding it
+    /// anew would sell again the tickets its ledger records as sold, so it was left as it is.
+    case booksWithoutDescription(event: EventID)
     /// A reset was refused, with nothing deleted: `instances` still held an escrow of `event` after `waited`.
     case escrowHeld(event: EventID, instances: [String], waited: Duration)
 
@@ -12,6 +15,12 @@ public enum SeedError: Error, CustomStringConvertible {
         switch self {
         case .redis(let error):
             return "\(error)"
+        case .booksWithoutDescription(let event):
+            return """
+                event \(event) has sales or escrows but no description (\(EventKeys(EventStripe(eventID: event, index: 0)).meta)), so it \
+                was left as it is: a new pool would sell again the tickets its ledger records as sold. `ticketd audit` \
+                reports its books; `seed --reset` starts it over, deleting its sales.
+                """
         case .escrowHeld(let event, let instances, let waited):
             return """
                 reset of event \(event) refused, nothing deleted: instance(s) \(instances.joined(separator: ", ")) still hold an \

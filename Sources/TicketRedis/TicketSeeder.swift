@@ -115,6 +115,12 @@ public struct TicketSeeder: Sendable {
                 return Outcome(eventID: id, created: false, available: available)
             }
         }
+        // An event without its description but with books of its own lost the description, not its sales: a new pool
+        // would sell again the tickets its ledger records (found by black-box testing). Checked here, before leftover
+        // stripes are deleted, and again as the pool is published.
+        if existing == nil, !reset, try await self.hasBooks(EventStripe(eventID: id, index: 0)) {
+            throw .booksWithoutDescription(event: id)
+        }
         // Renewed just before the delete: the mark set for every event at the start may have lapsed while earlier events
         // were seeded.
         if reset { try await self.recallEscrows(of: [id]) }
@@ -126,7 +132,7 @@ public struct TicketSeeder: Sendable {
             try await self.delete(stripe)
         }
 
-        return try await Self.redis { () async throws(RedisError) in
+        let outcome = try await Self.redis { () async throws(RedisError) -> Outcome? in
             // Stripe 0 goes last: it publishes the event, and with it the stripe count that leads buyers to the others.
             var created = false
             for stripe in EventStripe.all(of: id, count: stripes).reversed() {
@@ -134,12 +140,16 @@ public struct TicketSeeder: Sendable {
                 try await self.fill(stripe, of: stripes, share: share)
                 let published = try await self.client.evalScript(
                     TicketScripts.finishSeed,
-                    keys: [.string(EventKeys(stripe).seeding(self.seederID)), .string(EventKeys(stripe).tickets), .string(EventKeys(stripe).meta)],
+                    keys: [
+                        .string(EventKeys(stripe).seeding(self.seederID)), .string(EventKeys(stripe).tickets), .string(EventKeys(stripe).meta),
+                        .string(EventKeys(stripe).purchases), .string(EventKeys(stripe).users), .string(EventKeys(stripe).escrows),
+                    ],
                     arguments: [
                         .string(name), .string(venue ?? ""), .string(startsAt ?? ""), .integer(share), .integer(perUserLimit), .integer(stripes),
                     ],
                     options: RedisCommandOptions(timeout: .seconds(60))
                 )
+                guard published.integer != -1 else { return nil }
                 created = published.integer == 1
             }
             _ = try await self.run(RESPCommand("SADD", .string(EventKeys.eventIndex), .string(id.rawValue)))
@@ -148,6 +158,17 @@ public struct TicketSeeder: Sendable {
                 metadata: ["event_id": "\(id)", "tickets": "\(tickets)", "stripes": "\(stripes)"]
             )
             return Outcome(eventID: id, created: created, available: tickets)
+        }
+        guard let outcome else { throw .booksWithoutDescription(event: id) }
+        return outcome
+    }
+
+    /// Whether `stripe` has books (a ledger, buyers' counts or escrows).
+    private func hasBooks(_ stripe: EventStripe) async throws(SeedError) -> Bool {
+        let keys = EventKeys(stripe)
+        return try await Self.redis { () async throws(RedisError) in
+            let count = try await self.run(RESPCommand("EXISTS", .string(keys.purchases), .string(keys.users), .string(keys.escrows)))
+            return (count.integer ?? 0) > 0
         }
     }
 

@@ -153,6 +153,22 @@ import TicketRedis
         }
     }
 
+    /// An event that lost its description but kept its books is left alone, by a seed of one stripe or of several: a
+    /// seed without `--reset` rebuilt its pool, and the next buyer got the ticket its ledger had sold (black-box
+    /// testing).
+    @Test(arguments: [1, 3]) func anEventWithBooksButNoDescriptionIsNotSeededAgain(stripes: Int) async throws {
+        try await withStore { redis, store, seeder throws in
+            _ = try await seeder.seed(events: 1, ticketsPerEvent: 10, perUserLimit: 2, reset: false)
+            let sold = try await store.purchase(request("1", user: "alice")).purchase
+            _ = try await redis.command("DEL", "event:{1}:meta")
+            await #expect(throws: SeedError.self) {
+                try await seeder.seed(events: 1, ticketsPerEvent: 10, perUserLimit: stripes > 1 ? 0 : 2, stripes: stripes, reset: false)
+            }
+            #expect(try await redis.command("LLEN", "event:{1}:tickets") == "9")
+            #expect(try await redis.command("LPOS", "event:{1}:tickets", sold.ticketID).isEmpty, "the sold ticket is not back in the pool")
+        }
+    }
+
     /// Without its description an event's per-user counts are not compared with the ledger: the missing
     /// description is the problem, and the comparison named every buyer's ledger count as 0.
     @Test func anEventWithoutItsDescriptionIsReportedAsSuchAlone() async throws {

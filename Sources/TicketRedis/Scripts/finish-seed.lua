@@ -1,13 +1,19 @@
 -- Publishes a freshly built pool as an event, unless the event exists already.
 --
--- KEYS[1] event:{ID}:seeding:{seeder} (the pool this seeder built), KEYS[2] event:{ID}:tickets, KEYS[3] event:{ID}:meta
+-- KEYS[1] event:{ID}:seeding:{seeder} (the pool this seeder built), KEYS[2] event:{ID}:tickets, KEYS[3] event:{ID}:meta,
+-- KEYS[4] event:{ID}:purchases (the ledger), KEYS[5] event:{ID}:users, KEYS[6] event:{ID}:escrows
 -- ARGV[1] name, ARGV[2] venue, ARGV[3] startsAt, ARGV[4] capacity, ARGV[5] perUserLimit, ARGV[6] stripes
 -- Of a striped event, this publishes one stripe: its capacity is its share; stripe 0 is published last.
--- Returns 1 when published, 0 when the event existed (the new pool is dropped).
+-- Returns 1 when published, 0 when the event existed (the new pool is dropped), -1 when it has books (a ledger, buyers'
+-- counts or escrows) but no description: a new pool would sell again the tickets its ledger records as sold.
 -- Pool and description appear together: no buyer ever sees a pool without its event, or half a pool.
 if redis.call('EXISTS', KEYS[3]) == 1 then
     redis.call('DEL', KEYS[1])
     return 0
+end
+if redis.call('EXISTS', KEYS[4], KEYS[5], KEYS[6]) > 0 then
+    redis.call('DEL', KEYS[1])
+    return -1
 end
 if tonumber(ARGV[4]) > 0 then
     redis.call('RENAME', KEYS[1], KEYS[2])
