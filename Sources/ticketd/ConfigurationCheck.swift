@@ -89,10 +89,11 @@ enum ConfigurationCheck {
                 valid = LoggingSetup.level(named: text) != nil
                 expected = "one of trace, debug, info, notice, warning, error, critical"
             case .bearerToken:
-                // A short token is guessed: one character was accepted. The same floor as TICKET_SIGNING_KEY's.
-                valid = text.count >= Self.shortestToken && Self.isBearerToken(text)
+                // A short token is guessed: one character was accepted. The same floor as TICKET_SIGNING_KEY's, counted
+                // before the `=` padding, which adds nothing to guess (`a===============` passed).
+                valid = Self.isBearerToken(text) && text.utf8.reversed().drop { $0 == UInt8(ascii: "=") }.count >= Self.shortestToken
                 expected =
-                    "at least \(Self.shortestToken) characters: letters, digits and - . _ ~ + /, then any number of =, as a bearer token can carry (RFC 6750)"
+                    "at least \(Self.shortestToken) characters before any = padding: letters, digits and - . _ ~ + /, then any number of =, as a bearer token can carry (RFC 6750)"
             }
             guard valid else {
                 if case .bearerToken = setting.kind { throw ConfigurationError("\(setting.variable) must be \(expected)") }
@@ -101,7 +102,7 @@ enum ConfigurationCheck {
         }
     }
 
-    /// The fewest characters of `ADMIN_TOKEN`.
+    /// The fewest characters of `ADMIN_TOKEN`, its `=` padding left out.
     static let shortestToken = 16
 
     /// Whether `text` is an RFC 6750 `b64token`: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
