@@ -23,11 +23,11 @@ extension RedisEndpoint {
             rest = rest[..<slash]
         }
         guard path.isEmpty || path == "/" || path == "/0" else {
-            throw RedisURLError(message: "invalid Redis URL '\(url)': a cluster has only database 0")
+            throw RedisURLError(message: "invalid Redis URL '\(Self.masked(url))': a cluster has only database 0")
         }
         let hosts = rest.split(separator: ",", omittingEmptySubsequences: false)
         guard !rest.isEmpty, !hosts.contains(where: \.isEmpty) else {
-            throw RedisURLError(message: "invalid Redis URL '\(url)': expected \(prefix)host:port[,host:port…]")
+            throw RedisURLError(message: "invalid Redis URL '\(Self.masked(url))': expected \(prefix)host:port[,host:port…]")
         }
         return try hosts.map { host throws(RedisURLError) in try RedisEndpoint(url: "redis://\(userInfo)\(host)") }
     }

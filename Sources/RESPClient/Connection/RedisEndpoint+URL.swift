@@ -9,10 +9,12 @@ public struct RedisURLError: Error, Sendable, Hashable, CustomStringConvertible 
 extension RedisEndpoint {
     /// `url` with the password of its user information replaced by `***` (all of the user information when it
     /// has no `:`), for messages and logs; a URL without user information as it is.
+    ///
+    /// The user information ends at the URL's last `@`: a Redis URL's path is a database number, and a password
+    /// written without percent-encoding may hold a `/` or an `@`, which showed the password, or most of it, in the
+    /// error that refused such a URL.
     public static func masked(_ url: String) -> String {
-        guard let scheme = url.firstRange(of: "://") else { return url }
-        let authority = url[scheme.upperBound...].prefix { $0 != "/" }
-        guard let at = authority.lastIndex(of: "@") else { return url }
+        guard let scheme = url.firstRange(of: "://"), let at = url[scheme.upperBound...].lastIndex(of: "@") else { return url }
         let userinfo = url[scheme.upperBound..<at]
         let kept = userinfo.firstIndex(of: ":").map { url[..<url.index(after: $0)] } ?? url[..<scheme.upperBound]
         return kept + "***" + url[at...]
