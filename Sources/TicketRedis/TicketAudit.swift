@@ -157,6 +157,7 @@ struct TicketAudit {
         let keys = EventKeys(stripe)
         var problems: [String] = []
         if capacity < 0 { problems.append("the event has no capacity in \(keys.meta)") }
+        problems += try await self.misdescribed(keys)
 
         // The ledger, first: every record readable, every ticket sold once.
         var sold: [String: String] = [:]
@@ -381,6 +382,18 @@ struct TicketAudit {
         guard lostCount > 0 else { return }
         let more = lostCount > lost.count ? " and \(lostCount - lost.count) more" : ""
         problems.append("\(lostCount) tickets in no place (not in the pool, an escrow or the ledger): \(lost.joined(separator: ", "))\(more)")
+    }
+
+    /// The numbers of the description at `keys` that are set but not as seeding writes them, a whole number in range,
+    /// one line each: a per-user limit of `abc` passed the audit, and every named buyer's purchase failed in the
+    /// purchase script (black-box testing).
+    private func misdescribed(_ keys: EventKeys) async throws(TicketStoreError) -> [String] {
+        let fields: [(name: String, minimum: Int)] = [("capacity", 0), ("perUserLimit", 0), ("stripes", 1)]
+        let values = try await self.command("HMGET", .string(keys.meta), "capacity", "perUserLimit", "stripes").array ?? []
+        return zip(fields, values).compactMap { field, value in
+            guard let text = value.string, Int(text).map({ $0 < field.minimum }) ?? true else { return nil }
+            return "\(keys.meta) has \(field.name) \"\(text)\", not a whole number of at least \(field.minimum)"
+        }
     }
 
     private func command(_ name: String, _ arguments: RESPArgument...) async throws(TicketStoreError) -> RESPValue {

@@ -169,6 +169,17 @@ import TicketRedis
         }
     }
 
+    /// A description's number that seeding never writes is reported: a per-user limit of `abc` passed the audit
+    /// while every named buyer's purchase failed.
+    @Test func aDescriptionNumberSeedingNeverWritesIsReported() async throws {
+        try await withStore { redis, store, seeder throws in
+            _ = try await seeder.seed(events: 1, ticketsPerEvent: 10, perUserLimit: 2, reset: false)
+            _ = try await redis.command("HSET", "event:{1}:meta", "perUserLimit", "abc")
+            let problems = try await store.audit().events[0].problems
+            #expect(problems.contains("event:{1}:meta has perUserLimit \"abc\", not a whole number of at least 0"), "\(problems)")
+        }
+    }
+
     /// Without its description an event's per-user counts are not compared with the ledger: the missing
     /// description is the problem, and the comparison named every buyer's ledger count as 0.
     @Test func anEventWithoutItsDescriptionIsReportedAsSuchAlone() async throws {
