@@ -17,7 +17,7 @@ public enum SeedError: Error, CustomStringConvertible {
             return "\(error)"
         case .booksWithoutDescription(let event):
             return """
-                event \(event) has sales or escrows but no description (\(EventKeys(EventStripe(eventID: event, index: 0)).meta)), so it \
+                event \(event) has sales or escrows but no description (\(EventKeys(event).meta)), so it \
                 was left as it is: a new pool would sell again the tickets its ledger records as sold. `ticketd audit` \
                 reports its books; `seed --reset` starts it over, deleting its sales.
                 """

@@ -118,7 +118,7 @@ public struct TicketSeeder: Sendable {
         // An event without its description but with books of its own lost the description, not its sales: a new pool
         // would sell again the tickets its ledger records (found by black-box testing). Checked here, before leftover
         // stripes are deleted, and again as the pool is published.
-        if existing == nil, !reset, try await self.hasBooks(EventStripe(eventID: id, index: 0)) {
+        if existing == nil, !reset, try await self.hasBooks(EventKeys(id)) {
             throw .booksWithoutDescription(event: id)
         }
         // Renewed just before the delete: the mark set for every event at the start may have lapsed while earlier events
@@ -163,10 +163,9 @@ public struct TicketSeeder: Sendable {
         return outcome
     }
 
-    /// Whether `stripe` has books (a ledger, buyers' counts or escrows).
-    private func hasBooks(_ stripe: EventStripe) async throws(SeedError) -> Bool {
-        let keys = EventKeys(stripe)
-        return try await Self.redis { () async throws(RedisError) in
+    /// Whether the stripe of `keys` has books (a ledger, buyers' counts or escrows).
+    private func hasBooks(_ keys: EventKeys) async throws(SeedError) -> Bool {
+        try await Self.redis { () async throws(RedisError) in
             let count = try await self.run(RESPCommand("EXISTS", .string(keys.purchases), .string(keys.users), .string(keys.escrows)))
             return (count.integer ?? 0) > 0
         }

@@ -91,7 +91,7 @@ enum ConfigurationCheck {
             case .bearerToken:
                 // A short token is guessed: one character was accepted. The same floor as TICKET_SIGNING_KEY's, counted
                 // before the `=` padding, which adds nothing to guess (`a===============` passed).
-                valid = Self.isBearerToken(text) && text.utf8.reversed().drop { $0 == UInt8(ascii: "=") }.count >= Self.shortestToken
+                valid = (Self.bearerTokenLength(text) ?? 0) >= Self.shortestToken
                 expected =
                     "at least \(Self.shortestToken) characters before any = padding: letters, digits and - . _ ~ + /, then any number of =, as a bearer token can carry (RFC 6750)"
             }
@@ -105,14 +105,17 @@ enum ConfigurationCheck {
     /// The fewest characters of `ADMIN_TOKEN`, its `=` padding left out.
     static let shortestToken = 16
 
-    /// Whether `text` is an RFC 6750 `b64token`: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
-    private static func isBearerToken(_ text: String) -> Bool {
+    /// The length of `text` before its `=` padding when it is an RFC 6750 `b64token`,
+    /// `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`; `nil` when it is not one.
+    private static func bearerTokenLength(_ text: String) -> Int? {
         let body = text.utf8.reversed().drop { $0 == UInt8(ascii: "=") }
-        return !body.isEmpty
+        let isToken =
+            !body.isEmpty
             && body.allSatisfy { byte in
                 (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
                     || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || "-._~+/".utf8.contains(byte)
             }
+        return isToken ? body.count : nil
     }
 
     /// `100` rather than `100.0`.

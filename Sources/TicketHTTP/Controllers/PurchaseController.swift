@@ -101,7 +101,7 @@ struct PurchaseController: Sendable {
         let eventID = try Self.eventID(context)
 
         var idempotencyKey: IdempotencyKey? = nil
-        if let text = try Self.single(.idempotencyKey, named: "Idempotency-Key", in: request.headers) {
+        if let text = try request.headers.single(.idempotencyKey) {
             guard let key = IdempotencyKey(text) else {
                 throw Problem.invalid(
                     field: "Idempotency-Key",
@@ -112,7 +112,7 @@ struct PurchaseController: Sendable {
         }
 
         var headerUser: UserID? = nil
-        if let text = try Self.single(.xUserID, named: "X-User-Id", in: request.headers) {
+        if let text = try request.headers.single(.xUserID) {
             guard let user = UserID(text) else { throw Self.invalidUser(field: "X-User-Id") }
             headerUser = user
         }
@@ -167,17 +167,6 @@ struct PurchaseController: Sendable {
                 extensions: ["field": "body"]
             )
         }
-    }
-
-    /// The value of header field `field` (`name` as the problem names it), or `nil` when the request has none.
-    /// - Throws: A 400 ``Problem`` when the field is given more than once: its values read as one joined with
-    ///   commas, and two valid keys were refused as a malformed one.
-    private static func single(_ field: HTTPField.Name, named name: String, in headers: HTTPFields) throws(Problem) -> String? {
-        let values = headers[values: field]
-        guard values.count <= 1 else {
-            throw Problem.invalid(field: name, detail: "\(name) is given \(values.count) times; give it once")
-        }
-        return values.first
     }
 
     /// Whether a `Content-Type` names JSON: `application/json` or any `+json` type, parameters ignored.
